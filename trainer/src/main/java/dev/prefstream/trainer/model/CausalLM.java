@@ -1,0 +1,41 @@
+package dev.prefstream.trainer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+import java.util.LinkedHashMap;
+
+/**
+ * A decoder-only causal language model whose weights are plain DJL NDArrays (our own implementation: DJL has no
+ * trainable GPT). Contract shared by the model, the DPO loop and checkpointing:
+ * <ul>
+ *   <li>{@link #parameters()} lists every trainable tensor once, keyed by its Hugging Face name, in a stable order
+ *       (a tied head appears only as the embedding). Arrays live in {@link #manager()} and have gradients
+ *       attached when training.</li>
+ *   <li>{@link #forward} creates every intermediate array in the manager of {@code inputIds} (the caller's
+ *       per-step scope), never in the model's manager, so memory stays flat over many steps.</li>
+ * </ul>
+ */
+public interface CausalLM extends AutoCloseable {
+
+    /** The architecture (HF config.json values). */
+    ModelConfig config();
+
+    /** Owns the weights. */
+    NDManager manager();
+
+    /** Trainable tensors by HF name, stable order, tied weights once. */
+    LinkedHashMap<String, NDArray> parameters();
+
+    /**
+     * Logits for a right-padded batch.
+     *
+     * @param inputIds      int64 [B, T]
+     * @param attentionMask int64 or boolean [B, T], 1 for real tokens (right padding only); may be null
+     * @return float32 [B, T, V] logits, attached to the manager of {@code inputIds}
+     */
+    NDArray forward(NDArray inputIds, NDArray attentionMask);
+
+    @Override
+    void close();
+}
