@@ -1,0 +1,18 @@
+package dev.prefstream.schemas.error;
+
+/** A failure caused by the input or the configuration: trying again repeats it, so it must be reported, not retried. */
+public class FatalException extends PrefstreamException {
+
+    public FatalException(String message) {
+        super(message);
+    }
+
+    public FatalException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    @Override
+    public final boolean retriable() {
+        return false;
+    }
+}

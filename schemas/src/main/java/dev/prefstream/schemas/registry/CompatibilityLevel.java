@@ -1,0 +1,61 @@
+package dev.prefstream.schemas.registry;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
+
+/**
+ * Confluent's compatibility levels, checked with Avro's {@link SchemaCompatibility}. BACKWARD (the default): a
+ * reader using the new schema reads data written with the latest one. The non-transitive levels compare with the
+ * latest version only, the transitive ones with every version, as Confluent does.
+ */
+public enum CompatibilityLevel {
+    NONE(false, false, false),
+    BACKWARD(true, false, false),
+    BACKWARD_TRANSITIVE(true, false, true),
+    FORWARD(false, true, false),
+    FORWARD_TRANSITIVE(false, true, true),
+    FULL(true, true, false),
+    FULL_TRANSITIVE(true, true, true);
+
+    private final boolean newReadsOld;
+    private final boolean oldReadsNew;
+    private final boolean transitive;
+
+    CompatibilityLevel(boolean newReadsOld, boolean oldReadsNew, boolean transitive) {
+        this.newReadsOld = newReadsOld;
+        this.oldReadsNew = oldReadsNew;
+        this.transitive = transitive;
+    }
+
+    /**
+     * Why {@code candidate} may not follow {@code existing} (oldest first) under this level; empty when it may.
+     * Each entry names the direction and Avro's description of the first incompatibility.
+     */
+    public List<String> violations(Schema candidate, List<Schema> existing) {
+        List<String> problems = new ArrayList<>();
+        if (existing.isEmpty() || this == NONE) {
+            return problems;
+        }
+        List<Schema> against = transitive ? existing : List.of(existing.get(existing.size() - 1));
+        for (Schema old : against) {
+            if (newReadsOld) {
+                describe(SchemaCompatibility.checkReaderWriterCompatibility(candidate, old), "new schema cannot read data written with an earlier one", problems);
+            }
+            if (oldReadsNew) {
+                describe(SchemaCompatibility.checkReaderWriterCompatibility(old, candidate), "an earlier schema cannot read data written with the new one", problems);
+            }
+        }
+        return problems;
+    }
+
+    private static void describe(SchemaPairCompatibility result, String direction, List<String> problems) {
+        if (result.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+            problems.add(direction + ": " + result.getResult().getIncompatibilities().stream()
+                    .map(i -> i.getType() + " at " + i.getLocation() + " (" + i.getMessage() + ")")
+                    .toList());
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package dev.prefstream.schemas.serde;
+
+import dev.prefstream.schemas.registry.RegistryErrorException;
+import dev.prefstream.schemas.registry.RegistryUnavailableException;
+import dev.prefstream.schemas.registry.SchemaRegistryClient;
+import dev.prefstream.schemas.registry.SchemaRegistryClients;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.AvroTypeException;
+import org.apache.avro.Schema;
+import org.apache.avro.data.TimeConversions;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+
+/**
+ * Kafka deserializer for Confluent-wire-format Avro. Fetches the writer's schema by the id in the header (cached)
+ * and resolves it to the reader's schema, so old readers read new data and new readers old data wherever Avro's
+ * resolution rules allow (added fields with defaults, removed fields, ...). Three modes:
+ * <ul>
+ *   <li>a target class (constructor, or {@code specific.avro.value.type}/{@code specific.avro.key.type}): the
+ *       generated class's schema is the reader schema and every record comes back as that class;</li>
+ *   <li>{@code specific.avro.reader=true}: the generated class named by the writer schema's full name;</li>
+ *   <li>otherwise GenericRecords with the writer's schema.</li>
+ * </ul>
+ * Null bytes give null (tombstones). Failures are {@link SerdeException}s with a {@link SerdeException.Reason}.
+ * Thread-safe after configure().
+ */
+public class AvroDeserializer<T> implements Deserializer<T> {
+
+    static {
+        AvroTrust.ensureTrusted();
+    }
+
+    private SchemaRegistryClient registry;
+    private boolean ownsRegistry;
+    private Class<?> targetType;
+    private boolean specificReader;
+    private boolean isKey;
+    private SubjectNameStrategy strategy = SubjectNameStrategy.TOPIC_NAME;
+    private GenericData genericData = GenericData.get();
+    private boolean configured;
+    private final Map<Integer, DatumReader<Object>> readers = new ConcurrentHashMap<>();
+
+    /** For use by class name: the target class comes from specific.avro.*.type / specific.avro.reader, the registry from schema.registry.url. */
+    public AvroDeserializer() {
+    }
+
+    /** Deserializes into {@code type} (a generated SpecificRecord class); configure() builds the registry client. */
+    public AvroDeserializer(Class<T> type) {
+        this.targetType = requireSpecific(type);
+    }
+
+    /** With a given registry client (not closed by this deserializer); {@code type} null means config decides (generic by default). */
+    public AvroDeserializer(SchemaRegistryClient registry, Class<T> type) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.targetType = type == null ? null : requireSpecific(type);
+    }
+
+    /** Ready to use. */
+    public AvroDeserializer(SchemaRegistryClient registry, Class<T> type, AvroSerdeConfig config, boolean isKey) {
+        this.targetType = type == null ? null : requireSpecific(type);
+        configure(Objects.requireNonNull(registry, "registry"), config, isKey, false);
+    }
+
+    @Override
+    public void configure(Map<String, ?> configs, boolean isKey) {
+        AvroSerdeConfig c = new AvroSerdeConfig(configs);
+        if (registry != null) {
+            configure(registry, c, isKey, ownsRegistry);
+        } else {
+            configure(SchemaRegistryClients.forUrl(c), c, isKey, true);
+        }
+    }
+
+    final void configure(SchemaRegistryClient registry, AvroSerdeConfig config, boolean isKey, boolean ownsRegistry) {
+        this.registry = registry;
+        this.ownsRegistry = ownsRegistry;
+        this.isKey = isKey;
+        this.strategy = config.subjectNameStrategy(isKey);
+        if (targetType == null) {
+            targetType = config.specificType(isKey).map(AvroDeserializer::requireSpecific).orElse(null);
+        }
+        this.specificReader = config.specificAvroReader();
+        this.genericData = genericData(config);
+        this.readers.clear();
+        this.configured = true;
+    }
+
+    /** The registry this deserializer uses. */
+    public SchemaRegistryClient registry() {
+        return registry;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public T deserialize(String topic, byte[] bytes) {
+        if (bytes == null) {
+            return null;
+        }
+        if (!configured) {
+            throw new IllegalStateException("AvroDeserializer used before configure()");
+        }
+        int id = WireFormat.schemaId(topic, bytes);
+        String subject = strategy.subjectWithoutSchema(topic, isKey);
+        Schema writer;
+        try {
+            writer = registry.getById(id);
+        } catch (RegistryUnavailableException e) {
+            throw RegistryFailures.unavailable(e, topic, subject, id, "fetch schema id " + id);
+        } catch (RegistryErrorException e) {
+            if (e.isSchemaNotFound()) {
+                throw new SerdeException(SerdeException.Reason.UNKNOWN_SCHEMA_ID, topic, subject, id,
+                        "topic " + topic + RegistryFailures.describe(subject, id) + ": unknown schema id " + id + ", not in schema registry "
+                                + e.endpoint() + " (" + e.errorCode() + ": " + e.registryMessage() + ")", e);
+            }
+            throw RegistryFailures.refused(e, topic, subject, id, "fetch schema id " + id);
+        }
+        if (subject == null) {
+            subject = strategy.subject(topic, isKey, writer);
+        }
+        DatumReader<Object> reader = reader(topic, subject, id, writer);
+        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, WireFormat.HEADER_SIZE, bytes.length - WireFormat.HEADER_SIZE, null);
+        Object value;
+        try {
+            value = reader.read(null, decoder);
+        } catch (AvroTypeException e) {
+            throw new SerdeException(SerdeException.Reason.SCHEMA_MISMATCH, topic, subject, id,
+                    "topic " + topic + RegistryFailures.describe(subject, id) + ": writer schema " + writer.getFullName()
+                            + " cannot be read as " + readerName() + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof SecurityException) {
+                throw (SecurityException) e; // a class-trust problem is a bug in the deployment, not bad data: let it surface as is
+            }
+            throw new SerdeException(SerdeException.Reason.MALFORMED_AVRO, topic, subject, id,
+                    "topic " + topic + RegistryFailures.describe(subject, id) + ": Avro body of " + (bytes.length - WireFormat.HEADER_SIZE)
+                            + " bytes does not decode with writer schema " + writer.getFullName() + ": " + e, e);
+        }
+        if (targetType != null && !targetType.isInstance(value)) {
+            throw new SerdeException(SerdeException.Reason.UNKNOWN_TYPE, topic, subject, id,
+                    "topic " + topic + RegistryFailures.describe(subject, id) + ": decoded a " + value.getClass().getName() + ", expected " + targetType.getName(), null);
+        }
+        return (T) value;
+    }
+
+    private String readerName() {
+        return targetType != null ? targetType.getName() : specificReader ? "the writer's generated class" : "GenericRecord";
+    }
+
+    @SuppressWarnings("unchecked")
+    private DatumReader<Object> reader(String topic, String subject, int id, Schema writer) {
+        DatumReader<Object> cached = readers.get(id);
+        if (cached != null) {
+            return cached;
+        }
+        DatumReader<Object> reader;
+        if (targetType != null) {
+            reader = specificReader(targetType, writer);
+        } else if (specificReader) {
+            Class<?> type = SpecificData.get().getClass(writer);
+            if (type == null || !SpecificRecord.class.isAssignableFrom(type)) {
+                throw new SerdeException(SerdeException.Reason.UNKNOWN_TYPE, topic, subject, id,
+                        "topic " + topic + RegistryFailures.describe(subject, id) + ": specific.avro.reader=true but no generated class "
+                                + writer.getFullName() + " is on the classpath", null);
+            }
+            reader = specificReader(type, writer);
+        } else {
+            reader = new GenericDatumReader<>(writer, writer, genericData);
+        }
+        DatumReader<Object> raced = readers.putIfAbsent(id, reader);
+        return raced != null ? raced : reader;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static DatumReader<Object> specificReader(Class<?> type, Schema writer) {
+        // the class's own model (MODEL$) carries its logical-type conversions (timestamp-millis -> Instant)
+        SpecificData model = SpecificData.getForClass(type);
+        return (DatumReader<Object>) (DatumReader<?>) new SpecificDatumReader<>(writer, model.getSchema(type), model);
+    }
+
+    static GenericData genericData(AvroSerdeConfig config) {
+        if (!config.useLogicalTypeConverters()) {
+            return GenericData.get();
+        }
+        GenericData data = new GenericData();
+        data.addLogicalTypeConversion(new TimeConversions.TimestampMillisConversion());
+        data.addLogicalTypeConversion(new TimeConversions.TimestampMicrosConversion());
+        data.addLogicalTypeConversion(new TimeConversions.DateConversion());
+        data.addLogicalTypeConversion(new TimeConversions.TimeMillisConversion());
+        data.addLogicalTypeConversion(new TimeConversions.TimeMicrosConversion());
+        data.addLogicalTypeConversion(new TimeConversions.LocalTimestampMillisConversion());
+        data.addLogicalTypeConversion(new TimeConversions.LocalTimestampMicrosConversion());
+        return data;
+    }
+
+    private static Class<?> requireSpecific(Class<?> type) {
+        if (!SpecificRecord.class.isAssignableFrom(type)) {
+            throw new IllegalArgumentException(type.getName() + " is not a generated Avro SpecificRecord class");
+        }
+        return type;
+    }
+
+    @Override
+    public void close() {
+        if (ownsRegistry && registry != null) {
+            registry.close();
+        }
+    }
+}
