@@ -1,0 +1,176 @@
+package dev.prefstream.trainer.optim;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * AdamW with the exact update of {@code torch.optim.AdamW} (single-tensor path), for every parameter p with
+ * gradient g at step t (t counted from 1):
+ * <pre>
+ *   p   = p * (1 - lr * wd)                      decoupled weight decay, first
+ *   m   = m + (1 - b1) * (g - m)                 torch's lerp_(g, 1 - b1) for weight &lt; 0.5
+ *   v   = v * b2 + (1 - b2) * g * g
+ *   p   = p - (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+ * </pre>
+ * The moments (m, v) live in this optimizer's own manager; the bias corrections and step size are computed in
+ * double on the host (as torch does in Python) and passed as 0-dim CPU arrays, never as {@code Number}s.
+ *
+ * <p>Parameters are updated in place through detached views ({@code stopGradient()} shares storage with the
+ * parameter), so the update is not recorded by autograd and the parameter objects held by the model stay the
+ * same. Parameters may be float16 (mixed precision): the optimizer then keeps float32 master copies, updates
+ * those, and writes a float16 cast back into the model's tensors.
+ */
+public final class AdamW implements AutoCloseable {
+
+    private final LinkedHashMap<String, NDArray> parameters;
+    private final AdamWConfig config;
+    private final NDManager stateManager;
+    private final LinkedHashMap<String, NDArray> expAvg = new LinkedHashMap<>();
+    private final LinkedHashMap<String, NDArray> expAvgSq = new LinkedHashMap<>();
+    /** float32 master weights, only for parameters whose own type is not float32. */
+    private final LinkedHashMap<String, NDArray> masters = new LinkedHashMap<>();
+    private long step;
+
+    /**
+     * @param parameters trainable tensors by name (the model's own arrays, in a stable order)
+     * @param config     betas, eps, weight decay
+     */
+    public AdamW(Map<String, NDArray> parameters, AdamWConfig config) {
+        if (parameters.isEmpty()) {
+            throw new IllegalArgumentException("AdamW needs at least one parameter");
+        }
+        this.parameters = new LinkedHashMap<>(parameters);
+        this.config = config;
+        Device device = parameters.values().iterator().next().getDevice();
+        this.stateManager = NDManager.newBaseManager(device);
+        for (Map.Entry<String, NDArray> e : this.parameters.entrySet()) {
+            NDArray p = e.getValue();
+            expAvg.put(e.getKey(), stateManager.zeros(p.getShape(), DataType.FLOAT32, p.getDevice()));
+            expAvgSq.put(e.getKey(), stateManager.zeros(p.getShape(), DataType.FLOAT32, p.getDevice()));
+            if (p.getDataType() != DataType.FLOAT32) {
+                NDArray master = p.stopGradient().toType(DataType.FLOAT32, true);
+                master.attach(stateManager);
+                masters.put(e.getKey(), master);
+            }
+        }
+    }
+
+    /** Number of updates applied so far (torch's {@code state['step']}). */
+    public long step() {
+        return step;
+    }
+
+    public AdamWConfig config() {
+        return config;
+    }
+
+    /** First moments by parameter name (live arrays; read-only use). */
+    public Map<String, NDArray> firstMoments() {
+        return Collections.unmodifiableMap(expAvg);
+    }
+
+    /** Second moments by parameter name (live arrays; read-only use). */
+    public Map<String, NDArray> secondMoments() {
+        return Collections.unmodifiableMap(expAvgSq);
+    }
+
+    /** float32 master weights of non-float32 parameters (empty in plain float32 training). */
+    public Map<String, NDArray> masterWeights() {
+        return Collections.unmodifiableMap(masters);
+    }
+
+    /**
+     * Applies one update with the given gradients (views from {@link ParameterGradients#views}, already unscaled
+     * and clipped). Every temporary goes to {@code scope}.
+     *
+     * @param lr        learning rate of this step
+     * @param gradients gradient per parameter name (same keys as the parameters)
+     * @param scope     per-step manager on the parameters' device
+     */
+    public void update(double lr, Map<String, NDArray> gradients, NDManager scope) {
+        step++;
+        double bc1 = 1 - Math.pow(config.beta1(), step);
+        double bc2 = 1 - Math.pow(config.beta2(), step);
+        double stepSize = lr / bc1;
+        double bc2Sqrt = Math.sqrt(bc2);
+        try (ScalarArrays s = ScalarArrays.perStep()) {
+            NDArray decay = s.of(1 - lr * config.weightDecay());
+            NDArray oneMinusB1 = s.of(1 - config.beta1());
+            NDArray b2 = s.of(config.beta2());
+            NDArray oneMinusB2 = s.of(1 - config.beta2());
+            NDArray bc2SqrtArr = s.of(bc2Sqrt);
+            NDArray epsArr = s.of(config.eps());
+            NDArray negStep = s.of(-stepSize);
+            for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+                String name = e.getKey();
+                NDArray grad = gradients.get(name);
+                if (grad == null) {
+                    throw new IllegalArgumentException("no gradient for parameter " + name);
+                }
+                NDArray g = grad.getDataType() == DataType.FLOAT32 ? grad : attach(grad.toType(DataType.FLOAT32, false), scope);
+                NDArray master = masters.get(name);
+                NDArray p = master != null ? view(master, scope) : view(e.getValue(), scope);
+                NDArray m = view(expAvg.get(name), scope);
+                NDArray v = view(expAvgSq.get(name), scope);
+                if (config.weightDecay() != 0) {
+                    p.muli(decay);
+                }
+                m.addi(g.sub(m).muli(oneMinusB1));
+                v.muli(b2).addi(g.mul(g).muli(oneMinusB2));
+                NDArray denom = v.sqrt().divi(bc2SqrtArr).addi(epsArr);
+                p.addi(m.mul(negStep).divi(denom));
+                if (master != null) {
+                    NDArray target = view(e.getValue(), scope);
+                    NDArray cast = attach(p.toType(target.getDataType(), false), scope);
+                    TensorCopy.copyInto(target, cast);
+                }
+            }
+        }
+    }
+
+    /** Restores step and moments (from a checkpoint); arrays are copied into this optimizer's state. */
+    public void restore(long restoredStep, Map<String, NDArray> firstMoments, Map<String, NDArray> secondMoments,
+                        Map<String, NDArray> restoredMasters) {
+        for (String name : parameters.keySet()) {
+            copyState(name, firstMoments, expAvg);
+            copyState(name, secondMoments, expAvgSq);
+            if (masters.containsKey(name)) {
+                copyState(name, restoredMasters, masters);
+            }
+        }
+        this.step = restoredStep;
+    }
+
+    private static void copyState(String name, Map<String, NDArray> from, Map<String, NDArray> to) {
+        NDArray src = from.get(name);
+        if (src == null) {
+            throw new IllegalArgumentException("optimizer state has no tensor for parameter " + name);
+        }
+        NDArray dst = to.get(name);
+        if (!src.getShape().equals(dst.getShape())) {
+            throw new IllegalArgumentException("optimizer state shape mismatch for " + name + ": "
+                    + src.getShape() + " vs " + dst.getShape());
+        }
+        TensorCopy.copyInto(dst, src);
+    }
+
+    private static NDArray view(NDArray array, NDManager scope) {
+        return attach(array.stopGradient(), scope);
+    }
+
+    private static NDArray attach(NDArray array, NDManager scope) {
+        array.attach(scope);
+        return array;
+    }
+
+    @Override
+    public void close() {
+        stateManager.close();
+    }
+}
