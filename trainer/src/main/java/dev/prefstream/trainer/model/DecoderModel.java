@@ -1,0 +1,349 @@
+package dev.prefstream.trainer.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * GPT-2 and Llama-family decoders written with plain DJL NDArray operations (PyTorch engine), numerically following
+ * transformers' eager implementations:
+ * <ul>
+ *   <li>GPT-2: learned positions, LayerNorm with bias, fused {@code c_attn} Conv1D ([in, 3*out], applied as
+ *       {@code x @ W + b}), {@code gelu_new} (tanh approximation), head tied to {@code wte}.</li>
+ *   <li>Llama / Mistral / Qwen2: RMSNorm in float32, rotary embeddings (rotate_half convention), SwiGLU MLP,
+ *       grouped-query attention, optional q/k/v (and o) biases, tied or untied head.</li>
+ * </ul>
+ * Memory rule: every operation has an array of the caller's scope as its receiver (or goes through
+ * {@code NDArrayEx} ops, which attach to the input's manager), so nothing computed in {@link #forward} lands in the
+ * model's manager. Scalars are 0-dim float32 CPU arrays created once: on CUDA, PyTorch treats them as scalars
+ * without a device sync, unlike {@code NDArray.mul(Number)}.
+ */
+public final class DecoderModel implements CausalLM {
+
+    /** Added to the scores of forbidden keys; finite so that fully masked (left-pad) rows give no NaN. */
+    private static final float MASKED_SCORE = -1e9f;
+
+    private final ModelConfig config;
+    private final NDManager manager;
+    private final NDManager scalars;
+    private final LinkedHashMap<String, NDArray> params;
+    private final NDArray ropeCos;
+    private final NDArray ropeSin;
+
+    private final NDArray one;
+    private final NDArray half;
+    private final NDArray maskedScore;
+    private final NDArray normEps;
+    private final NDArray attentionScale;
+    private final NDArray geluCubic;
+    private final NDArray geluScale;
+
+    /**
+     * Builds a model around existing weights.
+     *
+     * @param config  architecture
+     * @param manager owns the weights from now on (closed by {@link #close()}); weights are attached to it
+     * @param weights every tensor of {@link WeightLayout#of(ModelConfig)}, float32, HF names
+     */
+    public DecoderModel(ModelConfig config, NDManager manager, Map<String, NDArray> weights) {
+        this.config = config;
+        this.manager = manager;
+        this.params = new LinkedHashMap<>();
+        for (Map.Entry<String, Shape> e : WeightLayout.of(config).entrySet()) {
+            NDArray w = weights.get(e.getKey());
+            if (w == null) {
+                throw new ModelFormatException("missing tensor " + e.getKey());
+            }
+            if (!w.getShape().equals(e.getValue())) {
+                throw new ModelFormatException("tensor " + e.getKey() + " has shape " + w.getShape()
+                        + ", expected " + e.getValue());
+            }
+            w.attach(manager);
+            params.put(e.getKey(), w);
+        }
+        this.scalars = manager.getEngine().newBaseManager(Device.cpu());
+        this.one = scalars.create(1f);
+        this.half = scalars.create(0.5f);
+        this.maskedScore = scalars.create(-MASKED_SCORE);
+        this.normEps = scalars.create((float) config.normEps());
+        this.attentionScale = scalars.create((float) (1.0 / Math.sqrt(config.headDim())));
+        this.geluCubic = scalars.create(0.044715f);
+        this.geluScale = scalars.create((float) Math.sqrt(2.0 / Math.PI));
+        if (config.family() == ModelConfig.Family.LLAMA) {
+            NDManager buffers = manager.newSubManager();
+            NDArray[] tables = ropeTables(buffers, config);
+            this.ropeCos = tables[0];
+            this.ropeSin = tables[1];
+        } else {
+            this.ropeCos = null;
+            this.ropeSin = null;
+        }
+    }
+
+    /** cos/sin [maxPositions, headDim] = cat(freqs, freqs) with freqs[p, i] = p / theta^(2i/d), as HF's default RoPE. */
+    private static NDArray[] ropeTables(NDManager m, ModelConfig c) {
+        int d = c.headDim();
+        int n = c.maxPositions();
+        float[] invFreq = new float[d / 2];
+        for (int i = 0; i < d / 2; i++) {
+            invFreq[i] = (float) (1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / d));
+        }
+        float[] cos = new float[n * d];
+        float[] sin = new float[n * d];
+        for (int p = 0; p < n; p++) {
+            for (int i = 0; i < d / 2; i++) {
+                float angle = (float) p * invFreq[i];
+                float cv = (float) Math.cos(angle);
+                float sv = (float) Math.sin(angle);
+                cos[p * d + i] = cv;
+                cos[p * d + i + d / 2] = cv;
+                sin[p * d + i] = sv;
+                sin[p * d + i + d / 2] = sv;
+            }
+        }
+        return new NDArray[] {m.create(cos, new Shape(n, d)), m.create(sin, new Shape(n, d))};
+    }
+
+    @Override
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** A new map each call; the arrays are the live weights (in-place updates take effect). */
+    @Override
+    public LinkedHashMap<String, NDArray> parameters() {
+        return new LinkedHashMap<>(params);
+    }
+
+    /** Switches gradient recording on or off for every weight. */
+    public void setTrainable(boolean trainable) {
+        for (NDArray p : params.values()) {
+            p.setRequiresGradient(trainable);
+        }
+    }
+
+    /** Number of trainable scalars. */
+    public long parameterCount() {
+        return params.values().stream().mapToLong(NDArray::size).sum();
+    }
+
+    /** A deep copy (no gradients) whose weights live in a new sub-manager of {@code parent}. */
+    public DecoderModel copy(NDManager parent) {
+        NDManager target = parent.newSubManager();
+        Map<String, NDArray> copies = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            NDArray c = e.getValue().stopGradient().duplicate();
+            c.attach(target);
+            copies.put(e.getKey(), c);
+        }
+        return new DecoderModel(config, target, copies);
+    }
+
+    @Override
+    public NDArray forward(NDArray inputIds, NDArray attentionMask) {
+        return forward(inputIds, attentionMask, null, null);
+    }
+
+    /**
+     * The general forward pass (generation uses it with left padding and a cache).
+     *
+     * @param inputIds      int64 [B, T], the new positions
+     * @param attentionMask [B, P + T] over cached and new keys, nonzero for real tokens (any padding side); may be null
+     * @param positionIds   int64 [B, T] or null for P..P+T-1
+     * @param cache         keys/values of the P earlier positions (appended to), or null
+     * @return float32 [B, T, V] logits in the manager of {@code inputIds}
+     */
+    public NDArray forward(NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache) {
+        NDManager m = inputIds.getManager();
+        Shape shape = inputIds.getShape();
+        if (shape.dimension() != 2) {
+            throw new IllegalArgumentException("inputIds must be [batch, time], got " + shape);
+        }
+        long b = shape.get(0);
+        int t = Math.toIntExact(shape.get(1));
+        int past = cache == null ? 0 : cache.length();
+        if (past + t > config.maxPositions()) {
+            throw new IllegalArgumentException("sequence of " + (past + t) + " positions exceeds max_position_embeddings "
+                    + config.maxPositions());
+        }
+        if (attentionMask != null && !attentionMask.getShape().equals(new Shape(b, past + t))) {
+            throw new IllegalArgumentException("attentionMask must be [" + b + ", " + (past + t) + "], got "
+                    + attentionMask.getShape());
+        }
+        NDArray pos = positionIds != null ? positionIds
+                : m.arange(past, past + t, 1, DataType.INT64).expandDims(0);
+        NDArray bias = attentionBias(m, attentionMask, t, past);
+
+        NDArray x;
+        NDArray cos = null;
+        NDArray sin = null;
+        if (config.family() == ModelConfig.Family.GPT2) {
+            x = embed(inputIds, w("transformer.wte.weight")).add(embed(pos, w("transformer.wpe.weight")));
+        } else {
+            x = embed(inputIds, w("model.embed_tokens.weight"));
+            cos = embed(pos, ropeCos).expandDims(1);
+            sin = embed(pos, ropeSin).expandDims(1);
+        }
+        for (int i = 0; i < config.numLayers(); i++) {
+            x = config.family() == ModelConfig.Family.GPT2
+                    ? gpt2Block(i, x, bias, cache)
+                    : llamaBlock(i, x, cos, sin, bias, cache);
+        }
+        NDArray logits;
+        if (config.family() == ModelConfig.Family.GPT2) {
+            x = layerNorm(x, w("transformer.ln_f.weight"), w("transformer.ln_f.bias"));
+            logits = linear(x, w("transformer.wte.weight"), null);
+        } else {
+            x = rmsNorm(x, w("model.norm.weight"));
+            logits = linear(x, w(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight"), null);
+        }
+        if (cache != null) {
+            cache.advance(t);
+        }
+        return logits;
+    }
+
+    /** Additive bias [B|1, 1, 1, T, P+T]: 0 where key k may be seen by query q (k <= P+q and k is real), else -1e9. */
+    private NDArray attentionBias(NDManager m, NDArray attentionMask, int t, int past) {
+        NDArray keyIdx = m.arange(0, past + t, 1, DataType.INT64);
+        NDArray queryIdx = m.arange(past, past + t, 1, DataType.INT64).expandDims(1);
+        NDArray allowed = keyIdx.lte(queryIdx);                       // [T, K]
+        if (attentionMask != null) {
+            NDArray real = attentionMask.getDataType() == DataType.BOOLEAN
+                    ? attentionMask : attentionMask.toType(DataType.BOOLEAN, false);
+            allowed = real.expandDims(1).logicalAnd(allowed);         // [B, T, K]
+        } else {
+            allowed = allowed.expandDims(0);                          // [1, T, K]
+        }
+        return allowed.toType(DataType.FLOAT32, false).sub(one).mul(maskedScore).expandDims(1).expandDims(1);
+    }
+
+    private NDArray gpt2Block(int i, NDArray x, NDArray bias, KvCache cache) {
+        String p = "transformer.h." + i + ".";
+        NDArray h = layerNorm(x, w(p + "ln_1.weight"), w(p + "ln_1.bias"));
+        NDList qkv = h.matMul(w(p + "attn.c_attn.weight")).add(w(p + "attn.c_attn.bias")).split(3, 2);
+        NDArray a = attention(i, qkv.get(0), qkv.get(1), qkv.get(2), null, null, bias, cache);
+        x = x.add(a.matMul(w(p + "attn.c_proj.weight")).add(w(p + "attn.c_proj.bias")));
+        h = layerNorm(x, w(p + "ln_2.weight"), w(p + "ln_2.bias"));
+        h = geluNew(h.matMul(w(p + "mlp.c_fc.weight")).add(w(p + "mlp.c_fc.bias")));
+        return x.add(h.matMul(w(p + "mlp.c_proj.weight")).add(w(p + "mlp.c_proj.bias")));
+    }
+
+    private NDArray llamaBlock(int i, NDArray x, NDArray cos, NDArray sin, NDArray bias, KvCache cache) {
+        String p = "model.layers." + i + ".";
+        NDArray h = rmsNorm(x, w(p + "input_layernorm.weight"));
+        NDArray q = linear(h, w(p + "self_attn.q_proj.weight"), b(p + "self_attn.q_proj.bias"));
+        NDArray k = linear(h, w(p + "self_attn.k_proj.weight"), b(p + "self_attn.k_proj.bias"));
+        NDArray v = linear(h, w(p + "self_attn.v_proj.weight"), b(p + "self_attn.v_proj.bias"));
+        NDArray a = attention(i, q, k, v, cos, sin, bias, cache);
+        x = x.add(linear(a, w(p + "self_attn.o_proj.weight"), b(p + "self_attn.o_proj.bias")));
+        h = rmsNorm(x, w(p + "post_attention_layernorm.weight"));
+        NDArray gate = linear(h, w(p + "mlp.gate_proj.weight"), b(p + "mlp.gate_proj.bias"));
+        NDArray up = linear(h, w(p + "mlp.up_proj.weight"), b(p + "mlp.up_proj.bias"));
+        NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up);
+        return x.add(linear(act, w(p + "mlp.down_proj.weight"), b(p + "mlp.down_proj.bias")));
+    }
+
+    /**
+     * Causal self-attention with grouped-query heads, computed as a 5-d broadcast ([B, kvHeads, group, T, D] queries
+     * against [B, kvHeads, 1, K, D] keys) so that key/value heads are never copied per query head.
+     */
+    private NDArray attention(int layer, NDArray q, NDArray k, NDArray v, NDArray cos, NDArray sin,
+                              NDArray bias, KvCache cache) {
+        Shape s = q.getShape();
+        long bsz = s.get(0);
+        long t = s.get(1);
+        int kvHeads = config.numKvHeads();
+        int group = config.groupSize();
+        int d = config.headDim();
+        q = q.reshape(bsz, t, kvHeads, group, d).transpose(0, 2, 3, 1, 4);   // [B, KV, G, T, D]
+        k = k.reshape(bsz, t, kvHeads, d).transpose(0, 2, 1, 3);             // [B, KV, T, D]
+        v = v.reshape(bsz, t, kvHeads, d).transpose(0, 2, 1, 3);
+        if (cos != null) {
+            q = rotary(q, cos.expandDims(1), sin.expandDims(1));
+            k = rotary(k, cos, sin);
+        }
+        if (cache != null) {
+            NDArray[] kv = cache.append(layer, k, v);
+            k = kv[0];
+            v = kv[1];
+        }
+        NDArray scores = q.matMul(k.expandDims(2).swapAxes(3, 4)).mul(attentionScale);   // [B, KV, G, T, K]
+        NDArray probs = scores.add(bias).softmax(-1);
+        NDArray out = probs.matMul(v.expandDims(2));                                      // [B, KV, G, T, D]
+        return out.transpose(0, 3, 1, 2, 4).reshape(bsz, t, (long) config.numHeads() * d);
+    }
+
+    /** x * cos + rotate_half(x) * sin, rotate_half(x) = cat(-x2, x1) (HF convention, halves not interleaved). */
+    private static NDArray rotary(NDArray x, NDArray cos, NDArray sin) {
+        int last = x.getShape().dimension() - 1;
+        NDList halves = x.split(2, last);
+        NDArray rotated = NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), last);
+        return x.mul(cos).add(rotated.mul(sin));
+    }
+
+    /** RMSNorm in float32 like HF: x / sqrt(mean(x^2) + eps) * weight. */
+    private NDArray rmsNorm(NDArray x, NDArray weight) {
+        DataType dtype = x.getDataType();
+        NDArray xf = dtype == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray variance = xf.mul(xf).mean(new int[] {-1}, true);
+        NDArray normed = xf.div(variance.add(normEps).sqrt());
+        if (dtype != DataType.FLOAT32) {
+            normed = normed.toType(dtype, false);
+        }
+        return normed.mul(weight);
+    }
+
+    private NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {
+        return x.getNDArrayInternal()
+                .layerNorm(x, new Shape(config.hiddenSize()), weight, bias, (float) config.normEps())
+                .singletonOrThrow();
+    }
+
+    /** gelu_new: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+    private NDArray geluNew(NDArray x) {
+        NDArray inner = x.add(x.mul(x).mul(x).mul(geluCubic)).mul(geluScale);
+        return x.mul(half).mul(inner.tanh().add(one));
+    }
+
+    /** x @ W^T + b with W in nn.Linear layout [out, in]; the result belongs to x's manager. */
+    private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
+    }
+
+    /** Rows of {@code table} selected by {@code ids}, in the ids' manager. */
+    private static NDArray embed(NDArray ids, NDArray table) {
+        return ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    private NDArray w(String name) {
+        NDArray a = params.get(name);
+        if (a == null) {
+            throw new IllegalStateException("no weight " + name);
+        }
+        return a;
+    }
+
+    private NDArray b(String name) {
+        return params.get(name);
+    }
+
+    @Override
+    public void close() {
+        scalars.close();
+        manager.close();
+    }
+}

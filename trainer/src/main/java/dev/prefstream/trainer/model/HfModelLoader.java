@@ -1,0 +1,183 @@
+package dev.prefstream.trainer.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.prefstream.trainer.tokenizer.TextTokenizer;
+import dev.prefstream.trainer.tokenizer.Tokenizers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Loads a local Hugging Face model directory ({@code config.json} and {@code model.safetensors} or a sharded
+ * {@code model.safetensors.index.json}) into a {@link DecoderModel}. Tensor names may carry the head model's prefix
+ * ({@code transformer.}, {@code model.}) or not (base-model checkpoints). Errors name the file and the tensor.
+ */
+public final class HfModelLoader {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HfModelLoader.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Name of the single-file weights. */
+    public static final String WEIGHTS_FILE = "model.safetensors";
+    /** Name of the shard index. */
+    public static final String INDEX_FILE = "model.safetensors.index.json";
+    /** Name of the architecture file. */
+    public static final String CONFIG_FILE = "config.json";
+
+    private HfModelLoader() {
+    }
+
+    /** Loads onto {@code device} with a new base manager owned by the model. */
+    public static DecoderModel load(Path dir, Device device) {
+        NDManager m = NDManager.newBaseManager(device);
+        try {
+            return loadInto(dir, m);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /** Loads with weights in a new sub-manager of {@code parent} (same device). */
+    public static DecoderModel load(Path dir, NDManager parent) {
+        NDManager m = parent.newSubManager();
+        try {
+            return loadInto(dir, m);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /** Model plus the directory's tokenizer ({@code tokenizer.json}). */
+    public static LoadedModel loadWithTokenizer(Path dir, Device device) {
+        DecoderModel model = load(dir, device);
+        try {
+            TextTokenizer tok = Tokenizers.load(dir, model.config());
+            return new LoadedModel(model, tok);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    private static DecoderModel loadInto(Path dir, NDManager m) {
+        if (!Files.isDirectory(dir)) {
+            throw new ModelFormatException(dir + ": not a model directory");
+        }
+        ModelConfig config = ModelConfig.read(dir.resolve(CONFIG_FILE));
+        Map<String, Shape> layout = WeightLayout.of(config);
+        List<SafetensorsReader> readers = new ArrayList<>();
+        try {
+            Map<String, SafetensorsReader> byTensor = openWeights(dir, readers);
+            Map<String, NDArray> weights = new LinkedHashMap<>();
+            Set<String> used = new TreeSet<>();
+            for (Map.Entry<String, Shape> e : layout.entrySet()) {
+                String name = e.getKey();
+                String stored = resolve(name, byTensor);
+                if (stored == null) {
+                    throw new ModelFormatException(weightsDescription(dir, readers) + ": missing tensor " + name
+                            + " (required by " + config.modelType() + " config)");
+                }
+                SafetensorsReader r = byTensor.get(stored);
+                Shape actual = r.entry(stored).djlShape();
+                if (!actual.equals(e.getValue())) {
+                    throw new ModelFormatException(r.file() + ": tensor " + stored + " has shape " + actual
+                            + ", expected " + e.getValue());
+                }
+                weights.put(name, r.read(stored, m));
+                used.add(stored);
+            }
+            Set<String> unused = new TreeSet<>(byTensor.keySet());
+            unused.removeAll(used);
+            if (!unused.isEmpty()) {
+                LOG.debug("{}: ignoring {} tensors not used by the model, e.g. {}", dir, unused.size(),
+                        unused.iterator().next());
+            }
+            DecoderModel model = new DecoderModel(config, m, weights);
+            LOG.info("loaded {} from {} ({} parameters, device {})", config, dir, model.parameterCount(), m.getDevice());
+            return model;
+        } finally {
+            readers.forEach(SafetensorsReader::close);
+        }
+    }
+
+    /** Maps each stored tensor name to the reader of the file that holds it. */
+    private static Map<String, SafetensorsReader> openWeights(Path dir, List<SafetensorsReader> readers) {
+        Path single = dir.resolve(WEIGHTS_FILE);
+        Path index = dir.resolve(INDEX_FILE);
+        Map<String, SafetensorsReader> byTensor = new HashMap<>();
+        if (Files.isRegularFile(single)) {
+            SafetensorsReader r = SafetensorsReader.open(single);
+            readers.add(r);
+            r.entries().keySet().forEach(n -> byTensor.put(n, r));
+            return byTensor;
+        }
+        if (!Files.isRegularFile(index)) {
+            throw new ModelFormatException(dir + ": neither " + WEIGHTS_FILE + " nor " + INDEX_FILE + " found");
+        }
+        JsonNode map;
+        try {
+            map = JSON.readTree(Files.readString(index)).get("weight_map");
+        } catch (IOException e) {
+            throw new ModelFormatException(index + ": cannot read (" + e.getMessage() + ")", e);
+        }
+        if (map == null || !map.isObject()) {
+            throw new ModelFormatException(index + ": no weight_map object");
+        }
+        Map<String, SafetensorsReader> byFile = new HashMap<>();
+        map.fields().forEachRemaining(f -> {
+            String shard = f.getValue().asText();
+            Path shardPath = dir.resolve(shard).normalize();
+            if (!shardPath.startsWith(dir.normalize())) {
+                throw new ModelFormatException(index + ": shard " + shard + " points outside the model directory");
+            }
+            SafetensorsReader r = byFile.computeIfAbsent(shard, s -> {
+                if (!Files.isRegularFile(shardPath)) {
+                    throw new ModelFormatException(index + ": shard file " + shard + " (for tensor " + f.getKey()
+                            + ") does not exist");
+                }
+                SafetensorsReader opened = SafetensorsReader.open(shardPath);
+                readers.add(opened);
+                return opened;
+            });
+            if (!r.entries().containsKey(f.getKey())) {
+                throw new ModelFormatException(r.file() + ": missing tensor " + f.getKey() + " (listed in " + INDEX_FILE + ")");
+            }
+            byTensor.put(f.getKey(), r);
+        });
+        return byTensor;
+    }
+
+    /** Stored name for a canonical HF name: as is, or without the head model's prefix. */
+    private static String resolve(String name, Map<String, SafetensorsReader> stored) {
+        if (stored.containsKey(name)) {
+            return name;
+        }
+        for (String prefix : List.of("transformer.", "model.")) {
+            if (name.startsWith(prefix) && stored.containsKey(name.substring(prefix.length()))) {
+                return name.substring(prefix.length());
+            }
+        }
+        return null;
+    }
+
+    private static String weightsDescription(Path dir, List<SafetensorsReader> readers) {
+        return readers.size() == 1 ? readers.get(0).file().toString() : dir.resolve(INDEX_FILE).toString();
+    }
+}

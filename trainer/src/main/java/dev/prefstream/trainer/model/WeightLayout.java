@@ -1,0 +1,85 @@
+package dev.prefstream.trainer.model;
+
+import ai.djl.ndarray.types.Shape;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The trainable tensors a config implies, by Hugging Face name, in module order (the order of PyTorch's
+ * {@code named_parameters()}), with their shapes. A tied head is listed once, as the embedding. The loader checks
+ * files against it, the saver writes it, presets initialise it.
+ */
+public final class WeightLayout {
+
+    private WeightLayout() {
+    }
+
+    /** Name -> shape, stable order. */
+    public static Map<String, Shape> of(ModelConfig c) {
+        LinkedHashMap<String, Shape> m = new LinkedHashMap<>();
+        long h = c.hiddenSize();
+        long ff = c.intermediateSize();
+        if (c.family() == ModelConfig.Family.GPT2) {
+            m.put("transformer.wte.weight", new Shape(c.vocabSize(), h));
+            m.put("transformer.wpe.weight", new Shape(c.maxPositions(), h));
+            for (int i = 0; i < c.numLayers(); i++) {
+                String p = "transformer.h." + i + ".";
+                m.put(p + "ln_1.weight", new Shape(h));
+                m.put(p + "ln_1.bias", new Shape(h));
+                m.put(p + "attn.c_attn.weight", new Shape(h, 3 * h));
+                m.put(p + "attn.c_attn.bias", new Shape(3 * h));
+                m.put(p + "attn.c_proj.weight", new Shape(h, h));
+                m.put(p + "attn.c_proj.bias", new Shape(h));
+                m.put(p + "ln_2.weight", new Shape(h));
+                m.put(p + "ln_2.bias", new Shape(h));
+                m.put(p + "mlp.c_fc.weight", new Shape(h, ff));
+                m.put(p + "mlp.c_fc.bias", new Shape(ff));
+                m.put(p + "mlp.c_proj.weight", new Shape(ff, h));
+                m.put(p + "mlp.c_proj.bias", new Shape(h));
+            }
+            m.put("transformer.ln_f.weight", new Shape(h));
+            m.put("transformer.ln_f.bias", new Shape(h));
+            return Collections.unmodifiableMap(m);
+        }
+        long q = (long) c.numHeads() * c.headDim();
+        long kv = (long) c.numKvHeads() * c.headDim();
+        m.put("model.embed_tokens.weight", new Shape(c.vocabSize(), h));
+        for (int i = 0; i < c.numLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            linear(m, p + "self_attn.q_proj", q, h, c.qkvBias());
+            linear(m, p + "self_attn.k_proj", kv, h, c.qkvBias());
+            linear(m, p + "self_attn.v_proj", kv, h, c.qkvBias());
+            linear(m, p + "self_attn.o_proj", h, q, c.outputBias());
+            linear(m, p + "mlp.gate_proj", ff, h, c.mlpBias());
+            linear(m, p + "mlp.up_proj", ff, h, c.mlpBias());
+            linear(m, p + "mlp.down_proj", h, ff, c.mlpBias());
+            m.put(p + "input_layernorm.weight", new Shape(h));
+            m.put(p + "post_attention_layernorm.weight", new Shape(h));
+        }
+        m.put("model.norm.weight", new Shape(h));
+        if (!c.tieWordEmbeddings()) {
+            m.put("lm_head.weight", new Shape(c.vocabSize(), h));
+        }
+        return Collections.unmodifiableMap(m);
+    }
+
+    /** nn.Linear layout: weight [out, in], bias [out]. */
+    private static void linear(Map<String, Shape> m, String name, long out, long in, boolean bias) {
+        m.put(name + ".weight", new Shape(out, in));
+        if (bias) {
+            m.put(name + ".bias", new Shape(out));
+        }
+    }
+
+    /** Name of the embedding that a tied head reuses. */
+    public static String embeddingName(ModelConfig c) {
+        return c.family() == ModelConfig.Family.GPT2 ? "transformer.wte.weight" : "model.embed_tokens.weight";
+    }
+
+    /** Total number of scalars. */
+    public static long parameterCount(ModelConfig c) {
+        return of(c).values().stream().mapToLong(Shape::size).sum();
+    }
+}
