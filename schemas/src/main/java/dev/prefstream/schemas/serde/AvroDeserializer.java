@@ -43,6 +43,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     private SchemaRegistryClient registry;
     private boolean ownsRegistry;
     private Class<?> targetType;
+    private Schema genericReaderSchema;
     private boolean specificReader;
     private boolean isKey;
     private SubjectNameStrategy strategy = SubjectNameStrategy.TOPIC_NAME;
@@ -69,6 +70,18 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     public AvroDeserializer(SchemaRegistryClient registry, Class<T> type, AvroSerdeConfig config, boolean isKey) {
         this.targetType = type == null ? null : requireSpecific(type);
         configure(Objects.requireNonNull(registry, "registry"), config, isKey, false);
+    }
+
+    /**
+     * GenericRecords read with a fixed reader schema (for example an older version of a record, to check that old
+     * readers read new data) instead of the writer's.
+     */
+    public static AvroDeserializer<org.apache.avro.generic.GenericRecord> withReaderSchema(SchemaRegistryClient registry, Schema readerSchema,
+                                                                                         AvroSerdeConfig config, boolean isKey) {
+        AvroDeserializer<org.apache.avro.generic.GenericRecord> d = new AvroDeserializer<>(registry, null);
+        d.genericReaderSchema = Objects.requireNonNull(readerSchema, "readerSchema");
+        d.configure(registry, config, isKey, false);
+        return d;
     }
 
     @Override
@@ -152,6 +165,9 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     }
 
     private String readerName() {
+        if (genericReaderSchema != null) {
+            return "reader schema " + genericReaderSchema.getFullName();
+        }
         return targetType != null ? targetType.getName() : specificReader ? "the writer's generated class" : "GenericRecord";
     }
 
@@ -164,7 +180,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         DatumReader<Object> reader;
         if (targetType != null) {
             reader = specificReader(targetType, writer);
-        } else if (specificReader) {
+        } else if (specificReader && genericReaderSchema == null) {
             Class<?> type = SpecificData.get().getClass(writer);
             if (type == null || !SpecificRecord.class.isAssignableFrom(type)) {
                 throw new SerdeException(SerdeException.Reason.UNKNOWN_TYPE, topic, subject, id,
@@ -173,7 +189,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
             }
             reader = specificReader(type, writer);
         } else {
-            reader = new GenericDatumReader<>(writer, writer, genericData);
+            reader = new GenericDatumReader<>(writer, genericReaderSchema != null ? genericReaderSchema : writer, genericData);
         }
         DatumReader<Object> raced = readers.putIfAbsent(id, reader);
         return raced != null ? raced : reader;
