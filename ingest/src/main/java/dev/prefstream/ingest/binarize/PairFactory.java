@@ -1,0 +1,45 @@
+package dev.prefstream.ingest.binarize;
+
+import dev.prefstream.ingest.canonical.ContentHash;
+import dev.prefstream.ingest.canonical.TextNormalizer;
+import dev.prefstream.schemas.avro.ChatMessage;
+import dev.prefstream.schemas.avro.FeedbackSource;
+import dev.prefstream.schemas.avro.JudgementKind;
+import dev.prefstream.schemas.avro.PreferencePair;
+import dev.prefstream.schemas.avro.Response;
+
+import java.time.Instant;
+import java.util.List;
+
+/** Builds PreferencePairs (with their pair_id) and recognises degenerate ones. */
+public final class PairFactory {
+
+    private PairFactory() {
+    }
+
+    /** True when chosen and rejected are the same text after normalization: such a pair teaches nothing. */
+    public static boolean isDegenerate(Response chosen, Response rejected) {
+        return TextNormalizer.normalize(chosen.getText()).equals(TextNormalizer.normalize(rejected.getText()));
+    }
+
+    public static PreferencePair create(String promptId, List<ChatMessage> prompt, Response chosen, Response rejected,
+                                        double scoreMargin, double weight, FeedbackSource source, JudgementKind kind,
+                                        List<String> eventIds, String tenant, Instant createdAt) {
+        return PreferencePair.newBuilder()
+                .setPairId(ContentHash.pairId(promptId, chosen.getText(), rejected.getText()))
+                .setPromptId(promptId)
+                .setPrompt(prompt)
+                .setChosen(chosen.getText())
+                .setRejected(rejected.getText())
+                .setChosenModelVersion(chosen.getModelVersion())
+                .setRejectedModelVersion(rejected.getModelVersion())
+                .setScoreMargin(scoreMargin)
+                .setWeight(weight)
+                .setSource(source)
+                .setKind(kind)
+                .setEventIds(List.copyOf(eventIds))
+                .setTenant(tenant)
+                .setCreatedAt(createdAt)
+                .build();
+    }
+}

@@ -1,0 +1,70 @@
+package dev.prefstream.ingest.canonical;
+
+import dev.prefstream.schemas.avro.ChatMessage;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The content ids of ingest, all lowercase hex SHA-256 over canonical JSON of normalized text
+ * ({@link TextNormalizer}):
+ * <ul>
+ *   <li>{@code prompt_id} = SHA-256 of {@code [{"content":c,"role":r},...]} over the prompt's messages in order,
+ *       content normalized, role trimmed and lowercased; so the same conversation sent with different spacing by
+ *       different events lands on the same key.</li>
+ *   <li>{@code pair_id} = SHA-256 of {@code {"chosen":c,"prompt_id":p,"rejected":r}} with chosen/rejected normalized:
+ *       the same judgement from any event or source has the same id, the opposite judgement a different one.</li>
+ * </ul>
+ */
+public final class ContentHash {
+
+    private ContentHash() {
+    }
+
+    /** The canonical JSON of a prompt, the input of its id. */
+    public static String canonicalPrompt(List<ChatMessage> messages) {
+        CanonicalJson json = new CanonicalJson().raw('[');
+        for (int i = 0; i < messages.size(); i++) {
+            ChatMessage m = messages.get(i);
+            if (i > 0) {
+                json.raw(',');
+            }
+            json.raw('{').key("content").string(TextNormalizer.normalize(m.getContent()))
+                    .raw(',').key("role").string(normalizeRole(m.getRole())).raw('}');
+        }
+        return json.raw(']').toString();
+    }
+
+    public static String promptId(List<ChatMessage> messages) {
+        return sha256Hex(canonicalPrompt(messages));
+    }
+
+    public static String pairId(String promptId, String chosen, String rejected) {
+        String json = new CanonicalJson().raw('{')
+                .key("chosen").string(TextNormalizer.normalize(chosen)).raw(',')
+                .key("prompt_id").string(promptId).raw(',')
+                .key("rejected").string(TextNormalizer.normalize(rejected)).raw('}')
+                .toString();
+        return sha256Hex(json);
+    }
+
+    static String normalizeRole(String role) {
+        return role == null ? "" : role.trim().toLowerCase(Locale.ROOT);
+    }
+
+    public static String sha256Hex(String text) {
+        return HexFormat.of().formatHex(sha256(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    public static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM ships SHA-256", e);
+        }
+    }
+}
