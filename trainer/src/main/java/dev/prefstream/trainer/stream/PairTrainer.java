@@ -1,0 +1,38 @@
+package dev.prefstream.trainer.stream;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the streaming loop needs from a trainer: one optimizer step per batch of pairs, iteration boundaries, and
+ * saving its full state into a checkpoint directory. {@link DpoPairTrainer} adapts the DPO trainer core; tests of
+ * the streaming machinery can use a cheap stand-in.
+ */
+public interface PairTrainer extends AutoCloseable {
+
+    /**
+     * Trains one optimizer step on these pairs (in this order) and returns the step's metrics with TRL's names
+     * ({@code loss}, {@code rewards/chosen}, ..., and {@code tokens} when known).
+     */
+    Map<String, Double> trainStep(List<PairRecord> batch);
+
+    /** Optimizer steps taken since the initial model (restored from a checkpoint on resume). */
+    long step();
+
+    /** Called before the first step of every iteration (also the first one after a resume); refreshes the reference per mode. */
+    void startIteration(long iteration);
+
+    /** The reference policy's version (changes when the reference is refreshed or mixed). */
+    String referenceVersion();
+
+    /**
+     * Writes everything needed to continue exactly and to serve: HF weights ({@code config.json},
+     * {@code model.safetensors}), {@code tokenizer.json}, and the trainer state under {@code trainer-state/}.
+     */
+    void saveTo(Path dir) throws IOException;
+
+    @Override
+    void close();
+}

@@ -1,0 +1,119 @@
+package dev.prefstream.trainer.stream;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * The trainer's Micrometer meters (exported by {@link PrometheusEndpoint}): the last step's DPO metrics as gauges
+ * ({@code prefstream_trainer_loss}, {@code prefstream_trainer_rewards_margins}, ...), counters of pairs, tokens and
+ * steps (Prometheus' rate() gives pairs/s and tokens/s), pairs/s and tokens/s of the last step, consumer lag,
+ * checkpoint age, and promotions/rejections reported by the publisher.
+ */
+public final class TrainerMetrics {
+
+    private final MeterRegistry registry;
+    private final String model;
+    private final Map<String, AtomicDoubleHolder> stepGauges = new ConcurrentHashMap<>();
+    private final Counter pairs;
+    private final Counter tokens;
+    private final Counter steps;
+    private final Counter heldOut;
+    private final Counter badRecords;
+    private final Counter checkpoints;
+    private final Counter promotions;
+    private final Counter rejections;
+    private final AtomicLong lag = new AtomicLong();
+    private final AtomicLong lastCheckpointMillis = new AtomicLong(-1);
+    private final AtomicDoubleHolder pairsPerSecond = new AtomicDoubleHolder();
+    private final AtomicDoubleHolder tokensPerSecond = new AtomicDoubleHolder();
+
+    /** Mutable double for gauges (Micrometer gauges hold a weak reference to their state object). */
+    private static final class AtomicDoubleHolder {
+        volatile double value = Double.NaN;
+    }
+
+    public TrainerMetrics(MeterRegistry registry, String modelName, LongSupplier clockMillis) {
+        this.registry = registry;
+        this.model = modelName;
+        this.pairs = Counter.builder("prefstream.trainer.pairs").description("Pairs trained").tag("model", model).register(registry);
+        this.tokens = Counter.builder("prefstream.trainer.tokens").description("Tokens (chosen + rejected) trained").tag("model", model).register(registry);
+        this.steps = Counter.builder("prefstream.trainer.steps").description("Optimizer steps").tag("model", model).register(registry);
+        this.heldOut = Counter.builder("prefstream.trainer.held.out.pairs").description("Pairs skipped because they are held out for evaluation").tag("model", model).register(registry);
+        this.badRecords = Counter.builder("prefstream.trainer.bad.records").description("Records that could not be decoded (skipped, logged)").tag("model", model).register(registry);
+        this.checkpoints = Counter.builder("prefstream.trainer.checkpoints").description("Checkpoints written").tag("model", model).register(registry);
+        this.promotions = Counter.builder("prefstream.publisher.promotions").description("Checkpoints promoted").tag("model", model).register(registry);
+        this.rejections = Counter.builder("prefstream.publisher.rejections").description("Checkpoints rejected by the gate").tag("model", model).register(registry);
+        Gauge.builder("prefstream.trainer.consumer.lag", lag, AtomicLong::get).description("Pairs on the input topic not yet consumed").tag("model", model).register(registry);
+        Gauge.builder("prefstream.trainer.checkpoint.age.seconds", lastCheckpointMillis,
+                        t -> t.get() < 0 ? Double.NaN : (clockMillis.getAsLong() - t.get()) / 1000.0)
+                .description("Seconds since the last checkpoint").tag("model", model).register(registry);
+        Gauge.builder("prefstream.trainer.pairs.per.second", pairsPerSecond, h -> h.value).description("Pairs/s of the last step").tag("model", model).register(registry);
+        Gauge.builder("prefstream.trainer.tokens.per.second", tokensPerSecond, h -> h.value).description("Tokens/s of the last step").tag("model", model).register(registry);
+    }
+
+    /** The registry these meters live in. */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** Records one optimizer step. */
+    public void step(int batchPairs, Map<String, Double> stepMetrics, long stepNanos) {
+        steps.increment();
+        pairs.increment(batchPairs);
+        double seconds = Math.max(stepNanos, 1) / 1e9;
+        pairsPerSecond.value = batchPairs / seconds;
+        Double tok = stepMetrics.get("tokens");
+        if (tok != null && !tok.isNaN()) {
+            tokens.increment(tok);
+            tokensPerSecond.value = tok / seconds;
+        }
+        stepMetrics.forEach((name, value) -> gaugeFor(name).value = value == null ? Double.NaN : value);
+    }
+
+    private AtomicDoubleHolder gaugeFor(String metricName) {
+        return stepGauges.computeIfAbsent(metricName, n -> {
+            AtomicDoubleHolder h = new AtomicDoubleHolder();
+            // rewards/margins -> prefstream.trainer.rewards.margins -> prefstream_trainer_rewards_margins
+            String meter = "prefstream.trainer." + n.replaceAll("[^A-Za-z0-9]+", ".").replaceAll("^\\.|\\.$", "");
+            Gauge.builder(meter, h, x -> x.value).description("Last step's " + n).tag("model", model).register(registry);
+            return h;
+        });
+    }
+
+    /** Pairs skipped as held out. */
+    public void heldOut() {
+        heldOut.increment();
+    }
+
+    /** A record that could not be decoded. */
+    public void badRecord() {
+        badRecords.increment();
+    }
+
+    /** Current consumer lag (sum over partitions). */
+    public void lag(long pairsBehind) {
+        lag.set(pairsBehind);
+    }
+
+    /** A checkpoint was written at {@code atMillis}. */
+    public void checkpointWritten(long atMillis) {
+        checkpoints.increment();
+        lastCheckpointMillis.set(atMillis);
+    }
+
+    /** The gate promoted a checkpoint. */
+    public void promoted() {
+        promotions.increment();
+    }
+
+    /** The gate rejected a checkpoint. */
+    public void rejected() {
+        rejections.increment();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.prefstream.trainer.stream;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class StreamingTrainerConfigTest {
+
+    @Test
+    void propertiesOverrideDefaultsAndUnknownKeysAreRefused() {
+        StreamingTrainerConfig d = StreamingTrainerConfig.defaults("tiny", Path.of("ckpt"));
+        assertThat(d.groupId()).isEqualTo("prefstream-trainer.tiny");
+        Properties p = new Properties();
+        p.setProperty("prefstream.trainer.pairs-per-step", "4");
+        p.setProperty("prefstream.trainer.gradient-accumulation", "2");
+        p.setProperty("prefstream.trainer.max-batch-wait-ms", "1500");
+        p.setProperty("prefstream.trainer.reference-mode", "tr_dpo");
+        p.setProperty("bootstrap.servers", "ignored:9092");
+        StreamingTrainerConfig c = d.withProperties(p);
+        assertThat(c.batchPairs()).isEqualTo(8);
+        assertThat(c.maxBatchWait()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(c.referenceMode()).isEqualTo(StreamingTrainerConfig.ReferenceMode.TR_DPO);
+        assertThat(c.withModelName("other").groupId()).isEqualTo("prefstream-trainer.other");
+
+        Properties bad = new Properties();
+        bad.setProperty("prefstream.trainer.checkpoint-stepz", "3");
+        assertThatThrownBy(() -> d.withProperties(bad)).hasMessageContaining("checkpoint-stepz");
+        Properties nan = new Properties();
+        nan.setProperty("prefstream.trainer.checkpoint-steps", "many");
+        assertThatThrownBy(() -> d.withProperties(nan)).hasMessageContaining("not a number");
+    }
+
+    @Test
+    void validatesRanges() {
+        StreamingTrainerConfig d = StreamingTrainerConfig.defaults("tiny", Path.of("ckpt"));
+        assertThatThrownBy(() -> d.with(b -> b.keepCheckpoints = 1)).hasMessageContaining("keepCheckpoints");
+        assertThatThrownBy(() -> d.with(b -> b.pairsPerStep = 0)).hasMessageContaining("pairsPerStep");
+        assertThatThrownBy(() -> StreamingTrainerConfig.defaults("bad name", Path.of("x"))).hasMessageContaining("model name");
+    }
+}
