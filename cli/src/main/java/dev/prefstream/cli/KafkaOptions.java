@@ -1,0 +1,76 @@
+package dev.prefstream.cli;
+
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Options every command that talks to Kafka shares (use with {@code @Mixin KafkaOptions kafka;}): where the
+ * brokers and the schema registry are, plus a properties file for anything else a Kafka client needs.
+ */
+public final class KafkaOptions {
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", defaultValue = "${env:PREFSTREAM_BOOTSTRAP:-localhost:9092}",
+            description = "Kafka bootstrap servers (default: $PREFSTREAM_BOOTSTRAP or localhost:9092; now ${DEFAULT-VALUE}).")
+    String bootstrap;
+
+    @Option(names = "--registry", paramLabel = "URL", defaultValue = "${env:PREFSTREAM_REGISTRY:-http://localhost:8081}",
+            description = "Schema registry URL (Confluent REST API; default: $PREFSTREAM_REGISTRY or http://localhost:8081; now ${DEFAULT-VALUE}).")
+    String registry;
+
+    @Option(names = "--config", paramLabel = "FILE", defaultValue = "${env:PREFSTREAM_CONFIG}",
+            description = "Further Kafka client properties (security.protocol, sasl.*, ssl.*, ...), applied to every client.")
+    Path config;
+
+    public String bootstrap() {
+        return bootstrap;
+    }
+
+    public String registry() {
+        return registry;
+    }
+
+    /**
+     * Client config: the {@code --config} file's properties, then {@code bootstrap.servers} and
+     * {@code schema.registry.url} from the options (the options win).
+     *
+     * @throws IllegalArgumentException if the file cannot be read
+     */
+    public Map<String, Object> clientConfig() {
+        Map<String, Object> result = new HashMap<>();
+        extraProperties().forEach((k, v) -> result.put(k.toString(), v));
+        result.put("bootstrap.servers", bootstrap);
+        result.put("schema.registry.url", registry);
+        return result;
+    }
+
+    /** The same as {@link #clientConfig()} as {@link Properties} (Kafka Streams takes either). */
+    public Properties clientProperties() {
+        Properties properties = new Properties();
+        properties.putAll(clientConfig());
+        return properties;
+    }
+
+    private Properties extraProperties() {
+        Properties properties = new Properties();
+        if (config == null) {
+            return properties;
+        }
+        if (!Files.isReadable(config)) {
+            throw new IllegalArgumentException("--config " + config + ": no such readable file");
+        }
+        try (InputStream in = Files.newInputStream(config)) {
+            properties.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("--config " + config + ": " + e.getMessage(), e);
+        }
+        return properties;
+    }
+}
