@@ -1,6 +1,7 @@
 package dev.prefstream.trainer.stream;
 
 import dev.prefstream.schemas.TopicLayout;
+import dev.prefstream.trainer.dpo.ReferenceMode;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,16 +55,6 @@ public record StreamingTrainerConfig(
         boolean leaderElection,
         Duration leaderSessionTimeout,
         int metricsPort) {
-
-    /** How the DPO reference policy evolves across iterations. */
-    public enum ReferenceMode {
-        /** Keep the initial model as reference forever (RLHFlow's choice). */
-        FIXED,
-        /** Hard-copy the policy into the reference at each iteration boundary. */
-        REFRESH,
-        /** TR-DPO: ref <- alpha * policy + (1 - alpha) * ref on the trainer core's schedule. */
-        TR_DPO
-    }
 
     /** Prefix of this config's keys in a properties file. */
     public static final String PREFIX = "prefstream.trainer.";
@@ -129,7 +120,7 @@ public record StreamingTrainerConfig(
                     case "gradient-accumulation" -> c.with(b -> b.gradientAccumulation = Integer.parseInt(v));
                     case "max-batch-wait-ms" -> c.with(b -> b.maxBatchWait = Duration.ofMillis(Long.parseLong(v)));
                     case "iteration-steps" -> c.with(b -> b.iterationSteps = Long.parseLong(v));
-                    case "reference-mode" -> c.with(b -> b.referenceMode = ReferenceMode.valueOf(v.toUpperCase()));
+                    case "reference-mode" -> c.with(b -> b.referenceMode = ReferenceMode.parse(v));
                     case "checkpoint-steps" -> c.with(b -> b.checkpointEverySteps = Long.parseLong(v));
                     case "checkpoint-seconds" -> c.with(b -> b.checkpointEvery = Duration.ofSeconds(Long.parseLong(v)));
                     case "keep-checkpoints" -> c.with(b -> b.keepCheckpoints = Integer.parseInt(v));

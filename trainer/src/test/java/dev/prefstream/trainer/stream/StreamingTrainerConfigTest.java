@@ -24,7 +24,7 @@ class StreamingTrainerConfigTest {
         StreamingTrainerConfig c = d.withProperties(p);
         assertThat(c.batchPairs()).isEqualTo(8);
         assertThat(c.maxBatchWait()).isEqualTo(Duration.ofMillis(1500));
-        assertThat(c.referenceMode()).isEqualTo(StreamingTrainerConfig.ReferenceMode.TR_DPO);
+        assertThat(c.referenceMode()).isEqualTo(dev.prefstream.trainer.dpo.ReferenceMode.TR_DPO);
         assertThat(c.withModelName("other").groupId()).isEqualTo("prefstream-trainer.other");
 
         Properties bad = new Properties();
