@@ -1,0 +1,56 @@
+package dev.prefstream.trainer.model;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.prefstream.trainer.tokenizer.TextTokenizer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Writes a model as a Hugging Face directory that transformers' {@code from_pretrained} (and vLLM) load unchanged:
+ * {@code config.json}, {@code model.safetensors} (F32, HF tensor names, a tied head omitted as HF does),
+ * {@code generation_config.json} and the tokenizer files. Each file is written whole before the next; making the
+ * directory appear atomically is the checkpoint writer's job.
+ */
+public final class HfModelSaver {
+
+    /** Name of the generation defaults file. */
+    public static final String GENERATION_CONFIG_FILE = "generation_config.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HfModelSaver() {
+    }
+
+    /**
+     * Saves into {@code dir} (created if needed).
+     *
+     * @param tokenizer written alongside, or null to write only the model files
+     */
+    public static void save(CausalLM model, Path dir, TextTokenizer tokenizer) {
+        ModelConfig config = model.config();
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve(HfModelLoader.CONFIG_FILE), config.toJson(), StandardCharsets.UTF_8);
+            SafetensorsWriter.write(dir.resolve(HfModelLoader.WEIGHTS_FILE), model.parameters());
+            ObjectNode gen = JSON.createObjectNode();
+            if (config.bosTokenId() != null) {
+                gen.put("bos_token_id", config.bosTokenId());
+            }
+            if (config.eosTokenId() != null) {
+                gen.put("eos_token_id", config.eosTokenId());
+            }
+            Files.writeString(dir.resolve(GENERATION_CONFIG_FILE),
+                    JSON.writerWithDefaultPrettyPrinter().writeValueAsString(gen), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save model to " + dir, e);
+        }
+        if (tokenizer != null) {
+            tokenizer.save(dir);
+        }
+    }
+}
