@@ -1,0 +1,112 @@
+package dev.prefstream.ingest.metrics;
+
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.metrics.stats.CumulativeCount;
+import org.apache.kafka.common.metrics.stats.Rate;
+import org.apache.kafka.common.metrics.stats.WindowedCount;
+import org.apache.kafka.streams.StreamsMetrics;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The counters of ingest, registered as Kafka Streams custom metrics (group {@value #GROUP}), so they appear in
+ * {@code KafkaStreams#metrics()}, in {@code TopologyTestDriver#metrics()} and over JMX as
+ * {@code kafka.streams:type=prefstream-ingest,<tags>}, each as {@code <name>-total} and {@code <name>-rate}:
+ * <ul>
+ *   <li>{@code events-in} {kind}: events that deserialized and entered validation</li>
+ *   <li>{@code pairs-out} {kind}: pairs written to the pairs topic</li>
+ *   <li>{@code dropped} {kind, reason}: everything that did not become a pair, by reason (the dead-letter reasons,
+ *       {@code tie}, {@code below_min_margin}, {@code ai_judge_filtered}, {@code duplicate}, {@code superseded_vote}, {@code replayed_vote})</li>
+ *   <li>{@code duplicates}: pairs dropped by dedup; {@code conflicts}: pairs emitted against an opposite earlier label</li>
+ *   <li>{@code dlq} {reason}: records written to the dead-letter topic</li>
+ *   <li>{@code feedback-votes-stored}, {@code feedback-votes-unpaired}: thumbs votes kept, and those of them that found no partner on arrival</li>
+ * </ul>
+ * Sensors are shared by all tasks and threads of one Streams instance (created once by name, then reused).
+ * Instances of this class are per processor and not thread-safe; the sensors they record into are.
+ */
+public final class IngestMetrics {
+
+    public static final String GROUP = "prefstream-ingest";
+
+    public static final String EVENTS_IN = "events-in";
+    public static final String PAIRS_OUT = "pairs-out";
+    public static final String DROPPED = "dropped";
+    public static final String DUPLICATES = "duplicates";
+    public static final String CONFLICTS = "conflicts";
+    public static final String DLQ = "dlq";
+    public static final String VOTES_STORED = "feedback-votes-stored";
+    public static final String VOTES_UNPAIRED = "feedback-votes-unpaired";
+
+    private final StreamsMetrics metrics;
+    private final Map<String, Sensor> sensors = new HashMap<>();
+
+    public IngestMetrics(StreamsMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    public void eventIn(String kind) {
+        record(EVENTS_IN, "kind", kind);
+    }
+
+    public void pairOut(String kind) {
+        record(PAIRS_OUT, "kind", kind);
+    }
+
+    public void dropped(String kind, String reason) {
+        record(DROPPED, "kind", kind, "reason", reason);
+    }
+
+    public void duplicate() {
+        record(DUPLICATES);
+    }
+
+    public void conflict() {
+        record(CONFLICTS);
+    }
+
+    public void deadLettered(String reason) {
+        record(DLQ, "reason", reason);
+    }
+
+    public void voteStored(boolean paired) {
+        record(VOTES_STORED);
+        if (!paired) {
+            record(VOTES_UNPAIRED);
+        }
+    }
+
+    private void record(String name, String... tags) {
+        String key = sensorName(name, tags);
+        Sensor sensor = sensors.get(key);
+        if (sensor == null) {
+            sensor = register(key, name, tags);
+            sensors.put(key, sensor);
+        }
+        sensor.record();
+    }
+
+    private Sensor register(String sensorName, String name, String... tags) {
+        Map<String, String> tagMap = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < tags.length; i += 2) {
+            tagMap.put(tags[i], tags[i + 1]);
+        }
+        // synchronized on the registry: two stream threads may create the same sensor at once
+        synchronized (metrics) {
+            Sensor sensor = metrics.addSensor(sensorName, Sensor.RecordingLevel.INFO);
+            sensor.add(new MetricName(name + "-total", GROUP, "Total " + name + " " + tagMap, tagMap), new CumulativeCount());
+            sensor.add(new MetricName(name + "-rate", GROUP, "Per-second rate of " + name + " " + tagMap, tagMap), new Rate(new WindowedCount()));
+            return sensor;
+        }
+    }
+
+    private static String sensorName(String name, String... tags) {
+        StringBuilder s = new StringBuilder(GROUP).append('.').append(name);
+        for (String t : tags) {
+            s.append('.').append(t);
+        }
+        return s.toString();
+    }
+}

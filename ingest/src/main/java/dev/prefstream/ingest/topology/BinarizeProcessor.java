@@ -1,0 +1,146 @@
+package dev.prefstream.ingest.topology;
+
+import dev.prefstream.ingest.binarize.Binarization;
+import dev.prefstream.ingest.binarize.CandidatePair;
+import dev.prefstream.ingest.binarize.EventBinarizer;
+import dev.prefstream.ingest.binarize.PairFactory;
+import dev.prefstream.ingest.binarize.PairWeights;
+import dev.prefstream.ingest.config.IngestConfig;
+import dev.prefstream.ingest.feedback.FeedbackPairing;
+import dev.prefstream.ingest.feedback.FeedbackVote;
+import dev.prefstream.ingest.metrics.IngestMetrics;
+import dev.prefstream.ingest.validate.EventKinds;
+import dev.prefstream.ingest.validate.RejectReason;
+import dev.prefstream.ingest.validate.RejectedRecordException;
+import dev.prefstream.ingest.validate.Rejection;
+import dev.prefstream.schemas.avro.Feedback;
+import dev.prefstream.schemas.avro.FeedbackSource;
+import dev.prefstream.schemas.avro.JudgementKind;
+import dev.prefstream.schemas.avro.PreferenceEvent;
+import dev.prefstream.schemas.avro.PreferencePair;
+import dev.prefstream.schemas.avro.Response;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Stage 2, on the partitions of the prompt_id repartition: turns each event into pairs keyed by pair_id.
+ * Comparisons, rankings and ratings are binarized on their own; thumbs votes go through the per-prompt vote
+ * store ({@link FeedbackPairing}). Degenerate pairs (chosen = rejected after normalization) are not emitted: once
+ * the event's other pairs are out, the event is dead-lettered with reason {@code degenerate_pair}.
+ */
+final class BinarizeProcessor implements Processor<String, PreferenceEvent, String, PreferencePair> {
+
+    private final EventBinarizer binarizer;
+    private final PairWeights weights;
+    private final FeedbackPairing feedbackPairing;
+    private final String voteStoreName;
+    private ProcessorContext<String, PreferencePair> context;
+    private WindowStore<String, FeedbackVote> votes;
+    private IngestMetrics metrics;
+
+    BinarizeProcessor(IngestConfig config, String voteStoreName) {
+        this.binarizer = new EventBinarizer(config);
+        this.weights = new PairWeights(config);
+        this.feedbackPairing = new FeedbackPairing(config.feedbackWindow());
+        this.voteStoreName = voteStoreName;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, PreferencePair> context) {
+        this.context = context;
+        this.votes = context.getStateStore(voteStoreName);
+        this.metrics = new IngestMetrics(context.metrics());
+    }
+
+    @Override
+    public void process(Record<String, PreferenceEvent> record) {
+        PreferenceEvent event = record.value();
+        if (EventKinds.kindOf(event) == JudgementKind.FEEDBACK) {
+            feedback(record);
+            return;
+        }
+        Binarization result = binarizer.binarize(event);
+        if (result.pairs().isEmpty()) {
+            metrics.dropped(EventKinds.tagOf(event), result.noPairReason().code());
+            return;
+        }
+        JudgementKind kind = EventKinds.kindOf(event);
+        double weight = weights.of(event);
+        List<String> degenerate = new ArrayList<>();
+        for (CandidatePair candidate : result.pairs()) {
+            if (PairFactory.isDegenerate(candidate.chosen(), candidate.rejected())) {
+                degenerate.add(candidate.chosen().getResponseId() + ">" + candidate.rejected().getResponseId());
+                continue;
+            }
+            emit(record, PairFactory.create(record.key(), event.getPrompt(), candidate.chosen(), candidate.rejected(),
+                    candidate.scoreMargin(), weight, event.getSource(), kind, List.of(event.getEventId()),
+                    event.getTenant(), event.getOccurredAt()));
+        }
+        rejectDegenerate(event, degenerate);
+    }
+
+    private void feedback(Record<String, PreferenceEvent> record) {
+        PreferenceEvent event = record.value();
+        Feedback feedback = (Feedback) event.getJudgement();
+        Response voted = null;
+        for (Response r : event.getResponses()) {
+            if (r.getResponseId().equals(feedback.getResponseId())) {
+                voted = r;
+            }
+        }
+        FeedbackVote vote = new FeedbackVote(event.getEventId(), event.getAnnotatorId(), voted.getResponseId(), voted.getText(),
+                voted.getModelVersion(), feedback.getThumb(), event.getOccurredAt().toEpochMilli(), event.getSource(),
+                weights.of(event), event.getTenant());
+        List<FeedbackVote> stored = new ArrayList<>();
+        try (WindowStoreIterator<FeedbackVote> it = votes.fetch(record.key(), 0L, Long.MAX_VALUE)) {
+            while (it.hasNext()) {
+                KeyValue<Long, FeedbackVote> kv = it.next();
+                stored.add(kv.value);
+            }
+        }
+        FeedbackPairing.Decision decision = feedbackPairing.decide(vote, stored);
+        switch (decision.outcome()) {
+            case REPLAYED -> metrics.dropped("feedback", "replayed_vote");
+            case SUPERSEDED -> metrics.dropped("feedback", "superseded_vote");
+            case STORED -> {
+                votes.put(record.key(), vote, record.timestamp());
+                metrics.voteStored(!decision.combinations().isEmpty());
+                List<String> degenerate = new ArrayList<>();
+                for (FeedbackPairing.Combination c : decision.combinations()) {
+                    Response chosen = c.up().response();
+                    Response rejected = c.down().response();
+                    if (PairFactory.isDegenerate(chosen, rejected)) {
+                        degenerate.add(chosen.getResponseId() + ">" + rejected.getResponseId());
+                        continue;
+                    }
+                    FeedbackSource source = c.up().source() == FeedbackSource.HUMAN && c.down().source() == FeedbackSource.HUMAN
+                            ? FeedbackSource.HUMAN : FeedbackSource.AI_JUDGE;
+                    emit(record, PairFactory.create(record.key(), event.getPrompt(), chosen, rejected, 1.0,
+                            Math.min(c.up().weight(), c.down().weight()), source, JudgementKind.FEEDBACK,
+                            List.of(c.up().eventId(), c.down().eventId()), event.getTenant(),
+                            Instant.ofEpochMilli(Math.max(c.up().occurredAtMillis(), c.down().occurredAtMillis()))));
+                }
+                rejectDegenerate(event, degenerate);
+            }
+        }
+    }
+
+    private void emit(Record<String, PreferenceEvent> record, PreferencePair pair) {
+        context.forward(new Record<>(pair.getPairId(), pair, record.timestamp(), record.headers()));
+    }
+
+    private static void rejectDegenerate(PreferenceEvent event, List<String> degenerate) {
+        if (!degenerate.isEmpty()) {
+            throw new RejectedRecordException(new Rejection(RejectReason.DEGENERATE_PAIR,
+                    "event " + event.getEventId() + ": chosen and rejected texts are equal after normalization for " + degenerate));
+        }
+    }
+}

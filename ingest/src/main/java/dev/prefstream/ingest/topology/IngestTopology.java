@@ -1,0 +1,89 @@
+package dev.prefstream.ingest.topology;
+
+import dev.prefstream.ingest.config.IngestConfig;
+import dev.prefstream.ingest.feedback.FeedbackVoteSerde;
+import dev.prefstream.schemas.avro.PreferenceEvent;
+import dev.prefstream.schemas.avro.PreferencePair;
+import dev.prefstream.schemas.serde.AvroSerdes;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The ingest topology, {@code preference-events -> preference-pairs} with bad input to {@code preference-events-dlq}:
+ * <pre>
+ *  events (byte[] key, PreferenceEvent; event time = occurred_at)
+ *    -> validate          invalid -> DLQ (original bytes); AI-judge policy; key := prompt_id
+ *    -> repartition       "events-by-prompt" (String, PreferenceEvent): every event of a prompt on one task
+ *    -> binarize          per kind; thumbs via the vote store "feedback-votes"; key := pair_id; degenerate -> DLQ
+ *    -> dedup             FixedKeyProcessor over the window store "seen-pairs": duplicates dropped, conflicts weighted
+ *    -> pairs (String pair_id, PreferencePair)
+ * </pre>
+ * Undeserializable input is dead-lettered by {@link DeadLetterDeserializationHandler}, rejected records by
+ * {@link DeadLetterProcessingHandler}; {@link #streamsProperties(IngestConfig)} wires both and exactly-once.
+ * Pair ids embed the prompt id, so dedup needs no second repartition.
+ */
+public final class IngestTopology {
+
+    public static final String VOTE_STORE = "feedback-votes";
+    public static final String DEDUP_STORE = "seen-pairs";
+    public static final String REPARTITION = "events-by-prompt";
+
+    private IngestTopology() {
+    }
+
+    public static Topology build(IngestConfig config) {
+        Map<String, Object> serdeConfig = config.serdeConfig();
+        Serde<PreferenceEvent> eventSerde = AvroSerdes.specific(PreferenceEvent.class, serdeConfig, false);
+        Serde<PreferencePair> pairSerde = AvroSerdes.specific(PreferencePair.class, serdeConfig, false);
+
+        StreamsBuilder builder = new StreamsBuilder();
+        // votes pair within one feedback window of each other; keeping two windows lets a late vote still find
+        // the partners it would have had on time
+        Duration voteRetention = config.feedbackWindow().multipliedBy(2);
+        builder.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(VOTE_STORE, voteRetention, Duration.ofMillis(1), true),
+                Serdes.String(), new FeedbackVoteSerde()));
+        builder.addStateStore(Stores.windowStoreBuilder(
+                        Stores.persistentWindowStore(DEDUP_STORE, config.dedupRetention(), Duration.ofMillis(1), false),
+                        Serdes.String(), Serdes.Integer())
+                .withCachingEnabled());
+
+        builder.stream(config.inputTopic(), Consumed.with(Serdes.ByteArray(), eventSerde)
+                        .withTimestampExtractor(new OccurredAtTimestampExtractor(config.maxFutureSkew()))
+                        .withName("events"))
+                .process(() -> new ValidateProcessor(config), Named.as("validate"))
+                .repartition(Repartitioned.with(Serdes.String(), eventSerde).withName(REPARTITION))
+                .process(() -> new BinarizeProcessor(config, VOTE_STORE), Named.as("binarize"), VOTE_STORE)
+                .processValues(() -> new DedupProcessor(config, DEDUP_STORE), Named.as("dedup"), DEDUP_STORE)
+                .to(config.outputTopic(), Produced.with(Serdes.String(), pairSerde).withName("pairs"));
+        return builder.build();
+    }
+
+    /**
+     * The Streams properties to run {@link #build(IngestConfig)} with: the pass-through client properties, the
+     * application id, exactly-once v2, and the two dead-letter handlers (which read the DLQ topic from the ingest
+     * keys included here).
+     */
+    public static Properties streamsProperties(IngestConfig config) {
+        Properties props = config.streamsProperties();
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class.getName());
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class.getName());
+        props.put(IngestConfig.TOPIC_EVENTS, config.inputTopic());
+        props.put(IngestConfig.TOPIC_PAIRS, config.outputTopic());
+        props.put(IngestConfig.TOPIC_DLQ, config.dlqTopic());
+        return props;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.prefstream.ingest.topology;
+
+import dev.prefstream.ingest.canonical.ContentHash;
+import dev.prefstream.ingest.config.AiJudgePolicy;
+import dev.prefstream.ingest.config.IngestConfig;
+import dev.prefstream.ingest.metrics.IngestMetrics;
+import dev.prefstream.ingest.validate.EventKinds;
+import dev.prefstream.ingest.validate.EventValidator;
+import dev.prefstream.ingest.validate.RejectReason;
+import dev.prefstream.ingest.validate.RejectedRecordException;
+import dev.prefstream.ingest.validate.Rejection;
+import dev.prefstream.schemas.avro.FeedbackSource;
+import dev.prefstream.schemas.avro.PreferenceEvent;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * Stage 1, on the input partitions: counts the event, validates it (invalid -> dead letter with the original
+ * bytes), applies the AI-judge policy, and re-keys it by {@code prompt_id} for the repartition. Records where it
+ * was read in origin headers so that later stages can name the input record.
+ */
+final class ValidateProcessor implements Processor<byte[], PreferenceEvent, String, PreferenceEvent> {
+
+    private final EventValidator validator;
+    private final boolean dropAiJudge;
+    private ProcessorContext<String, PreferenceEvent> context;
+    private IngestMetrics metrics;
+
+    ValidateProcessor(IngestConfig config) {
+        this.validator = new EventValidator(config);
+        this.dropAiJudge = config.aiJudgePolicy() == AiJudgePolicy.DROP;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, PreferenceEvent> context) {
+        this.context = context;
+        this.metrics = new IngestMetrics(context.metrics());
+    }
+
+    @Override
+    public void process(Record<byte[], PreferenceEvent> record) {
+        PreferenceEvent event = record.value();
+        String kind = EventKinds.tagOf(event);
+        metrics.eventIn(kind);
+        if (event == null) {
+            throw new RejectedRecordException(new Rejection(RejectReason.UNDESERIALIZABLE, "record has no value (a tombstone)"));
+        }
+        validator.validate(event).ifPresent(rejection -> {
+            throw new RejectedRecordException(rejection);
+        });
+        if (dropAiJudge && event.getSource() == FeedbackSource.AI_JUDGE) {
+            metrics.dropped(kind, "ai_judge_filtered");
+            return;
+        }
+        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+        Optional<RecordMetadata> where = context.recordMetadata();
+        if (where.isPresent()) {
+            setHeader(headers, DeadLetterHeaders.ORIGIN_TOPIC, where.get().topic());
+            setHeader(headers, DeadLetterHeaders.ORIGIN_PARTITION, String.valueOf(where.get().partition()));
+            setHeader(headers, DeadLetterHeaders.ORIGIN_OFFSET, String.valueOf(where.get().offset()));
+        }
+        context.forward(new Record<>(ContentHash.promptId(event.getPrompt()), event, record.timestamp(), headers));
+    }
+
+    private static void setHeader(RecordHeaders headers, String key, String value) {
+        headers.remove(key);
+        headers.add(key, value.getBytes(StandardCharsets.UTF_8));
+    }
+}
