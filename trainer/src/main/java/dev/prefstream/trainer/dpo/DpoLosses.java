@@ -53,6 +53,15 @@ public final class DpoLosses {
      * @param baseline running reward mean, used (and updated) only by bco_pair; may be null otherwise
      */
     public static Output compute(PairLogps x, DpoConfig config, RewardBaseline baseline, ScalarArrays scalars) {
+        return compute(x, config, baseline, scalars, null);
+    }
+
+    /**
+     * Same, with per-pair weights [B] (e.g. judge confidence) multiplying every per-pair loss before the mean;
+     * null means all 1.
+     */
+    public static Output compute(PairLogps x, DpoConfig config, RewardBaseline baseline, ScalarArrays scalars,
+                                 NDArray pairWeights) {
         Map<LossType, NDArray> per = new EnumMap<>(LossType.class);
         NDArray total = null;
         List<LossType> types = config.lossTypes();
@@ -66,6 +75,9 @@ public final class DpoLosses {
                     throw new IllegalArgumentException("WPO weighting is on but the batch has no WPO weights");
                 }
                 weighted = l.mul(x.chosenWeights().stopGradient()).mul(x.rejectedWeights().stopGradient());
+            }
+            if (pairWeights != null) {
+                weighted = weighted.mul(pairWeights);
             }
             NDArray term = weighted.mean().mul(scalars.of(config.lossWeights().get(i)));
             total = total == null ? term : total.add(term);

@@ -48,6 +48,13 @@ public final class RewardBaseline implements AutoCloseable {
         return mean == null ? restoredMean : mean.getFloat();
     }
 
+    /** An independent baseline with the same state (evaluation must not move the training baseline). */
+    public RewardBaseline copy() {
+        RewardBaseline c = new RewardBaseline();
+        c.restore(meanValue(), updates());
+        return c;
+    }
+
     /** Restores the state saved with a checkpoint. */
     public void restore(float savedMean, long savedUpdates) {
         this.count = INITIAL_COUNT + savedUpdates;

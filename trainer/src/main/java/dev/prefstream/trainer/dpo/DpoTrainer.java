@@ -1,0 +1,495 @@
+package dev.prefstream.trainer.dpo;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.prefstream.trainer.model.CausalLM;
+import dev.prefstream.trainer.model.DecoderModel;
+import dev.prefstream.trainer.model.HfModelLoader;
+import dev.prefstream.trainer.model.HfModelSaver;
+import dev.prefstream.trainer.model.SafetensorsReader;
+import dev.prefstream.trainer.model.SafetensorsWriter;
+import dev.prefstream.trainer.optim.AdamW;
+import dev.prefstream.trainer.optim.DynamicLossScaler;
+import dev.prefstream.trainer.optim.GradientClipping;
+import dev.prefstream.trainer.optim.LrSchedule;
+import dev.prefstream.trainer.optim.NoGrad;
+import dev.prefstream.trainer.optim.ParameterGradients;
+import dev.prefstream.trainer.optim.ScalarArrays;
+import dev.prefstream.trainer.tokenizer.TextTokenizer;
+import dev.prefstream.trainer.tokenizer.Tokenizers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * DPO on a causal LM, usable without Kafka: feed batches of {@link TextPair}s, get {@link StepMetrics}.
+ *
+ * <p>One {@link #trainStep} = one optimizer step: the pairs are split into {@code accumulation} micro-batches;
+ * each goes through the policy as ONE concatenated [chosen; rejected] batch (and through the reference under
+ * no-grad, or from its log-prob cache), its loss is scaled by its share of the pairs and back-propagated, so the
+ * accumulated gradient equals the gradient of the mean loss over all pairs. Then: global-norm clipping, AdamW,
+ * gradients zeroed, reference updated per its mode. Every array of a step lives in a per-step manager closed at
+ * the end of the step; the metrics are copied to the host once per step.
+ *
+ * <p>The trainer owns the models and the tokenizer it is given (closed by {@link #close()}). Not thread-safe; only
+ * one trainer may be inside {@code trainStep} per JVM at a time (DJL allows one collecting GradientCollector).
+ */
+public final class DpoTrainer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DpoTrainer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Sub-directory of a saved trainer with everything besides the HF model files. */
+    public static final String STATE_DIR = "trainer-state";
+    /** JSON state inside {@link #STATE_DIR}. */
+    public static final String STATE_FILE = "state.json";
+    /** AdamW moments (and fp16 master weights) inside {@link #STATE_DIR}. */
+    public static final String OPTIMIZER_FILE = "optimizer.safetensors";
+    /** Reference weights inside {@link #STATE_DIR}. */
+    public static final String REFERENCE_FILE = "reference.safetensors";
+
+    private final CausalLM policy;
+    private final TextTokenizer tokenizer;
+    private final TrainerConfig config;
+    private final PairCollator collator;
+    private final ReferencePolicy reference;
+    private final NDManager referenceRoot;
+    private final AdamW optimizer;
+    private final LrSchedule schedule;
+    private final RewardBaseline baseline = new RewardBaseline();
+    private final ScalarArrays constants = ScalarArrays.constants();
+    private final DynamicLossScaler scaler;
+    private final LinkedHashMap<String, NDArray> params;
+    private final Device device;
+    private long step;
+
+    private DpoTrainer(CausalLM policy, CausalLM referenceModel, NDManager referenceRoot, TextTokenizer tokenizer,
+                       TrainerConfig config) {
+        this.policy = policy;
+        this.tokenizer = tokenizer;
+        this.config = config;
+        this.referenceRoot = referenceRoot;
+        this.params = policy.parameters();
+        this.device = params.values().iterator().next().getDevice();
+        this.collator = new PairCollator(tokenizer, config.maxLength(), config.maxPromptLength(), config.truncation());
+        this.schedule = config.lrSchedule();
+        checkCompatible(policy, referenceModel);
+        if (config.precision() == Precision.FP16) {
+            if (!device.isGpu()) {
+                throw new IllegalArgumentException("fp16 mixed precision is GPU-only (device is " + device + ")");
+            }
+            this.optimizer = AdamW.withMasterWeights(params, config.adamW());
+            castParameters(params, DataType.FLOAT16);
+            castParameters(referenceModel.parameters(), DataType.FLOAT16);
+            this.scaler = DynamicLossScaler.torchDefaults();
+        } else {
+            this.optimizer = new AdamW(params, config.adamW());
+            this.scaler = null;
+        }
+        for (NDArray p : params.values()) {
+            p.setRequiresGradient(true);
+        }
+        this.reference = new ReferencePolicy(referenceModel, config.referenceMode(), config.trAlpha(),
+                config.trEverySteps(), config.referenceCacheSize());
+        LOG.info("DPO trainer on {}: {} parameters, losses {}, reference {}, precision {}", device,
+                params.values().stream().mapToLong(NDArray::size).sum(), config.dpo().lossTypes(),
+                config.referenceMode(), config.precision());
+    }
+
+    /**
+     * A trainer whose reference is a frozen copy of the initial policy.
+     *
+     * @param policy    trained in place; owned by the trainer from now on
+     * @param tokenizer owned by the trainer from now on
+     */
+    public static DpoTrainer create(DecoderModel policy, TextTokenizer tokenizer, TrainerConfig config) {
+        Device device = policy.parameters().values().iterator().next().getDevice();
+        NDManager root = NDManager.newBaseManager(device);
+        try {
+            DecoderModel ref = policy.copy(root);
+            return new DpoTrainer(policy, ref, root, tokenizer, config);
+        } catch (RuntimeException e) {
+            root.close();
+            throw e;
+        }
+    }
+
+    /** A trainer with an explicit reference model (same architecture); all three are owned by the trainer. */
+    public static DpoTrainer create(CausalLM policy, CausalLM reference, TextTokenizer tokenizer, TrainerConfig config) {
+        return new DpoTrainer(policy, reference, null, tokenizer, config);
+    }
+
+    // ------------------------------------------------------------------ training
+
+    /**
+     * One optimizer step on {@code batch} (any size &gt;= 1; split into {@code accumulation} micro-batches).
+     *
+     * @return the step's metrics (rewards, accuracies, margins, grad norm, learning rate, throughput)
+     */
+    public StepMetrics trainStep(List<TextPair> batch) {
+        if (batch == null || batch.isEmpty()) {
+            throw new IllegalArgumentException("a training step needs at least one pair");
+        }
+        long t0 = System.nanoTime();
+        double lr = schedule.lrAt(step);
+        double lossScale = scaler == null ? 1.0 : scaler.scale();
+        List<List<TextPair>> micro = split(batch, Math.min(config.accumulation(), batch.size()));
+        long tokens = 0;
+        int truncated = 0;
+        boolean skipped = false;
+        float[] host;
+        ParameterGradients.zero(params);
+        try (NDManager scope = NDManager.newBaseManager(device)) {
+            NDArray metricSum = null;
+            for (List<TextPair> pairs : micro) {
+                double share = (double) pairs.size() / batch.size();
+                try (NDManager mb = scope.newSubManager()) {
+                    CollatedBatch cb = collator.collate(pairs);
+                    tokens += cb.realTokens();
+                    truncated += cb.truncatedPairs();
+                    NDArray refSums = reference.logps(cb, pairs, mb);
+                    NDArray vec;
+                    try (GradientCollector gc = policy.manager().getEngine().newGradientCollector()) {
+                        SequenceScores scores = SequenceScores.compute(policy, cb, mb, config.dpo().useWeighting());
+                        PairLogps x = pairLogps(scores, refSums, cb, mb);
+                        NDArray pw = cb.unitWeights() ? null : cb.pairWeights(mb);
+                        DpoLosses.Output out = DpoLosses.compute(x, config.dpo(), baseline, constants, pw);
+                        gc.backward(out.loss().mul(constants.of(share * lossScale)));
+                        vec = RewardMetrics.compute(x, out.loss(), config.dpo().beta(), constants)
+                                .mul(constants.of(share));
+                    }
+                    vec.attach(scope);
+                    metricSum = metricSum == null ? vec : metricSum.add(vec);
+                }
+            }
+            Map<String, NDArray> grads = ParameterGradients.views(params, scope);
+            NDArray nonFinite = null;
+            if (scaler != null) {
+                grads = unscaled(grads, lossScale, scope);
+                nonFinite = countNonFinite(grads, scope);
+            }
+            NDArray norm = GradientClipping.clip(grads, config.clipNorm(), scope, constants);
+            NDList tail = new NDList(metricSum, norm.toType(DataType.FLOAT32, false).reshape(1));
+            if (nonFinite != null) {
+                tail.add(nonFinite.reshape(1));
+            }
+            host = NDArrays.concat(tail).toFloatArray(); // the step's one device->host copy
+            if (scaler != null) {
+                skipped = !scaler.update(host[RewardMetrics.NAMES.size() + 1] > 0);
+                if (skipped) {
+                    LOG.warn("step {}: non-finite gradients at loss scale {}, update skipped", step + 1, lossScale);
+                }
+            }
+            if (!skipped) {
+                optimizer.update(lr, grads, scope);
+            }
+        }
+        ParameterGradients.zero(params);
+        step++;
+        reference.afterStep(step, policy, constants);
+        double millis = (System.nanoTime() - t0) / 1e6;
+        Map<String, Double> m = RewardMetrics.toMap(host);
+        double gradNorm = host[RewardMetrics.NAMES.size()];
+        return new StepMetrics(step, m.get("loss"), m.get("rewards/chosen"), m.get("rewards/rejected"),
+                m.get("rewards/accuracies"), m.get("rewards/margins"), m.get("logps/chosen"),
+                m.get("logps/rejected"), gradNorm, lr, tokens / (millis / 1000.0), tokens, batch.size(), truncated,
+                skipped, millis);
+    }
+
+    /**
+     * Metrics over held-out pairs without gradients and without changing any training state (weights, optimizer,
+     * bco baseline). Pairs are processed in chunks of pairsPerStep / accumulation.
+     */
+    public EvalMetrics evaluate(List<TextPair> pairs) {
+        if (pairs == null || pairs.isEmpty()) {
+            throw new IllegalArgumentException("evaluation needs at least one pair");
+        }
+        int chunk = Math.max(1, config.pairsPerStep() / config.accumulation());
+        float[] host;
+        try (RewardBaseline evalBaseline = baseline.copy();
+             NoGrad ignored = NoGrad.enter();
+             NDManager scope = NDManager.newBaseManager(device)) {
+            NDArray sum = null;
+            for (int from = 0; from < pairs.size(); from += chunk) {
+                List<TextPair> part = pairs.subList(from, Math.min(pairs.size(), from + chunk));
+                double share = (double) part.size() / pairs.size();
+                try (NDManager mb = scope.newSubManager()) {
+                    CollatedBatch cb = collator.collate(part);
+                    NDArray refSums = reference.logps(cb, part, mb);
+                    SequenceScores scores = SequenceScores.compute(policy, cb, mb, config.dpo().useWeighting());
+                    PairLogps x = pairLogps(scores, refSums, cb, mb);
+                    NDArray pw = cb.unitWeights() ? null : cb.pairWeights(mb);
+                    DpoLosses.Output out = DpoLosses.compute(x, config.dpo(), evalBaseline, constants, pw);
+                    NDArray prefers = x.policyChosen().gt(x.policyRejected()).toType(DataType.FLOAT32, false)
+                            .mean().reshape(1);
+                    NDArray vec = NDArrays.concat(new NDList(
+                            RewardMetrics.compute(x, out.loss(), config.dpo().beta(), constants), prefers))
+                            .mul(constants.of(share));
+                    vec.attach(scope);
+                    sum = sum == null ? vec : sum.add(vec);
+                }
+            }
+            host = sum.toFloatArray();
+        }
+        return new EvalMetrics(host[0], host[1], host[2], host[3], host[4], host[5], host[6], host[7], pairs.size());
+    }
+
+    /**
+     * Iteration boundary of iterative DPO (call before the iteration's first step, also after a resume): in
+     * REFRESH mode the reference becomes a copy of the current policy, once per iteration number.
+     *
+     * @return true if the reference changed
+     */
+    public boolean startIteration(long iteration) {
+        return reference.startIteration(iteration, policy);
+    }
+
+    private PairLogps pairLogps(SequenceScores scores, NDArray refSums, CollatedBatch cb, NDManager mb) {
+        int b = cb.pairs();
+        NDArray sums = scores.sums().toType(DataType.FLOAT32, false);
+        NDArray ref = refSums.toType(DataType.FLOAT32, false).stopGradient();
+        ref.attach(mb);
+        NDArray counts = cb.tokenCounts(mb);
+        NDArray wc = null;
+        NDArray wr = null;
+        if (scores.wpoWeights() != null) {
+            wc = scores.wpoWeights().get("0:{}", b);
+            wr = scores.wpoWeights().get("{}:", b);
+        }
+        return new PairLogps(sums.get("0:{}", b), sums.get("{}:", b), ref.get("0:{}", b), ref.get("{}:", b),
+                counts.get("0:{}", b), counts.get("{}:", b), wc, wr);
+    }
+
+    private Map<String, NDArray> unscaled(Map<String, NDArray> grads, double lossScale, NDManager scope) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        NDArray inverse = constants.of(1.0 / lossScale);
+        for (Map.Entry<String, NDArray> e : grads.entrySet()) {
+            NDArray g32 = e.getValue().toType(DataType.FLOAT32, true);
+            g32.attach(scope);
+            out.put(e.getKey(), g32.muli(inverse));
+        }
+        return out;
+    }
+
+    private static NDArray countNonFinite(Map<String, NDArray> grads, NDManager scope) {
+        NDList counts = new NDList();
+        for (NDArray g : grads.values()) {
+            NDArray bad = g.isNaN().logicalOr(g.isInfinite()).toType(DataType.FLOAT32, false).sum();
+            bad.attach(scope);
+            counts.add(bad);
+        }
+        NDArray total = NDArrays.stack(counts).sum();
+        total.attach(scope);
+        return total;
+    }
+
+    private static List<List<TextPair>> split(List<TextPair> batch, int parts) {
+        List<List<TextPair>> out = new ArrayList<>(parts);
+        int n = batch.size();
+        for (int i = 0; i < parts; i++) {
+            int from = (int) ((long) n * i / parts);
+            int to = (int) ((long) n * (i + 1) / parts);
+            out.add(batch.subList(from, to));
+        }
+        return out;
+    }
+
+    private static void checkCompatible(CausalLM policy, CausalLM reference) {
+        Map<String, NDArray> p = policy.parameters();
+        Map<String, NDArray> r = reference.parameters();
+        if (!p.keySet().equals(r.keySet())) {
+            throw new IllegalArgumentException("policy and reference have different tensors: " + p.keySet() + " vs "
+                    + r.keySet());
+        }
+        for (Map.Entry<String, NDArray> e : p.entrySet()) {
+            if (!e.getValue().getShape().equals(r.get(e.getKey()).getShape())) {
+                throw new IllegalArgumentException("policy and reference differ in shape of " + e.getKey());
+            }
+        }
+    }
+
+    /** Replaces each array's storage by a cast copy, keeping the same NDArray objects (the model's references). */
+    private static void castParameters(Map<String, NDArray> parameters, DataType type) {
+        for (NDArray p : parameters.values()) {
+            if (p.getDataType() != type) {
+                NDArray cast = p.stopGradient().toType(type, true);
+                p.intern(cast);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ state
+
+    /** Optimizer steps taken. */
+    public long step() {
+        return step;
+    }
+
+    /** The reference's version (changes whenever the reference changes). */
+    public String referenceVersion() {
+        return reference.version();
+    }
+
+    public TrainerConfig config() {
+        return config;
+    }
+
+    public CausalLM policy() {
+        return policy;
+    }
+
+    public TextTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public ReferencePolicy reference() {
+        return reference;
+    }
+
+    public AdamW optimizer() {
+        return optimizer;
+    }
+
+    /** Learning rate the next step will use. */
+    public double nextLearningRate() {
+        return schedule.lrAt(step);
+    }
+
+    /**
+     * Writes the full state into {@code dir}: the policy as a Hugging Face model directory ({@code config.json},
+     * {@code model.safetensors}, tokenizer files) and {@code trainer-state/} with the optimizer moments, the
+     * reference weights and {@code state.json} (config, step, seed, reference version and counters, bco baseline,
+     * loss scaler, cached reference log-probs). Making the directory appear atomically is the caller's job.
+     */
+    public void saveState(Path dir) {
+        try {
+            HfModelSaver.save(policy, dir, tokenizer);
+            Path s = dir.resolve(STATE_DIR);
+            Files.createDirectories(s);
+            Map<String, NDArray> opt = new LinkedHashMap<>();
+            optimizer.firstMoments().forEach((k, v) -> opt.put("exp_avg." + k, v));
+            optimizer.secondMoments().forEach((k, v) -> opt.put("exp_avg_sq." + k, v));
+            optimizer.masterWeights().forEach((k, v) -> opt.put("master." + k, v));
+            SafetensorsWriter.write(s.resolve(OPTIMIZER_FILE), opt,
+                    Map.of("format", "pt", "step", Long.toString(optimizer.step())));
+            Map<String, NDArray> refWeights = new LinkedHashMap<>();
+            reference.model().parameters().forEach((k, v) -> refWeights.put(k, v.getDataType() == DataType.FLOAT32
+                    ? v : v.toType(DataType.FLOAT32, false)));
+            SafetensorsWriter.write(s.resolve(REFERENCE_FILE), refWeights,
+                    Map.of("format", "pt", "reference_version", reference.version()));
+            TrainerState state = new TrainerState(TrainerState.FORMAT, config, step, config.seed(),
+                    reference.version(), reference.generation(), reference.lastIteration(), baseline.meanValue(),
+                    baseline.updates(), scaler == null ? null : scaler.scale(),
+                    scaler == null ? null : scaler.goodSteps(), scaler == null ? null : scaler.skippedSteps(),
+                    reference.cacheSnapshot());
+            JSON.writerWithDefaultPrettyPrinter().writeValue(s.resolve(STATE_FILE).toFile(), state);
+            LOG.info("saved trainer state at step {} (reference {}) to {}", step, reference.version(), dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save trainer state to " + dir, e);
+        }
+    }
+
+    /**
+     * Restores a trainer saved by {@link #saveState}; the same steps afterwards give bit-identical weights to an
+     * uninterrupted run.
+     *
+     * @param tokenizer the tokenizer to use, or null to load the directory's {@code tokenizer.json}
+     */
+    public static DpoTrainer restore(Path dir, Device device, TextTokenizer tokenizer) {
+        Path s = dir.resolve(STATE_DIR);
+        TrainerState state;
+        try {
+            state = JSON.readValue(s.resolve(STATE_FILE).toFile(), TrainerState.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + s.resolve(STATE_FILE), e);
+        }
+        if (state.format() != TrainerState.FORMAT) {
+            throw new IllegalArgumentException(s.resolve(STATE_FILE) + ": unsupported trainer state format "
+                    + state.format() + " (expected " + TrainerState.FORMAT + ")");
+        }
+        TrainerConfig config = state.config();
+        DecoderModel policy = HfModelLoader.load(dir, device);
+        NDManager root = NDManager.newBaseManager(device);
+        DpoTrainer trainer;
+        try {
+            TextTokenizer tok = tokenizer != null ? tokenizer : Tokenizers.load(dir, policy.config());
+            NDManager refManager = root.newSubManager();
+            Map<String, NDArray> refWeights = new LinkedHashMap<>();
+            try (SafetensorsReader reader = SafetensorsReader.open(s.resolve(REFERENCE_FILE))) {
+                for (String name : policy.parameters().keySet()) {
+                    refWeights.put(name, reader.read(name, refManager));
+                }
+            }
+            DecoderModel ref = new DecoderModel(policy.config(), refManager, refWeights);
+            trainer = new DpoTrainer(policy, ref, root, tok, config);
+        } catch (RuntimeException e) {
+            root.close();
+            policy.close();
+            throw e;
+        }
+        try (SafetensorsReader reader = SafetensorsReader.open(s.resolve(OPTIMIZER_FILE));
+             NDManager tmp = NDManager.newBaseManager(device)) {
+            Map<String, NDArray> m = new LinkedHashMap<>();
+            Map<String, NDArray> v = new LinkedHashMap<>();
+            Map<String, NDArray> masters = new LinkedHashMap<>();
+            for (String name : trainer.params.keySet()) {
+                m.put(name, reader.read("exp_avg." + name, tmp));
+                v.put(name, reader.read("exp_avg_sq." + name, tmp));
+                if (reader.entries().containsKey("master." + name)) {
+                    masters.put(name, reader.read("master." + name, tmp));
+                }
+            }
+            long optStep = Long.parseLong(reader.metadata().getOrDefault("step", Long.toString(state.step())));
+            trainer.optimizer.restore(optStep, m, v, masters);
+        } catch (RuntimeException e) {
+            trainer.close();
+            throw e;
+        }
+        trainer.step = state.step();
+        trainer.baseline.restore(state.bcoMean(), state.bcoUpdates());
+        trainer.reference.restoreCounters(state.referenceGeneration(), state.referenceLastIteration());
+        trainer.reference.restoreCache(state.referenceCache());
+        if (trainer.scaler != null && state.lossScale() != null) {
+            trainer.scaler.restore(state.lossScale(), state.scalerGoodSteps(), state.scalerSkippedSteps());
+        }
+        if (!trainer.reference.version().equals(state.referenceVersion())) {
+            throw new IllegalStateException("restored reference version " + trainer.reference.version()
+                    + " differs from the saved " + state.referenceVersion());
+        }
+        LOG.info("restored trainer at step {} (reference {}) from {}", trainer.step, trainer.referenceVersion(), dir);
+        return trainer;
+    }
+
+    @Override
+    public void close() {
+        try {
+            optimizer.close();
+            baseline.close();
+            constants.close();
+            reference.close();
+            if (referenceRoot != null) {
+                referenceRoot.close();
+            }
+        } finally {
+            try {
+                tokenizer.close();
+            } finally {
+                policy.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.prefstream.trainer.dpo;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.prefstream.trainer.model.CausalLM;
+import dev.prefstream.trainer.model.SequenceLogProbs;
+import dev.prefstream.trainer.optim.NoGrad;
+
+/**
+ * Runs a model over a {@link CollatedBatch} (all 2B rows in ONE forward pass) and reduces the logits to what the
+ * losses need: the summed response log-prob of each row and, for WPO, each row's weight.
+ *
+ * @param sums       float32 [2B] summed response log-probs (rows 0..B-1 chosen, B..2B-1 rejected)
+ * @param wpoWeights float32 [2B] WPO weights (detached), or null when not requested
+ */
+public record SequenceScores(NDArray sums, NDArray wpoWeights) {
+
+    /** Chosen half [B]. */
+    public NDArray chosen() {
+        return sums.get("0:{}", sums.getShape().get(0) / 2);
+    }
+
+    /** Rejected half [B]. */
+    public NDArray rejected() {
+        return sums.get("{}:", sums.getShape().get(0) / 2);
+    }
+
+    /**
+     * Forward pass and reduction; every array goes to {@code scope}. Gradients flow if grad mode is on and the
+     * model's weights require them.
+     *
+     * @param withWpoWeights also compute WPO weights: exp(mean over response tokens of
+     *                       log p(token) - log(sum_v p(v)^2)), TRL's {@code use_weighting}, without gradient
+     */
+    public static SequenceScores compute(CausalLM model, CollatedBatch batch, NDManager scope, boolean withWpoWeights) {
+        NDArray ids = batch.inputIds(scope);
+        NDArray attention = batch.attentionMask(scope);
+        NDArray mask = batch.lossMask(scope);
+        NDArray logits = model.forward(ids, attention);
+        NDArray tokenLogps = SequenceLogProbs.tokenLogProbs(logits, ids, mask);
+        NDArray sums = tokenLogps.sum(new int[] {1});
+        NDArray weights = null;
+        if (withWpoWeights) {
+            try (NoGrad ignored = NoGrad.enter()) {
+                NDArray detachedLogits = logits.stopGradient();
+                detachedLogits.attach(scope);
+                // log_denom = logsumexp(2x) - 2 logsumexp(x) = log(sum softmax(x)^2)
+                NDArray logDenom = detachedLogits.get(":, :-1, :").softmax(-1).square().sum(new int[] {2}).log();
+                NDArray shiftedMask = mask.get(":, 1:");
+                NDArray tl = tokenLogps.stopGradient();
+                tl.attach(scope);
+                NDArray aligned = tl.sub(logDenom).mul(shiftedMask).sum(new int[] {1});
+                NDArray counts = shiftedMask.sum(new int[] {1}).maximum(1f);
+                weights = aligned.div(counts).exp().toType(DataType.FLOAT32, false);
+            }
+        }
+        return new SequenceScores(sums, weights);
+    }
+
+    /** Same, under no-grad (reference model, evaluation). */
+    public static SequenceScores computeNoGrad(CausalLM model, CollatedBatch batch, NDManager scope, boolean withWpoWeights) {
+        try (NoGrad ignored = NoGrad.enter()) {
+            return compute(model, batch, scope, withWpoWeights);
+        }
+    }
+}

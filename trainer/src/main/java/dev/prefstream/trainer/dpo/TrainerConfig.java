@@ -1,0 +1,173 @@
+package dev.prefstream.trainer.dpo;
+
+import dev.prefstream.trainer.optim.AdamWConfig;
+import dev.prefstream.trainer.optim.LrSchedule;
+
+/**
+ * Everything that determines a DPO training run (serialised into every trainer checkpoint).
+ *
+ * @param learningRate       peak learning rate of AdamW (after warmup)
+ * @param beta1              AdamW first-moment decay
+ * @param beta2              AdamW second-moment decay
+ * @param eps                AdamW epsilon (added after the square root)
+ * @param weightDecay        AdamW decoupled weight decay
+ * @param warmupSteps        linear warmup from 0 over this many optimizer steps
+ * @param schedule           shape after warmup: constant, linear or cosine (decay horizon maxSteps)
+ * @param maxSteps           decay horizon of linear/cosine schedules (ignored by constant)
+ * @param clipNorm           global gradient-norm clip threshold; 0 disables clipping
+ * @param pairsPerStep       pairs per optimizer step that callers batch (the bench and streaming batcher use it)
+ * @param accumulation       micro-batches per optimizer step (gradient accumulation), at most pairsPerStep
+ * @param maxLength          max tokens per row (prompt + response + EOS)
+ * @param maxPromptLength    length the prompt is cut to when a row exceeds maxLength (&lt; maxLength)
+ * @param truncation         which end of an over-long prompt is kept
+ * @param dpo                loss types, weights, beta, label smoothing, WPO
+ * @param referenceMode      fixed, refresh at iteration boundaries, or TR-DPO mixing
+ * @param trAlpha            TR-DPO mixing weight alpha in (0, 1]: ref = alpha * policy + (1 - alpha) * ref
+ * @param trEverySteps       TR-DPO period in optimizer steps
+ * @param referenceCacheSize pairs whose reference log-probs are cached per reference version (0 = always forward)
+ * @param seed               seed recorded with the run (the step itself is deterministic; no dropout)
+ * @param precision          fp32 (default) or fp16 mixed precision (GPU only)
+ */
+public record TrainerConfig(double learningRate, double beta1, double beta2, double eps, double weightDecay,
+                            long warmupSteps, LrSchedule.Kind schedule, long maxSteps, double clipNorm,
+                            int pairsPerStep, int accumulation, int maxLength, int maxPromptLength,
+                            TruncationMode truncation, DpoConfig dpo, ReferenceMode referenceMode, double trAlpha,
+                            int trEverySteps, int referenceCacheSize, long seed, Precision precision) {
+
+    public TrainerConfig {
+        if (!(learningRate >= 0) || Double.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learning rate must be finite and >= 0, got " + learningRate);
+        }
+        if (!(clipNorm >= 0) || Double.isInfinite(clipNorm)) {
+            throw new IllegalArgumentException("clip norm must be finite and >= 0 (0 = off), got " + clipNorm);
+        }
+        if (pairsPerStep < 1) {
+            throw new IllegalArgumentException("pairs per step must be >= 1, got " + pairsPerStep);
+        }
+        if (accumulation < 1 || accumulation > pairsPerStep) {
+            throw new IllegalArgumentException("accumulation must be in [1, pairsPerStep=" + pairsPerStep + "], got "
+                    + accumulation);
+        }
+        if (maxPromptLength < 1 || maxPromptLength >= maxLength) {
+            throw new IllegalArgumentException("need 1 <= maxPromptLength < maxLength, got " + maxPromptLength + " / "
+                    + maxLength);
+        }
+        if (truncation == null || schedule == null || dpo == null || referenceMode == null || precision == null) {
+            throw new IllegalArgumentException("truncation, schedule, dpo, referenceMode and precision are required");
+        }
+        if (!(trAlpha > 0 && trAlpha <= 1)) {
+            throw new IllegalArgumentException("TR-DPO alpha must be in (0, 1], got " + trAlpha);
+        }
+        if (trEverySteps < 1) {
+            throw new IllegalArgumentException("TR-DPO period must be >= 1 step, got " + trEverySteps);
+        }
+        if (referenceCacheSize < 0) {
+            throw new IllegalArgumentException("reference cache size must be >= 0, got " + referenceCacheSize);
+        }
+        // validates betas/eps/weight decay and the schedule's own constraints
+        new AdamWConfig(beta1, beta2, eps, weightDecay);
+        new LrSchedule(schedule, learningRate, warmupSteps, maxSteps);
+    }
+
+    /** AdamW part. */
+    public AdamWConfig adamW() {
+        return new AdamWConfig(beta1, beta2, eps, weightDecay);
+    }
+
+    /** Learning-rate schedule. */
+    public LrSchedule lrSchedule() {
+        return new LrSchedule(schedule, learningRate, warmupSteps, maxSteps);
+    }
+
+    /**
+     * Defaults: TRL's DPO defaults where they exist (lr 1e-6, beta 0.1, sigmoid, max length 1024, prompt 512,
+     * clip 1.0, AdamW 0.9/0.999/1e-8 without weight decay), a constant schedule (streams have no end),
+     * 8 pairs per step, no accumulation, fixed reference, fp32.
+     */
+    public static TrainerConfig defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder initialised with this config's values. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.learningRate = learningRate;
+        b.beta1 = beta1;
+        b.beta2 = beta2;
+        b.eps = eps;
+        b.weightDecay = weightDecay;
+        b.warmupSteps = warmupSteps;
+        b.schedule = schedule;
+        b.maxSteps = maxSteps;
+        b.clipNorm = clipNorm;
+        b.pairsPerStep = pairsPerStep;
+        b.accumulation = accumulation;
+        b.maxLength = maxLength;
+        b.maxPromptLength = maxPromptLength;
+        b.truncation = truncation;
+        b.dpo = dpo;
+        b.referenceMode = referenceMode;
+        b.trAlpha = trAlpha;
+        b.trEverySteps = trEverySteps;
+        b.referenceCacheSize = referenceCacheSize;
+        b.seed = seed;
+        b.precision = precision;
+        return b;
+    }
+
+    /** Fluent construction; {@link #build()} validates. */
+    public static final class Builder {
+        private double learningRate = 1e-6;
+        private double beta1 = 0.9;
+        private double beta2 = 0.999;
+        private double eps = 1e-8;
+        private double weightDecay = 0.0;
+        private long warmupSteps = 0;
+        private LrSchedule.Kind schedule = LrSchedule.Kind.CONSTANT;
+        private long maxSteps = 0;
+        private double clipNorm = 1.0;
+        private int pairsPerStep = 8;
+        private int accumulation = 1;
+        private int maxLength = 1024;
+        private int maxPromptLength = 512;
+        private TruncationMode truncation = TruncationMode.KEEP_END;
+        private DpoConfig dpo = DpoConfig.defaults();
+        private ReferenceMode referenceMode = ReferenceMode.FIXED;
+        private double trAlpha = 0.6;
+        private int trEverySteps = 512;
+        private int referenceCacheSize = 0;
+        private long seed = 42;
+        private Precision precision = Precision.FP32;
+
+        public Builder learningRate(double v) { learningRate = v; return this; }
+        public Builder betas(double b1, double b2) { beta1 = b1; beta2 = b2; return this; }
+        public Builder eps(double v) { eps = v; return this; }
+        public Builder weightDecay(double v) { weightDecay = v; return this; }
+        public Builder warmupSteps(long v) { warmupSteps = v; return this; }
+        public Builder schedule(LrSchedule.Kind v) { schedule = v; return this; }
+        public Builder maxSteps(long v) { maxSteps = v; return this; }
+        public Builder clipNorm(double v) { clipNorm = v; return this; }
+        public Builder pairsPerStep(int v) { pairsPerStep = v; return this; }
+        public Builder accumulation(int v) { accumulation = v; return this; }
+        public Builder maxLength(int v) { maxLength = v; return this; }
+        public Builder maxPromptLength(int v) { maxPromptLength = v; return this; }
+        public Builder truncation(TruncationMode v) { truncation = v; return this; }
+        public Builder dpo(DpoConfig v) { dpo = v; return this; }
+        public Builder referenceMode(ReferenceMode v) { referenceMode = v; return this; }
+        public Builder trAlpha(double v) { trAlpha = v; return this; }
+        public Builder trEverySteps(int v) { trEverySteps = v; return this; }
+        public Builder referenceCacheSize(int v) { referenceCacheSize = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder precision(Precision v) { precision = v; return this; }
+
+        public TrainerConfig build() {
+            return new TrainerConfig(learningRate, beta1, beta2, eps, weightDecay, warmupSteps, schedule, maxSteps,
+                    clipNorm, pairsPerStep, accumulation, maxLength, maxPromptLength, truncation, dpo, referenceMode,
+                    trAlpha, trEverySteps, referenceCacheSize, seed, precision);
+        }
+    }
+}
