@@ -221,7 +221,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                 response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             } catch (IOException e) {
                 lastFailure = e;
-                failures.add(url + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage()));
+                String hint = e instanceof javax.net.ssl.SSLException ? " (TLS: check schema.registry.ssl.truststore.* / keystore.*)" : "";
+                failures.add(url + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage()) + hint);
                 log.debug("schema registry {} failed to {}: {}", url, action, e.toString());
                 continue;
             } catch (InterruptedException e) {
