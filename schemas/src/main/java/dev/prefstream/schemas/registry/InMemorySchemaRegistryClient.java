@@ -25,6 +25,8 @@ public final class InMemorySchemaRegistryClient implements SchemaRegistryClient 
     private final Map<Integer, Schema> schemaById = new HashMap<>();
     private final Map<String, List<RegisteredSchema>> versionsBySubject = new LinkedHashMap<>();
     private final Map<String, CompatibilityLevel> compatibilityBySubject = new HashMap<>();
+    /** Fast path for the serializer's per-record register call: skips rendering the schema as JSON. */
+    private final Map<String, Map<Schema, Integer>> idBySchemaBySubject = new HashMap<>();
     private CompatibilityLevel defaultCompatibility = CompatibilityLevel.BACKWARD;
     private int nextId = 1;
 
@@ -59,10 +61,15 @@ public final class InMemorySchemaRegistryClient implements SchemaRegistryClient 
 
     @Override
     public synchronized int register(String subject, Schema schema) {
+        Integer known = idBySchemaBySubject.getOrDefault(subject, Map.of()).get(schema);
+        if (known != null) {
+            return known;
+        }
         String text = schema.toString();
         List<RegisteredSchema> versions = versionsBySubject.getOrDefault(subject, List.of());
         for (RegisteredSchema v : versions) {
             if (v.schema().toString().equals(text)) {
+                idBySchemaBySubject.computeIfAbsent(subject, k -> new HashMap<>()).put(schema, v.id());
                 return v.id();
             }
         }
@@ -75,6 +82,7 @@ public final class InMemorySchemaRegistryClient implements SchemaRegistryClient 
         int id = idBySchemaText.computeIfAbsent(text, t -> nextId++);
         schemaById.putIfAbsent(id, schema);
         versionsBySubject.computeIfAbsent(subject, s -> new ArrayList<>()).add(new RegisteredSchema(subject, id, versions.size() + 1, schema));
+        idBySchemaBySubject.computeIfAbsent(subject, k -> new HashMap<>()).put(schema, id);
         return id;
     }
 
