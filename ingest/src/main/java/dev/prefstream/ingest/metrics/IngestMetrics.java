@@ -1,6 +1,11 @@
 package dev.prefstream.ingest.metrics;
 
+import dev.prefstream.ingest.validate.RejectReason;
+import dev.prefstream.ingest.validate.RejectedRecordException;
+import dev.prefstream.ingest.validate.Rejection;
 import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.metrics.MeasurableStat;
+import org.apache.kafka.common.metrics.MetricConfig;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.metrics.stats.CumulativeCount;
 import org.apache.kafka.common.metrics.stats.Rate;
@@ -10,6 +15,7 @@ import org.apache.kafka.streams.StreamsMetrics;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * The counters of ingest, registered as Kafka Streams custom metrics (group {@value #GROUP}), so they appear in
@@ -21,7 +27,8 @@ import java.util.Map;
  *   <li>{@code dropped} {kind, reason}: everything that did not become a pair, by reason (the dead-letter reasons,
  *       {@code tie}, {@code below_min_margin}, {@code ai_judge_filtered}, {@code duplicate}, {@code superseded_vote}, {@code replayed_vote})</li>
  *   <li>{@code duplicates}: pairs dropped by dedup; {@code conflicts}: pairs emitted against an opposite earlier label</li>
- *   <li>{@code dlq} {reason}: records written to the dead-letter topic</li>
+ *   <li>{@code dlq} {reason}: records written to the dead-letter topic (counted by the processor that rejects
+ *       them; for records that do not deserialize, published from the deserialization handler's tally)</li>
  *   <li>{@code feedback-votes-stored}, {@code feedback-votes-unpaired}: thumbs votes kept, and those of them that found no partner on arrival</li>
  * </ul>
  * Sensors are shared by all tasks and threads of one Streams instance (created once by name, then reused).
@@ -69,6 +76,45 @@ public final class IngestMetrics {
 
     public void deadLettered(String reason) {
         record(DLQ, "reason", reason);
+    }
+
+    /**
+     * Counts a record about to be dead-lettered (as {@code dlq} and as a drop of its kind) and returns the
+     * exception that sends it there.
+     */
+    public RejectedRecordException reject(String kind, Rejection rejection) {
+        deadLettered(rejection.reason().code());
+        dropped(kind, rejection.reason().code());
+        return new RejectedRecordException(rejection);
+    }
+
+    /** Counts a record the processing handler will dead-letter because our code failed on it. */
+    public void processingError(String kind) {
+        deadLettered(RejectReason.PROCESSING_ERROR.code());
+        dropped(kind, RejectReason.PROCESSING_ERROR.code());
+    }
+
+    /**
+     * Publishes a count kept elsewhere as {@code <name>-total{tagKey=tagValue}} (read when the metric is read).
+     * Idempotent: the first registration of a name wins.
+     */
+    public void publishCount(String name, String tagKey, String tagValue, LongSupplier count) {
+        String sensorName = sensorName(name, tagKey, tagValue) + ".published";
+        synchronized (metrics) {
+            Sensor sensor = metrics.addSensor(sensorName, Sensor.RecordingLevel.INFO);
+            sensor.add(new MetricName(name + "-total", GROUP, "Total " + name + " {" + tagKey + "=" + tagValue + "}", Map.of(tagKey, tagValue)),
+                    new MeasurableStat() {
+                        @Override
+                        public void record(MetricConfig config, double value, long timeMs) {
+                            // the count is kept by its owner; nothing to record here
+                        }
+
+                        @Override
+                        public double measure(MetricConfig config, long now) {
+                            return count.getAsLong();
+                        }
+                    });
+        }
     }
 
     public void voteStored(boolean paired) {

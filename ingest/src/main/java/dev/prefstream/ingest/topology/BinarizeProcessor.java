@@ -62,6 +62,17 @@ final class BinarizeProcessor implements Processor<String, PreferenceEvent, Stri
 
     @Override
     public void process(Record<String, PreferenceEvent> record) {
+        try {
+            binarize(record);
+        } catch (RuntimeException e) {
+            if (!(e instanceof RejectedRecordException) && DeadLetterProcessingHandler.isRecordFault(e)) {
+                metrics.processingError(EventKinds.tagOf(record.value()));
+            }
+            throw e;
+        }
+    }
+
+    private void binarize(Record<String, PreferenceEvent> record) {
         PreferenceEvent event = record.value();
         if (EventKinds.kindOf(event) == JudgementKind.FEEDBACK) {
             feedback(record);
@@ -84,7 +95,7 @@ final class BinarizeProcessor implements Processor<String, PreferenceEvent, Stri
                     candidate.scoreMargin(), weight, event.getSource(), kind, List.of(event.getEventId()),
                     event.getTenant(), event.getOccurredAt()));
         }
-        rejectDegenerate(event, degenerate);
+        rejectDegenerate(EventKinds.tagOf(event), event, degenerate);
     }
 
     private void feedback(Record<String, PreferenceEvent> record) {
@@ -128,7 +139,7 @@ final class BinarizeProcessor implements Processor<String, PreferenceEvent, Stri
                             List.of(c.up().eventId(), c.down().eventId()), event.getTenant(),
                             Instant.ofEpochMilli(Math.max(c.up().occurredAtMillis(), c.down().occurredAtMillis()))));
                 }
-                rejectDegenerate(event, degenerate);
+                rejectDegenerate("feedback", event, degenerate);
             }
         }
     }
@@ -137,9 +148,9 @@ final class BinarizeProcessor implements Processor<String, PreferenceEvent, Stri
         context.forward(new Record<>(pair.getPairId(), pair, record.timestamp(), record.headers()));
     }
 
-    private static void rejectDegenerate(PreferenceEvent event, List<String> degenerate) {
+    private void rejectDegenerate(String kind, PreferenceEvent event, List<String> degenerate) {
         if (!degenerate.isEmpty()) {
-            throw new RejectedRecordException(new Rejection(RejectReason.DEGENERATE_PAIR,
+            throw metrics.reject(kind, new Rejection(RejectReason.DEGENERATE_PAIR,
                     "event " + event.getEventId() + ": chosen and rejected texts are equal after normalization for " + degenerate));
         }
     }

@@ -23,12 +23,13 @@ public class DeadLetterDeserializationHandler implements DeserializationExceptio
 
     private static final Logger log = LoggerFactory.getLogger(DeadLetterDeserializationHandler.class);
 
-    private final HandlerMetrics metrics = new HandlerMetrics();
     private String dlqTopic;
+    private DeserializationFailureTally tally;
 
     @Override
     public void configure(Map<String, ?> configs) {
-        this.dlqTopic = IngestConfig.from(configs).dlqTopic();
+        this.dlqTopic = IngestConfig.from(DeserializationFailureTally.withoutTally(configs)).dlqTopic();
+        this.tally = DeserializationFailureTally.from(configs);
     }
 
     @Override
@@ -41,7 +42,7 @@ public class DeadLetterDeserializationHandler implements DeserializationExceptio
         RejectReason reason = reasonOf(exception);
         String message = exception.getMessage() == null ? exception.getClass().getName() : exception.getMessage();
         log.warn("dead-lettering undeserializable record {}-{}@{}: {}: {}", record.topic(), record.partition(), record.offset(), reason.code(), message);
-        metrics.deadLettered(context, reason.code(), "unknown");
+        tally.increment(reason);
         return Response.resume(List.of(DeadLetterRecords.build(dlqTopic, record.key(), record.value(), record.headers(),
                 record.topic(), record.partition(), record.offset(), record.timestamp(),
                 new Rejection(reason, message), "deserialize", exception)));

@@ -1,12 +1,9 @@
 package dev.prefstream.ingest.topology;
 
 import dev.prefstream.ingest.config.IngestConfig;
-import dev.prefstream.ingest.validate.EventKinds;
 import dev.prefstream.ingest.validate.RejectReason;
 import dev.prefstream.ingest.validate.RejectedRecordException;
 import dev.prefstream.ingest.validate.Rejection;
-import dev.prefstream.schemas.avro.PreferenceEvent;
-import dev.prefstream.schemas.avro.PreferencePair;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
@@ -17,7 +14,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -31,18 +27,29 @@ public class DeadLetterProcessingHandler implements ProcessingExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(DeadLetterProcessingHandler.class);
 
-    private final HandlerMetrics metrics = new HandlerMetrics();
     private String dlqTopic;
 
     @Override
     public void configure(Map<String, ?> configs) {
-        this.dlqTopic = IngestConfig.from(configs).dlqTopic();
+        this.dlqTopic = IngestConfig.from(DeserializationFailureTally.withoutTally(configs)).dlqTopic();
+    }
+
+    /**
+     * True when the exception is the record's fault (dead-letter it and go on), false when the infrastructure
+     * failed (state store, Kafka: fail the task so it is retried). The processors use the same test to count
+     * what this handler dead-letters.
+     */
+    public static boolean isRecordFault(Exception exception) {
+        if (exception instanceof RejectedRecordException) {
+            return true;
+        }
+        return !(exception instanceof ProcessorStateException || exception instanceof RetriableException
+                || exception instanceof StreamsException);
     }
 
     @Override
     public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
-        if (exception instanceof ProcessorStateException || exception instanceof RetriableException
-                || (exception instanceof StreamsException && !(exception instanceof RejectedRecordException))) {
+        if (!isRecordFault(exception)) {
             log.error("infrastructure failure in {} on {}-{}@{}; failing the task so it is retried",
                     context.processorNodeId(), context.topic(), context.partition(), context.offset(), exception);
             return Response.fail();
@@ -56,20 +63,9 @@ public class DeadLetterProcessingHandler implements ProcessingExceptionHandler {
             log.error("unexpected failure in {} on {}-{}@{}; dead-lettering the record and going on",
                     context.processorNodeId(), context.topic(), context.partition(), context.offset(), exception);
         }
-        metrics.deadLettered(context, rejection.reason().code(), kindOf(record));
         return Response.resume(List.of(DeadLetterRecords.build(dlqTopic, context.sourceRawKey(), context.sourceRawValue(),
                 context.headers(), context.topic(), context.partition(), context.offset(), context.timestamp(),
                 rejection, stageOf(context.processorNodeId()), exception instanceof RejectedRecordException ? null : exception)));
-    }
-
-    private static String kindOf(Record<?, ?> record) {
-        Object value = record == null ? null : record.value();
-        if (value instanceof PreferenceEvent event) {
-            return EventKinds.tagOf(event);
-        } else if (value instanceof PreferencePair pair) {
-            return pair.getKind().name().toLowerCase(Locale.ROOT);
-        }
-        return "unknown";
     }
 
     private static String stageOf(String processorNodeId) {

@@ -52,8 +52,19 @@ final class DedupProcessor implements FixedKeyProcessor<String, PreferencePair, 
 
     @Override
     public void process(FixedKeyRecord<String, PreferencePair> record) {
+        String kind = record.value().getKind().name().toLowerCase(Locale.ROOT);
+        try {
+            dedup(record, kind);
+        } catch (RuntimeException e) {
+            if (DeadLetterProcessingHandler.isRecordFault(e)) {
+                metrics.processingError(kind);
+            }
+            throw e;
+        }
+    }
+
+    private void dedup(FixedKeyRecord<String, PreferencePair> record, String kind) {
         PreferencePair pair = record.value();
-        String kind = pair.getKind().name().toLowerCase(Locale.ROOT);
         long from = record.timestamp() - retentionMillis;
         Observed same = find(pair.getPairId(), from);
         if (same != null) {

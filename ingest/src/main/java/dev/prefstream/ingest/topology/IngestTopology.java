@@ -81,6 +81,8 @@ public final class IngestTopology {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class.getName());
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
+        props.put(DeserializationFailureTally.CONFIG_KEY, new DeserializationFailureTally());
         props.put(IngestConfig.TOPIC_EVENTS, config.inputTopic());
         props.put(IngestConfig.TOPIC_PAIRS, config.outputTopic());
         props.put(IngestConfig.TOPIC_DLQ, config.dlqTopic());

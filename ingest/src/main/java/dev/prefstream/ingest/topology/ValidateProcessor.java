@@ -41,6 +41,11 @@ final class ValidateProcessor implements Processor<byte[], PreferenceEvent, Stri
     public void init(ProcessorContext<String, PreferenceEvent> context) {
         this.context = context;
         this.metrics = new IngestMetrics(context.metrics());
+        if (context.appConfigs().get(DeserializationFailureTally.CONFIG_KEY) instanceof DeserializationFailureTally tally) {
+            for (RejectReason reason : DeserializationFailureTally.REASONS) {
+                metrics.publishCount(IngestMetrics.DLQ, "reason", reason.code(), () -> tally.count(reason));
+            }
+        }
     }
 
     @Override
@@ -48,12 +53,24 @@ final class ValidateProcessor implements Processor<byte[], PreferenceEvent, Stri
         PreferenceEvent event = record.value();
         String kind = EventKinds.tagOf(event);
         metrics.eventIn(kind);
-        if (event == null) {
-            throw new RejectedRecordException(new Rejection(RejectReason.UNDESERIALIZABLE, "record has no value (a tombstone)"));
+        try {
+            validateAndForward(record, event, kind);
+        } catch (RuntimeException e) {
+            if (!(e instanceof RejectedRecordException) && DeadLetterProcessingHandler.isRecordFault(e)) {
+                metrics.processingError(kind);
+            }
+            throw e;
         }
-        validator.validate(event).ifPresent(rejection -> {
-            throw new RejectedRecordException(rejection);
-        });
+    }
+
+    private void validateAndForward(Record<byte[], PreferenceEvent> record, PreferenceEvent event, String kind) {
+        if (event == null) {
+            throw metrics.reject(kind, new Rejection(RejectReason.TOMBSTONE, "record has no value (a tombstone)"));
+        }
+        Optional<Rejection> invalid = validator.validate(event);
+        if (invalid.isPresent()) {
+            throw metrics.reject(kind, invalid.get());
+        }
         if (dropAiJudge && event.getSource() == FeedbackSource.AI_JUDGE) {
             metrics.dropped(kind, "ai_judge_filtered");
             return;

@@ -13,6 +13,8 @@ public enum RejectReason {
     UNKNOWN_SCHEMA_ID,
     /** Wire format and schema are fine but the Avro body cannot be read as a PreferenceEvent (truncated, wrong schema, ...). */
     UNDESERIALIZABLE,
+    /** The record has no value (a tombstone): there is no event to use. */
+    TOMBSTONE,
     /** The event id is empty. */
     MISSING_EVENT_ID,
     /** occurred_at is missing or not after the epoch. */

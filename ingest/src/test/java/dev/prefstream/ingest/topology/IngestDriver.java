@@ -53,6 +53,12 @@ public final class IngestDriver implements AutoCloseable {
         settings.putAll(overrides);
         this.config = IngestConfig.from(settings);
         Properties props = IngestTopology.streamsProperties(config);
+        // streams-level overrides a test may need (e.g. the processing guarantee, which the production properties fix)
+        overrides.forEach((k, v) -> {
+            if (k.startsWith("processing.")) {
+                props.put(k, v);
+            }
+        });
         this.driver = new TopologyTestDriver(IngestTopology.build(config), props, Instant.parse("2026-11-01T00:00:00Z"));
         this.eventSerde = AvroSerdes.specific(PreferenceEvent.class, config.serdeConfig(), false);
         this.pairSerde = AvroSerdes.specific(PreferencePair.class, config.serdeConfig(), false);
