@@ -67,11 +67,11 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     private final SchemaLog schemaLog;
     private final String url;
 
-    private EmbeddedSchemaRegistry(HttpServer server, ExecutorService executor, SchemaLog schemaLog) {
+    private EmbeddedSchemaRegistry(HttpServer server, ExecutorService executor, SchemaLog schemaLog, String host) {
         this.server = server;
         this.executor = executor;
         this.schemaLog = schemaLog;
-        this.url = "http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort();
+        this.url = "http://" + host + ":" + server.getAddress().getPort();
     }
 
     /**
@@ -105,7 +105,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             server.setExecutor(executor);
             server.createContext("/", new RegistryHttpHandler(service, json));
             server.start();
-            EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(server, executor, schemaLog);
+            EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(server, executor, schemaLog, settings.host());
             log.info("schema registry up at {} ({} stored entries, {} subjects, topic {})", registry.url(), entries,
                     service.subjects().size(), settings.topic());
             return registry;

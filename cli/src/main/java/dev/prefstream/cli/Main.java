@@ -1,0 +1,30 @@
+package dev.prefstream.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.util.List;
+
+/** Entry point of {@code prefstream.jar}: the {@code prefstream} command and its subcommands. */
+@Command(name = "prefstream", mixinStandardHelpOptions = true, version = "prefstream 0.1.0",
+        description = "Keeps a language model aligned with what its users prefer, continuously (feedback on Kafka -> iterative DPO).")
+public final class Main {
+
+    /** Every subcommand, in the order `prefstream --help` lists them. Add one line per new command. */
+    static List<Object> subcommands() {
+        return List.of(
+                new UpCommand()
+        );
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line (tests call this instead of {@link #main}, which exits). */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        subcommands().forEach(cli::addSubcommand);
+        return cli;
+    }
+}

@@ -1,0 +1,70 @@
+package dev.prefstream.cli;
+
+import dev.prefstream.schemas.TopicLayout;
+import dev.prefstream.schemas.embedded.EmbeddedBrokerSettings;
+import dev.prefstream.schemas.embedded.EmbeddedKafkaBroker;
+import dev.prefstream.schemas.embedded.TopicProvisioner;
+import dev.prefstream.schemas.registry.server.EmbeddedSchemaRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code prefstream up}: the embedded default. A real Kafka broker (KRaft, one node) and the schema registry in this
+ * process, with prefstream's topics created, until Ctrl-C or SIGTERM.
+ */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = "Start a local Kafka broker (localhost:9092) and schema registry (localhost:8081) with prefstream's topics; Ctrl-C stops them.")
+final class UpCommand implements Callable<Integer> {
+
+    @Option(names = "--data", paramLabel = "DIR", defaultValue = "./data",
+            description = "Data directory; the broker keeps its log under DIR/kafka (default: ${DEFAULT-VALUE}).")
+    Path data;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "9092", description = "Kafka client port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--controller-port", paramLabel = "PORT", defaultValue = "9093", description = "KRaft controller port (default: ${DEFAULT-VALUE}).")
+    int controllerPort;
+
+    @Option(names = "--registry-port", paramLabel = "PORT", defaultValue = "8081", description = "Schema registry HTTP port (default: ${DEFAULT-VALUE}).")
+    int registryPort;
+
+    @Option(names = "--partitions", paramLabel = "N", defaultValue = "3",
+            description = "Partitions of preference-events and preference-pairs when first created (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        EmbeddedBrokerSettings settings = EmbeddedBrokerSettings.defaults(data).withPorts(port, controllerPort);
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(settings);
+        EmbeddedSchemaRegistry registry;
+        try {
+            try (Admin admin = Admin.create(broker.clientConfig())) {
+                new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(TopicLayout.topics(partitions));
+            }
+            registry = EmbeddedSchemaRegistry.start(new EmbeddedSchemaRegistry.Settings(Map.copyOf(broker.clientConfig()),
+                    "localhost", registryPort, TopicLayout.SCHEMAS, Duration.ofSeconds(30)));
+        } catch (RuntimeException e) {
+            broker.close(Duration.ofSeconds(20));
+            throw e;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("prefstream: stopping registry and broker...");
+            registry.close();
+            broker.close(Duration.ofSeconds(20));
+            stopped.countDown();
+        }, "prefstream-up-shutdown"));
+        System.out.println("prefstream: Kafka at " + broker.bootstrapServers() + ", schema registry at " + registry.url()
+                + ", data in " + settings.kafkaDir().toAbsolutePath().normalize() + " (Ctrl-C to stop)");
+        stopped.await(); // the JVM exits once the hook has closed both
+        return 0;
+    }
+}
