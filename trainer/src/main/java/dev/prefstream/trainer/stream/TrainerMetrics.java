@@ -17,6 +17,9 @@ import java.util.function.LongSupplier;
  */
 public final class TrainerMetrics {
 
+    /** Step metrics exported as counters (summed over steps), not as last-step gauges. */
+    private static final java.util.Set<String> COUNTED = java.util.Set.of("tokens", "pairs");
+
     private final MeterRegistry registry;
     private final String model;
     private final Map<String, AtomicDoubleHolder> stepGauges = new ConcurrentHashMap<>();
@@ -73,7 +76,11 @@ public final class TrainerMetrics {
             tokens.increment(tok);
             tokensPerSecond.value = tok / seconds;
         }
-        stepMetrics.forEach((name, value) -> gaugeFor(name).value = value == null ? Double.NaN : value);
+        stepMetrics.forEach((name, value) -> {
+            if (!COUNTED.contains(name)) {
+                gaugeFor(name).value = value == null ? Double.NaN : value;
+            }
+        });
     }
 
     private AtomicDoubleHolder gaugeFor(String metricName) {

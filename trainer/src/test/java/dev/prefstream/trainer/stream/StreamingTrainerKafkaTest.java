@@ -1,0 +1,167 @@
+package dev.prefstream.trainer.stream;
+
+import dev.prefstream.schemas.avro.PreferencePair;
+import dev.prefstream.schemas.testing.KafkaClusterExtension;
+import dev.prefstream.trainer.checkpoint.CheckpointReader;
+import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The streaming loop on a real broker with a stand-in trainer: exactly-once accounting, standby takeover, determinism. */
+class StreamingTrainerKafkaTest {
+
+    @RegisterExtension
+    static final KafkaClusterExtension kafka = new KafkaClusterExtension();
+
+    @TempDir
+    Path tmp;
+
+    private StreamingTrainerConfig config(String topic, String model, Path dir) {
+        return StreamingTrainerConfig.defaults(model, dir).with(b -> {
+            b.inputTopic = topic;
+            b.pairsPerStep = 4;
+            b.checkpointEverySteps = 2;
+            b.checkpointEvery = Duration.ofSeconds(1);
+            b.maxBatchWait = Duration.ofMillis(300);
+            b.heldOutFraction = 0.1;
+            b.keepCheckpoints = 1000;
+            b.leaderSessionTimeout = Duration.ofSeconds(6);
+        });
+    }
+
+    private StreamingTrainer trainer(StreamingTrainerConfig c) {
+        return new StreamingTrainer(c, kafka.clientConfigWithRegistry(), RecordingPairTrainer.factory(),
+                StreamingTrainer.resumeFromNewestCheckpoint(c), new TrainerMetrics(new SimpleMeterRegistry(), c.modelName(), System::currentTimeMillis),
+                Clock.systemUTC());
+    }
+
+    private static List<PreferencePair> pairs(String prefix, int n) {
+        return IntStream.range(0, n).mapToObj(i -> TestPairs.pair(prefix + "-" + i)).toList();
+    }
+
+    private static VerifiedCheckpoint awaitPairsTrained(StreamingTrainer t, long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            var cp = t.lastCheckpoint();
+            if (cp.isPresent() && cp.get().manifest().pairsTrained() >= expected) {
+                return cp.get();
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("trainer did not checkpoint " + expected + " pairs; last: " + t.lastCheckpoint().map(c -> c.manifest().pairsTrained()));
+    }
+
+    @Test
+    void everyPairIsTrainedExactlyOnceAcrossRestartsAndGroupOffsetsFollowCheckpoints() throws Exception {
+        String topic = kafka.freshTopic("pairs", 3);
+        String model = "m-" + UUID.randomUUID().toString().substring(0, 6);
+        Path dir = tmp.resolve("ckpt");
+        PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("a", 90), 1_000_000);
+        HeldOutSplit split = new HeldOutSplit(0.1, HeldOutSplit.DEFAULT_SALT);
+        Map<String, String> log = PairLog.readAll(kafka.clientConfigWithRegistry(), topic);
+        Set<String> expectedCoords = log.entrySet().stream().filter(e -> !split.isHeldOut(e.getValue())).map(Map.Entry::getKey).collect(Collectors.toSet());
+        assertThat(expectedCoords.size()).isBetween(60, 89);
+
+        assertThat(trainer(config(topic, model, dir).with(b -> b.maxSteps = 5)).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
+        assertThat(CheckpointReader.newestGood(dir).orElseThrow().step()).isEqualTo(5);
+        assertThat(trainer(config(topic, model, dir).with(b -> b.maxSteps = 11)).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
+
+        StreamingTrainer last = trainer(config(topic, model, dir));
+        CompletableFuture<StreamingTrainer.Outcome> running = CompletableFuture.supplyAsync(last::run);
+        VerifiedCheckpoint done = awaitPairsTrained(last, expectedCoords.size());
+        last.stop();
+        assertThat(running.get(60, TimeUnit.SECONDS)).isEqualTo(StreamingTrainer.Outcome.STOPPED);
+
+        TrainingLedger ledger = TrainingLedger.of(dir, done.version());
+        assertThat(ledger.check()).isEqualTo(expectedCoords.size());
+        assertThat(ledger.entries().stream().map(e -> e.partition() + "@" + e.offset()).collect(Collectors.toSet())).isEqualTo(expectedCoords);
+        assertThat(ledger.entries()).allSatisfy(e -> assertThat(log.get(e.partition() + "@" + e.offset())).isEqualTo(e.pairId()));
+        assertThat(ledger.checkpoints().get(0).manifest().parentVersion()).isNull();
+
+        Map<TopicPartition, OffsetAndMetadata> committed = kafka.admin().listConsumerGroupOffsets("prefstream-trainer." + model)
+                .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        VerifiedCheckpoint newest = CheckpointReader.newestGood(dir).orElseThrow();
+        for (var o : newest.manifest().offsets()) {
+            assertThat(committed.get(new TopicPartition(o.topic(), o.partition())).offset()).isEqualTo(o.nextOffset());
+        }
+    }
+
+    @Test
+    void aSecondInstanceWaitsAsStandbyAndTakesOverFromTheLeadersCheckpoint() throws Exception {
+        String topic = kafka.freshTopic("pairs", 3);
+        String model = "s-" + UUID.randomUUID().toString().substring(0, 6);
+        Path dir = tmp.resolve("shared");
+        PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("b", 40), 2_000_000);
+
+        StreamingTrainer leader = trainer(config(topic, model, dir));
+        CompletableFuture<StreamingTrainer.Outcome> leaderRun = CompletableFuture.supplyAsync(leader::run);
+        VerifiedCheckpoint leaderCp = awaitPairsTrained(leader, 1);
+
+        StreamingTrainer standby = trainer(config(topic, model, dir));
+        CompletableFuture<StreamingTrainer.Outcome> standbyRun = CompletableFuture.supplyAsync(standby::run);
+        Thread.sleep(1500); // give the standby time to (wrongly) start; it must not write anything while the leader lives
+        assertThat(standby.lastCheckpoint()).isEmpty();
+
+        leader.stop();
+        assertThat(leaderRun.get(60, TimeUnit.SECONDS)).isEqualTo(StreamingTrainer.Outcome.STOPPED);
+        VerifiedCheckpoint leaderLast = leader.lastCheckpoint().orElseThrow();
+
+        // more feedback arrives after the handover; only the new leader can train it
+        PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("b2", 40), 2_100_000);
+        List<String> expected = new ArrayList<>();
+        HeldOutSplit split = new HeldOutSplit(0.1, HeldOutSplit.DEFAULT_SALT);
+        PairLog.readAll(kafka.clientConfigWithRegistry(), topic).forEach((k, v) -> {
+            if (!split.isHeldOut(v)) {
+                expected.add(k);
+            }
+        });
+        VerifiedCheckpoint standbyCp = awaitPairsTrained(standby, expected.size());
+        standby.stop();
+        standbyRun.get(60, TimeUnit.SECONDS);
+
+        assertThat(leaderCp.step()).isPositive();
+        TrainingLedger ledger = TrainingLedger.of(dir, standbyCp.version());
+        assertThat(ledger.check()).isEqualTo(expected.size());
+        assertThat(ledger.checkpoints()).extracting(VerifiedCheckpoint::version).contains(leaderLast.version());
+        assertThat(standbyCp.manifest().pairsTrained()).isGreaterThan(leaderLast.manifest().pairsTrained());
+    }
+
+    @Test
+    void twoRunsOverTheSameLogFormTheSameBatchesAndEndWithTheSameWeights() throws Exception {
+        String topic = kafka.freshTopic("pairs", 3);
+        PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("c", 60), 3_000_000);
+        List<String> weights = new ArrayList<>();
+        for (int run = 0; run < 2; run++) {
+            Path dir = tmp.resolve("det-" + run);
+            StreamingTrainerConfig c = config(topic, "d-" + run + "-" + UUID.randomUUID().toString().substring(0, 4), dir)
+                    .with(b -> {
+                        b.maxSteps = 9;
+                        b.maxBatchWait = Duration.ofMinutes(5); // batches close on size only
+                        b.leaderElection = false;
+                    });
+            assertThat(trainer(c).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
+            weights.add(Files.readString(CheckpointReader.newestGood(dir).orElseThrow().dir().resolve("model.safetensors")));
+        }
+        assertThat(weights.get(0)).isEqualTo(weights.get(1)).isNotEqualTo("init");
+    }
+}
