@@ -1,0 +1,65 @@
+package dev.prefstream.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class MainTest {
+
+    @Test
+    void topLevelHelpListsUpAndUpHasItsOwnHelp() {
+        StringWriter out = new StringWriter();
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out));
+        assertThat(cli.execute("--help")).isZero();
+        assertThat(out.toString()).contains("prefstream").contains("up");
+
+        StringWriter upOut = new StringWriter();
+        CommandLine cli2 = Main.commandLine();
+        cli2.setOut(new PrintWriter(upOut));
+        assertThat(cli2.execute("up", "--help")).isZero();
+        assertThat(upOut.toString()).contains("--data").contains("./data");
+    }
+
+    @Test
+    void kafkaOptionsDefaultAndMergeTheConfigFile(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("client.properties");
+        Files.writeString(file, "security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\nbootstrap.servers=ignored:1\n");
+
+        KafkaOptions defaults = parse();
+        assertThat(defaults.clientConfig()).containsEntry("bootstrap.servers", "localhost:9092")
+                .containsEntry("schema.registry.url", "http://localhost:8081");
+
+        KafkaOptions custom = parse("--bootstrap", "broker:9095", "--registry", "https://sr:8085", "--config", file.toString());
+        Map<String, Object> config = custom.clientConfig();
+        assertThat(config).containsEntry("bootstrap.servers", "broker:9095")
+                .containsEntry("schema.registry.url", "https://sr:8085")
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "PLAIN");
+        assertThat(custom.clientProperties().getProperty("security.protocol")).isEqualTo("SASL_SSL");
+
+        KafkaOptions missing = parse("--config", dir.resolve("nope.properties").toString());
+        assertThatThrownBy(missing::clientConfig).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nope.properties");
+    }
+
+    private static KafkaOptions parse(String... args) {
+        Holder holder = new Holder();
+        new CommandLine(holder).parseArgs(args);
+        return holder.kafka;
+    }
+
+    @CommandLine.Command(name = "holder")
+    static final class Holder {
+        @CommandLine.Mixin
+        KafkaOptions kafka;
+    }
+}
