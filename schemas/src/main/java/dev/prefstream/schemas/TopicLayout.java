@@ -17,6 +17,11 @@ public final class TopicLayout {
     public static final String PREFERENCE_EVENTS_DLQ = "preference-events-dlq";
     /** Compacted: latest ModelCheckpoint per key (model name, and model name + version). */
     public static final String MODEL_REGISTRY = "model-registry";
+    /**
+     * CANDIDATE ModelCheckpoint records from trainers that hand publishing to a separate {@code prefstream publish}
+     * service (created on first use by the publisher module, delete policy, 7 days).
+     */
+    public static final String MODEL_CANDIDATES = "model-candidates";
     /** Compacted: the embedded schema registry's storage. */
     public static final String SCHEMAS = "_schemas";
 
