@@ -58,10 +58,11 @@ public final class Generator {
         long[][] mask = new long[b][total];
         long[][] pos = new long[b][total];
         int[] pad = new int[b];
+        long padId = eosId >= 0 && eosId < model.config().vocabSize() ? eosId : 0;
         for (int i = 0; i < b; i++) {
             long[] p = prompts.get(i);
             pad[i] = longest - p.length;
-            Arrays.fill(ids[i], 0, pad[i], eosId);
+            Arrays.fill(ids[i], 0, pad[i], padId);
             System.arraycopy(p, 0, ids[i], pad[i], p.length);
             Arrays.fill(mask[i], pad[i], total, 1);
             for (int j = 0; j < total; j++) {
@@ -99,7 +100,7 @@ public final class Generator {
                             out.get(i).add(next[i]);
                         }
                     }
-                    ids[i][length] = done[i] ? eosId : next[i];
+                    ids[i][length] = done[i] ? padId : next[i];
                     allDone &= done[i];
                 }
                 length++;

@@ -55,6 +55,22 @@ class FixtureLogProbsTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama"})
+    void pairScorerGoesFromTextToTheReferenceLogProbs(String family) {
+        try (DecoderModel policy = HfModelLoader.load(Fixtures.dir(family).resolve("policy"), Device.cpu());
+             HfTokenizer tok = HfTokenizer.load(Fixtures.dir(family), policy.config().eosTokenId())) {
+            PairLogProbScorer scorer = new PairLogProbScorer(policy, tok);
+            for (Fixtures.Example e : Fixtures.examples(family)) {
+                PairLogProbScorer.Scores s = scorer.score(e.prompt(), e.chosen(), e.rejected());
+                assertThat(s.chosen()).isCloseTo(e.policyChosen(), within(1e-4));
+                assertThat(s.rejected()).isCloseTo(e.policyRejected(), within(1e-4));
+                assertThat(s.chosenTokens()).isEqualTo(e.chosenIds().length);
+                assertThat(s.rejectedTokens()).isEqualTo(e.rejectedIds().length);
+            }
+        }
+    }
+
     static long[] withEos(long[] ids, long eos) {
         long[] out = Arrays.copyOf(ids, ids.length + 1);
         out[ids.length] = eos;
