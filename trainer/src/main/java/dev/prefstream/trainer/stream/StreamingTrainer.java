@@ -302,6 +302,13 @@ public final class StreamingTrainer implements AutoCloseable {
                 metrics.heldOut();
                 return;
             }
+            Optional<String> problem = PairTexts.problem(pair);
+            if (problem.isPresent()) {
+                // counted as handled (the checkpoint moves past it): it would fail the same way on every retry
+                metrics.badRecord();
+                log.error("Skipping untrainable pair {} at {}-{}@{}: {}", pair.getPairId(), r.topic(), r.partition(), r.offset(), problem.get());
+                return;
+            }
             batcher.add(new PairRecord(r.topic(), r.partition(), r.offset(), r.timestamp(), pair), now);
         }
 

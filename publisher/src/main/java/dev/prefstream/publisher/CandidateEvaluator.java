@@ -1,0 +1,205 @@
+package dev.prefstream.publisher;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import dev.prefstream.schemas.avro.PreferencePair;
+import dev.prefstream.trainer.dpo.CollatedBatch;
+import dev.prefstream.trainer.dpo.PairCollator;
+import dev.prefstream.trainer.dpo.SequenceScores;
+import dev.prefstream.trainer.dpo.TextPair;
+import dev.prefstream.trainer.model.CausalLM;
+import dev.prefstream.trainer.model.DecoderModel;
+import dev.prefstream.trainer.model.Generation;
+import dev.prefstream.trainer.model.GenerationConfig;
+import dev.prefstream.trainer.model.Generator;
+import dev.prefstream.trainer.model.HfModelLoader;
+import dev.prefstream.trainer.model.LoadedModel;
+import dev.prefstream.trainer.stream.PairTexts;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Scores a checkpoint on held-out pairs against the initial policy: preference accuracy and mean margin of the
+ * implicit reward, and KL(pi || pi_init) estimated by sampling pi on held-out prompts with the {@link Generator}
+ * and averaging log pi(y|x) - log pi_init(y|x). The initial policy's log-probs of held-out pairs are computed once
+ * per pair and reused for every later candidate (the initial policy never changes).
+ */
+public final class CandidateEvaluator implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(CandidateEvaluator.class);
+
+    private final LoadedModel initial;
+    private final EvaluationConfig config;
+    private final Device device;
+    private final Map<String, float[]> initialLogps = new HashMap<>();
+
+    /**
+     * @param initial the initial policy with its tokenizer (owned by the evaluator from now on)
+     * @param config  evaluation settings
+     */
+    public CandidateEvaluator(LoadedModel initial, EvaluationConfig config) {
+        this.initial = initial;
+        this.config = config;
+        this.device = initial.model().manager().getDevice();
+    }
+
+    /** Evaluates the HF checkpoint in {@code dir} on {@code heldOut} (at most maxPairs of them). */
+    public CandidateMetrics evaluate(Path dir, List<PreferencePair> heldOut) {
+        try (LoadedModel candidate = HfModelLoader.loadWithTokenizer(dir, device)) {
+            return evaluate(candidate, heldOut);
+        }
+    }
+
+    /** Evaluates a loaded candidate. */
+    public CandidateMetrics evaluate(LoadedModel candidate, List<PreferencePair> heldOut) {
+        List<PreferencePair> pairs = heldOut.subList(0, Math.min(heldOut.size(), config.maxPairs()));
+        PairCollator collator = new PairCollator(candidate.tokenizer(), config.maxLength(), config.maxPromptLength(), config.truncation());
+        int n = 0;
+        int correct = 0;
+        double margin = 0;
+        double chosen = 0;
+        double rejected = 0;
+        for (int from = 0; from < pairs.size(); from += config.batchPairs()) {
+            List<PreferencePair> chunk = pairs.subList(from, Math.min(pairs.size(), from + config.batchPairs()));
+            List<TextPair> texts = new ArrayList<>();
+            for (PreferencePair p : chunk) {
+                texts.add(PairTexts.toTextPair(p));
+            }
+            CollatedBatch batch = collator.collate(texts);
+            float[] pol = logps(candidate.model(), batch);
+            float[] ref = initialLogps(chunk, batch);
+            int b = chunk.size();
+            for (int i = 0; i < b; i++) {
+                double rc = config.beta() * (pol[i] - ref[i]);
+                double rr = config.beta() * (pol[b + i] - ref[b + i]);
+                chosen += rc;
+                rejected += rr;
+                margin += rc - rr;
+                if (rc > rr) {
+                    correct++;
+                }
+                n++;
+            }
+        }
+        double kl = Double.NaN;
+        int klSamples = 0;
+        if (config.klPrompts() > 0 && !pairs.isEmpty()) {
+            double[] est = estimateKl(candidate, pairs);
+            kl = est[0];
+            klSamples = (int) est[1];
+        }
+        CandidateMetrics m = n == 0
+                ? new CandidateMetrics(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, kl, klSamples)
+                : new CandidateMetrics(n, (double) correct / n, margin / n, chosen / n, rejected / n, kl, klSamples);
+        log.info("Evaluated on {} held-out pairs: accuracy {}, margin {}, KL {} ({} samples)", n, m.accuracy(), m.rewardMargin(), m.kl(), m.klSamples());
+        return m;
+    }
+
+    private float[] initialLogps(List<PreferencePair> chunk, CollatedBatch batch) {
+        int b = chunk.size();
+        boolean allCached = chunk.stream().allMatch(p -> initialLogps.containsKey(p.getPairId()));
+        float[] out = new float[2 * b];
+        if (!allCached) {
+            float[] fresh = logps(initial.model(), batch);
+            for (int i = 0; i < b; i++) {
+                initialLogps.put(chunk.get(i).getPairId(), new float[] {fresh[i], fresh[b + i]});
+            }
+        }
+        for (int i = 0; i < b; i++) {
+            float[] cached = initialLogps.get(chunk.get(i).getPairId());
+            out[i] = cached[0];
+            out[b + i] = cached[1];
+        }
+        return out;
+    }
+
+    /** Summed response log-probs of every row of the batch, under no-grad, in a scope closed before returning. */
+    private float[] logps(CausalLM model, CollatedBatch batch) {
+        try (NDManager scope = NDManager.newBaseManager(device)) {
+            return SequenceScores.computeNoGrad(model, batch, scope, false).sums().toFloatArray();
+        }
+    }
+
+    /** {mean KL per sample, samples}. */
+    private double[] estimateKl(LoadedModel candidate, List<PreferencePair> pairs) {
+        LinkedHashSet<String> prompts = new LinkedHashSet<>();
+        for (PreferencePair p : pairs) {
+            if (prompts.size() >= config.klPrompts()) {
+                break;
+            }
+            prompts.add(PairTexts.renderPrompt(p.getPrompt()));
+        }
+        long eos = candidate.tokenizer().eosId();
+        List<long[]> promptIds = new ArrayList<>();
+        for (String prompt : prompts) {
+            long[] ids = candidate.tokenizer().encode(prompt);
+            int limit = Math.min(config.maxPromptLength(), candidate.model().config().maxPositions() - config.maxNewTokens() - 1);
+            if (limit < 1) {
+                continue;
+            }
+            if (ids.length > limit) {
+                ids = Arrays.copyOfRange(ids, ids.length - limit, ids.length); // keep the end: the question being asked
+            }
+            if (ids.length > 0) {
+                promptIds.add(ids);
+            }
+        }
+        if (promptIds.isEmpty()) {
+            return new double[] {Double.NaN, 0};
+        }
+        DecoderModel policy = candidate.model();
+        Generator generator = new Generator(policy, eos);
+        double sum = 0;
+        int count = 0;
+        for (int s = 0; s < config.klSamples(); s++) {
+            List<Generation> gens = generator.generate(promptIds, GenerationConfig.sampling(config.maxNewTokens(), 1.0, 1.0, config.seed() + s));
+            List<PairCollator.TokenizedPair> rows = new ArrayList<>();
+            for (int i = 0; i < gens.size(); i++) {
+                Generation g = gens.get(i);
+                long[] resp = g.stoppedAtEos() ? append(g.tokens(), eos) : g.tokens();
+                if (resp.length == 0) {
+                    continue;
+                }
+                rows.add(new PairCollator.TokenizedPair(promptIds.get(i), resp, resp, false, 0));
+            }
+            if (rows.isEmpty()) {
+                continue;
+            }
+            float[] w = new float[rows.size()];
+            Arrays.fill(w, 1f);
+            CollatedBatch batch = PairCollator.collateTokenized(rows, w, eos);
+            float[] lp = logps(policy, batch);
+            float[] li = logps(initial.model(), batch);
+            for (int i = 0; i < rows.size(); i++) {
+                sum += lp[i] - li[i];
+                count++;
+            }
+        }
+        return new double[] {count == 0 ? Double.NaN : sum / count, count};
+    }
+
+    private static long[] append(long[] a, long x) {
+        long[] out = Arrays.copyOf(a, a.length + 1);
+        out[a.length] = x;
+        return out;
+    }
+
+    /** The initial policy (for callers that need its config or tokenizer). */
+    public Optional<LoadedModel> initial() {
+        return Optional.of(initial);
+    }
+
+    @Override
+    public void close() {
+        initial.close();
+    }
+}

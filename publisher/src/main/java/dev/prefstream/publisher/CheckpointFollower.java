@@ -1,0 +1,176 @@
+package dev.prefstream.publisher;
+
+import dev.prefstream.schemas.avro.CheckpointStatus;
+import dev.prefstream.schemas.avro.ModelCheckpoint;
+import dev.prefstream.schemas.serde.AvroDeserializer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Library API for serving: tails the model-registry topic for one model, and whenever a newer PROMOTED checkpoint
+ * is announced, fetches it from the {@link CheckpointStore}, verifies it against the announced manifest hash and
+ * calls back with the verified local directory (e.g. to hot-swap the model being served). A checkpoint that fails
+ * verification is logged and skipped; the callback keeps the previous one.
+ * <pre>
+ * try (CheckpointFollower f = new CheckpointFollower(kafka, "model-registry", "tiny", store, cacheDir,
+ *         cp -&gt; swapModel(HfModelLoader.loadWithTokenizer(cp.path(), device)))) {
+ *     f.start();
+ *     ...
+ * }
+ * </pre>
+ * Runs one daemon thread with a group-less consumer from the beginning of the topic (compaction keeps the model's
+ * latest promoted record, so this is cheap) and delivers only the newest promoted version once caught up.
+ */
+public final class CheckpointFollower implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(CheckpointFollower.class);
+
+    private final Map<String, Object> kafka;
+    private final String topic;
+    private final String modelName;
+    private final CheckpointStore store;
+    private final Path cacheDir;
+    private final Consumer<FollowedCheckpoint> onNewCheckpoint;
+    private final Set<String> refused = new HashSet<>();
+    private volatile FollowedCheckpoint current;
+    private volatile boolean closed;
+    private volatile KafkaConsumer<String, byte[]> consumer;
+    private Thread thread;
+
+    /**
+     * @param kafka           client settings incl. schema.registry.url
+     * @param topic           the registry topic
+     * @param modelName       model to follow
+     * @param store           where announced artifacts are fetched from
+     * @param cacheDir        local directory for downloads (unused by the local store)
+     * @param onNewCheckpoint called on the follower thread with each newly promoted, verified checkpoint
+     */
+    public CheckpointFollower(Map<String, Object> kafka, String topic, String modelName, CheckpointStore store, Path cacheDir,
+                              Consumer<FollowedCheckpoint> onNewCheckpoint) {
+        this.kafka = Map.copyOf(kafka);
+        this.topic = topic;
+        this.modelName = modelName;
+        this.store = store;
+        this.cacheDir = cacheDir;
+        this.onNewCheckpoint = onNewCheckpoint;
+    }
+
+    /** Starts the follower thread. */
+    public synchronized void start() {
+        if (thread != null) {
+            throw new IllegalStateException("already started");
+        }
+        thread = new Thread(this::run, "prefstream-checkpoint-follower-" + modelName);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** The checkpoint delivered last, if any. */
+    public Optional<FollowedCheckpoint> current() {
+        return Optional.ofNullable(current);
+    }
+
+    private void run() {
+        Map<String, Object> c = new HashMap<>(kafka);
+        c.remove("schema.registry.url");
+        c.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        AvroDeserializer<ModelCheckpoint> values = new AvroDeserializer<>(ModelCheckpoint.class);
+        values.configure(kafka, false);
+        try (KafkaConsumer<String, byte[]> kc = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer = kc;
+            if (closed) {
+                return;
+            }
+            List<TopicPartition> tps = kc.partitionsFor(topic, Duration.ofSeconds(60)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            kc.assign(tps);
+            kc.seekToBeginning(tps);
+            ModelCheckpoint newest = null;
+            while (!closed) {
+                for (ConsumerRecord<String, byte[]> r : kc.poll(Duration.ofMillis(500))) {
+                    if (r.value() == null || !RegistryKeys.latest(modelName).equals(r.key())) {
+                        continue;
+                    }
+                    try {
+                        ModelCheckpoint mc = values.deserialize(r.topic(), r.value());
+                        if (mc.getStatus() == CheckpointStatus.PROMOTED && mc.getModelName().equals(modelName)) {
+                            newest = mc;
+                        }
+                    } catch (RuntimeException e) {
+                        log.error("Follower skips undecodable registry record at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+                    }
+                }
+                // deliver only once caught up, so a follower starting on a long history loads one model, not each
+                boolean caughtUp = tps.stream().allMatch(tp -> kc.currentLag(tp).orElse(1) == 0);
+                if (newest != null && caughtUp) {
+                    deliver(newest);
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            log.error("Checkpoint follower for {} stopped: {}", modelName, e.toString(), e);
+        } finally {
+            values.close();
+            consumer = null;
+        }
+    }
+
+    private void deliver(ModelCheckpoint mc) {
+        String key = mc.getVersion() + "#" + mc.getManifestSha256();
+        FollowedCheckpoint cur = current;
+        if (cur != null && (cur.record().getVersion() + "#" + cur.record().getManifestSha256()).equals(key)) {
+            return;
+        }
+        if (refused.contains(key)) {
+            return;
+        }
+        try {
+            var cp = store.fetch(java.net.URI.create(mc.getArtifactUri()), mc.getManifestSha256(), cacheDir);
+            FollowedCheckpoint f = new FollowedCheckpoint(mc, cp);
+            current = f;
+            log.info("Following {} {} at {}", modelName, mc.getVersion(), cp.dir());
+            onNewCheckpoint.accept(f);
+        } catch (RuntimeException e) {
+            refused.add(key);
+            log.error("Refusing promoted checkpoint {} {} from {}: {} (keeping {})", modelName, mc.getVersion(), mc.getArtifactUri(),
+                    e.getMessage(), cur == null ? "none" : cur.version());
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        KafkaConsumer<String, byte[]> kc = consumer;
+        if (kc != null) {
+            kc.wakeup();
+        }
+        Thread t = thread;
+        if (t != null) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.prefstream.publisher;
+
+import dev.prefstream.trainer.checkpoint.CheckpointException;
+import dev.prefstream.trainer.checkpoint.CheckpointReader;
+import dev.prefstream.trainer.checkpoint.CheckpointVerification;
+import dev.prefstream.trainer.checkpoint.DurableFiles;
+import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+/**
+ * The default store: {@code <root>/<model>/<version>/} on a local or mounted file system. A copy is made into a
+ * temporary directory next to its final place, verified against the manifest, fsynced and renamed, so readers
+ * never see a partial copy. URIs are {@code file:} URIs of the final directory.
+ */
+public final class LocalDirectoryCheckpointStore implements CheckpointStore {
+
+    private static final Logger log = LoggerFactory.getLogger(LocalDirectoryCheckpointStore.class);
+
+    private final Path root;
+
+    public LocalDirectoryCheckpointStore(Path root) {
+        this.root = root.toAbsolutePath();
+    }
+
+    /** The store's root directory. */
+    public Path root() {
+        return root;
+    }
+
+    @Override
+    public URI put(VerifiedCheckpoint cp) {
+        Path modelDir = root.resolve(cp.manifest().modelName());
+        Path target = modelDir.resolve(cp.version());
+        try {
+            Files.createDirectories(modelDir);
+            if (Files.isDirectory(target)) {
+                CheckpointVerification existing = CheckpointReader.verify(target, cp.manifestSha256());
+                if (existing.isGood()) {
+                    return target.toUri();
+                }
+                Path aside = modelDir.resolve(".replaced-" + cp.version() + "-" + System.currentTimeMillis());
+                log.warn("Store copy {} does not match the checkpoint being published ({}: {}); moving it aside to {}",
+                        target, existing.badFile(), existing.problem(), aside);
+                DurableFiles.atomicMove(target, aside);
+            }
+            Path tmp = modelDir.resolve(".tmp-" + cp.version() + "-" + UUID.randomUUID().toString().substring(0, 8));
+            try {
+                DurableFiles.copyTree(cp.dir(), tmp);
+                CheckpointVerification v = CheckpointReader.verify(tmp, cp.manifestSha256());
+                if (!v.isGood()) {
+                    throw new CheckpointException("copy of " + cp.dir() + " into the store failed verification: " + v.badFile() + " " + v.problem());
+                }
+                DurableFiles.fsyncTree(tmp);
+                DurableFiles.atomicMove(tmp, target);
+                DurableFiles.fsyncDirectory(modelDir);
+            } finally {
+                DurableFiles.deleteTree(tmp);
+            }
+            log.info("Stored checkpoint {} at {}", cp.version(), target);
+            return target.toUri();
+        } catch (IOException e) {
+            throw new CheckpointException("cannot store checkpoint " + cp.dir() + " under " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public VerifiedCheckpoint fetch(URI uri, String manifestSha256, Path cacheDir) {
+        if (!"file".equals(uri.getScheme())) {
+            throw new CheckpointException("the local directory store cannot fetch " + uri + " (only file: URIs)");
+        }
+        Path dir = Path.of(uri);
+        if (!Files.isDirectory(dir)) {
+            throw new CheckpointException("checkpoint " + uri + " does not exist");
+        }
+        return CheckpointReader.verify(dir, manifestSha256).orThrow();
+    }
+}

@@ -1,0 +1,81 @@
+package dev.prefstream.publisher;
+
+import dev.prefstream.schemas.avro.CheckpointStatus;
+import dev.prefstream.schemas.avro.ModelCheckpoint;
+import dev.prefstream.schemas.serde.AvroDeserializer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads the registry topic from the beginning to its current end with a group-less consumer (so reading never
+ * disturbs anyone's offsets) and answers list / latest questions.
+ *
+ * @param history every per-version record, latest state per version, in first-announced order
+ * @param latest  the latest PROMOTED record per model
+ */
+public record RegistryReader(List<ModelCheckpoint> history, Map<String, ModelCheckpoint> latest) {
+
+    /** Reads the whole topic now. */
+    public static RegistryReader read(Map<String, Object> kafka, String topic) {
+        Map<String, Object> c = new HashMap<>(kafka);
+        c.remove("schema.registry.url");
+        c.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        AvroDeserializer<ModelCheckpoint> values = new AvroDeserializer<>(ModelCheckpoint.class);
+        values.configure(kafka, false);
+        LinkedHashMap<String, ModelCheckpoint> versions = new LinkedHashMap<>();
+        Map<String, ModelCheckpoint> latest = new LinkedHashMap<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> tps = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = consumer.endOffsets(tps, Duration.ofSeconds(30));
+            while (tps.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.value() == null) {
+                        continue; // a tombstone deletes nothing we keep
+                    }
+                    ModelCheckpoint mc = values.deserialize(r.topic(), r.value());
+                    if (RegistryKeys.isVersionKey(r.key())) {
+                        versions.put(r.key(), mc);
+                    } else if (mc.getStatus() == CheckpointStatus.PROMOTED) {
+                        latest.put(mc.getModelName(), mc);
+                    }
+                }
+            }
+        } finally {
+            values.close();
+        }
+        return new RegistryReader(List.copyOf(versions.values()), Map.copyOf(latest));
+    }
+
+    /** Every version of {@code model} (all models when empty). */
+    public List<ModelCheckpoint> list(Optional<String> model) {
+        List<ModelCheckpoint> out = new ArrayList<>();
+        for (ModelCheckpoint mc : history) {
+            if (model.isEmpty() || model.get().equals(mc.getModelName())) {
+                out.add(mc);
+            }
+        }
+        return out;
+    }
+
+    /** The latest promoted checkpoint of {@code model}. */
+    public Optional<ModelCheckpoint> latestPromoted(String model) {
+        return Optional.ofNullable(latest.get(model));
+    }
+}
