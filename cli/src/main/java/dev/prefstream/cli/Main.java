@@ -13,7 +13,8 @@ public final class Main {
     /** Every subcommand, in the order `prefstream --help` lists them. Add one line per new command. */
     static List<Object> subcommands() {
         return List.of(
-                new UpCommand()
+                new UpCommand(),
+                new LogpsCommand()
         );
     }
 
