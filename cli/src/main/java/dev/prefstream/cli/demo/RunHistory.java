@@ -1,0 +1,62 @@
+package dev.prefstream.cli.demo;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** What the demo observed during the run, for the live view and the report. Thread-safe. */
+public final class RunHistory {
+
+    /** One optimizer step of the streaming trainer. */
+    public record StepPoint(long step, double loss, double accuracy, double margin) {
+    }
+
+    /**
+     * One checkpoint as the publisher judged it and the demo measured it.
+     *
+     * @param version         checkpoint version
+     * @param step            optimizer step
+     * @param pairsTrained    pairs trained up to it
+     * @param loss            training loss of its last step
+     * @param accuracy        rewards/accuracies of its last step
+     * @param margin          rewards/margins of its last step
+     * @param heldOutAccuracy the publisher's held-out preference accuracy
+     * @param publisherKl     the publisher's KL estimate from the initial policy
+     * @param status          PROMOTED or REJECTED
+     * @param reason          the gate's reason
+     * @param judgeReward     judge reward of answers sampled on held-out prompts (NaN if not measured)
+     * @param exactRate       share of those answers that were perfect
+     * @param klToBase        KL from the base policy on those samples
+     */
+    public record CheckpointPoint(String version, long step, long pairsTrained, double loss, double accuracy,
+                                  double margin, double heldOutAccuracy, double publisherKl, String status,
+                                  String reason, double judgeReward, double exactRate, double klToBase) {
+
+        public boolean promoted() {
+            return "PROMOTED".equals(status);
+        }
+    }
+
+    private final List<StepPoint> steps = new ArrayList<>();
+    private final List<CheckpointPoint> checkpoints = new ArrayList<>();
+
+    public synchronized void addStep(StepPoint p) {
+        steps.add(p);
+    }
+
+    public synchronized void addCheckpoint(CheckpointPoint p) {
+        checkpoints.add(p);
+    }
+
+    public synchronized List<StepPoint> steps() {
+        return List.copyOf(steps);
+    }
+
+    public synchronized List<CheckpointPoint> checkpoints() {
+        return List.copyOf(checkpoints);
+    }
+
+    /** The newest step, if any. */
+    public synchronized StepPoint lastStep() {
+        return steps.isEmpty() ? null : steps.get(steps.size() - 1);
+    }
+}
