@@ -1,0 +1,108 @@
+package dev.prefstream.trainer.dpo;
+
+import ai.djl.Device;
+import dev.prefstream.trainer.model.DecoderModel;
+import dev.prefstream.trainer.tokenizer.TextTokenizer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Throughput of DPO training steps on synthetic pairs whose rows are exactly {@code seqLen} tokens (prompt cut to
+ * half, responses filling the rest), for {@code prefstream bench train}. FLOPs are counted as
+ * {@code (6 policy forward+backward + 2 reference forward) x parameters x tokens}, tokens being all non-padding
+ * tokens of the chosen and rejected rows.
+ */
+public final class TrainBenchmark {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainBenchmark.class);
+    private static final String LETTERS = "abcdefghijklmnopqrstuvwxyz";
+
+    /**
+     * @param device     where it ran
+     * @param params     trainable parameters of the policy
+     * @param tokensPerS chosen+rejected tokens per second (measured steps only)
+     * @param msPerStep  mean wall time of a measured step
+     * @param modelTflops achieved model TFLOP/s by the 8 x params x tokens count
+     * @param steps      measured steps
+     * @param warmup     unmeasured warmup steps before them
+     */
+    public record Result(String device, long params, double tokensPerS, double msPerStep, double modelTflops,
+                         int steps, int warmup) {
+
+        /** The one-line JSON the CLI prints last. */
+        public String toJson() {
+            return String.format(java.util.Locale.ROOT,
+                    "{\"device\":\"%s\",\"params\":%d,\"tokens_per_s\":%.1f,\"ms_per_step\":%.2f,\"model_tflops\":%.6f}",
+                    device, params, tokensPerS, msPerStep, modelTflops);
+        }
+    }
+
+    private TrainBenchmark() {
+    }
+
+    /**
+     * Runs {@code warmup + steps} DPO steps (sigmoid loss, frozen-copy reference) and measures the last
+     * {@code steps}. Consumes {@code model} and {@code tokenizer} (closed at the end).
+     */
+    public static Result run(DecoderModel model, TextTokenizer tokenizer, int pairsPerStep, int seqLen, int steps,
+                             int warmup) {
+        if (seqLen < 4) {
+            throw new IllegalArgumentException("sequence length must be >= 4, got " + seqLen);
+        }
+        if (steps < 1 || warmup < 0 || pairsPerStep < 1) {
+            throw new IllegalArgumentException("need steps >= 1, warmup >= 0, pairs per step >= 1");
+        }
+        if (seqLen > model.config().maxPositions()) {
+            throw new IllegalArgumentException("sequence length " + seqLen + " exceeds the model's "
+                    + model.config().maxPositions() + " positions");
+        }
+        long params = model.parameterCount();
+        Device device = model.parameters().values().iterator().next().getDevice();
+        TrainerConfig config = TrainerConfig.builder().learningRate(1e-5).pairsPerStep(pairsPerStep)
+                .maxLength(seqLen).maxPromptLength(seqLen / 2).truncation(TruncationMode.KEEP_START).build();
+        Random random = new Random(1234);
+        try (DpoTrainer trainer = DpoTrainer.create(model, tokenizer, config)) {
+            long tokens = 0;
+            double millis = 0;
+            for (int i = 0; i < warmup + steps; i++) {
+                List<TextPair> batch = new ArrayList<>(pairsPerStep);
+                for (int p = 0; p < pairsPerStep; p++) {
+                    batch.add(TextPair.of(text(tokenizer, random, seqLen), text(tokenizer, random, seqLen),
+                            text(tokenizer, random, seqLen)));
+                }
+                StepMetrics m = trainer.trainStep(batch);
+                if (i >= warmup) {
+                    tokens += m.tokens();
+                    millis += m.millis();
+                }
+                LOG.info("bench step {}/{}: {} tokens in {} ms", i + 1, warmup + steps, m.tokens(),
+                        String.format("%.1f", m.millis()));
+            }
+            double seconds = millis / 1000.0;
+            double flops = 8.0 * params * tokens;
+            return new Result(device.toString(), params, tokens / seconds, millis / steps, flops / seconds / 1e12,
+                    steps, warmup);
+        }
+    }
+
+    /** Random words with at least {@code minTokens} tokens (longer is cut by the collator's limits). */
+    private static String text(TextTokenizer tokenizer, Random r, int minTokens) {
+        StringBuilder sb = new StringBuilder();
+        while (true) {
+            for (int w = 0; w < 8; w++) {
+                sb.append(' ');
+                int len = 2 + r.nextInt(6);
+                for (int c = 0; c < len; c++) {
+                    sb.append(LETTERS.charAt(r.nextInt(LETTERS.length())));
+                }
+            }
+            if (tokenizer.encode(sb.toString()).length >= minTokens) {
+                return sb.toString();
+            }
+        }
+    }
+}
