@@ -14,6 +14,7 @@ public final class Main {
     static List<Object> subcommands() {
         return List.of(
                 new UpCommand(),
+                new BenchCommand(),
                 new LogpsCommand()
         );
     }
