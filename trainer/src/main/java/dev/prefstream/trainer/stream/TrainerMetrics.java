@@ -18,7 +18,7 @@ import java.util.function.LongSupplier;
 public final class TrainerMetrics {
 
     /** Step metrics exported as counters (summed over steps), not as last-step gauges. */
-    private static final java.util.Set<String> COUNTED = java.util.Set.of("tokens", "pairs");
+    private static final java.util.Set<String> COUNTED = java.util.Set.of("tokens", "pairs", "truncated");
 
     private final MeterRegistry registry;
     private final String model;
@@ -27,6 +27,7 @@ public final class TrainerMetrics {
     private final Counter tokens;
     private final Counter steps;
     private final Counter heldOut;
+    private final Counter truncated;
     private final Counter badRecords;
     private final Counter checkpoints;
     private final Counter promotions;
@@ -48,6 +49,7 @@ public final class TrainerMetrics {
         this.tokens = Counter.builder("prefstream.trainer.tokens").description("Tokens (chosen + rejected) trained").tag("model", model).register(registry);
         this.steps = Counter.builder("prefstream.trainer.steps").description("Optimizer steps").tag("model", model).register(registry);
         this.heldOut = Counter.builder("prefstream.trainer.held.out.pairs").description("Pairs skipped because they are held out for evaluation").tag("model", model).register(registry);
+        this.truncated = Counter.builder("prefstream.trainer.truncated.pairs").description("Pairs truncated to the max length (trained, not dropped)").tag("model", model).register(registry);
         this.badRecords = Counter.builder("prefstream.trainer.bad.records").description("Records that could not be decoded (skipped, logged)").tag("model", model).register(registry);
         this.checkpoints = Counter.builder("prefstream.trainer.checkpoints").description("Checkpoints written").tag("model", model).register(registry);
         this.promotions = Counter.builder("prefstream.publisher.promotions").description("Checkpoints promoted").tag("model", model).register(registry);
@@ -75,6 +77,10 @@ public final class TrainerMetrics {
         if (tok != null && !tok.isNaN()) {
             tokens.increment(tok);
             tokensPerSecond.value = tok / seconds;
+        }
+        Double cut = stepMetrics.get("truncated");
+        if (cut != null && cut > 0) {
+            truncated.increment(cut);
         }
         stepMetrics.forEach((name, value) -> {
             if (!COUNTED.contains(name)) {

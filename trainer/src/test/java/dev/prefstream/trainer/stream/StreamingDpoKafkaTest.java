@@ -1,0 +1,135 @@
+package dev.prefstream.trainer.stream;
+
+import ai.djl.Device;
+import dev.prefstream.schemas.avro.PreferencePair;
+import dev.prefstream.schemas.testing.KafkaClusterExtension;
+import dev.prefstream.trainer.checkpoint.CheckpointReader;
+import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
+import dev.prefstream.trainer.dpo.DpoTrainer;
+import dev.prefstream.trainer.model.HfModelLoader;
+import dev.prefstream.trainer.model.LoadedModel;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The streaming trainer with real DPO on the tiny model, on a real broker. */
+class StreamingDpoKafkaTest {
+
+    @RegisterExtension
+    static final KafkaClusterExtension kafka = new KafkaClusterExtension();
+
+    @TempDir
+    Path tmp;
+
+    private static List<PreferencePair> pairs(String prefix, int n) {
+        return IntStream.range(0, n).mapToObj(i -> TestPairs.pair(prefix + "-" + i, "Q" + i + ": colour of sky?", "blue, " + i, "green " + i)).toList();
+    }
+
+    private StreamingTrainerConfig config(String topic, Path dir) {
+        return StreamingTrainerConfig.defaults("tiny-" + UUID.randomUUID().toString().substring(0, 6), dir).with(b -> {
+            b.inputTopic = topic;
+            b.pairsPerStep = 4;
+            b.checkpointEverySteps = 2;
+            b.maxBatchWait = Duration.ofMinutes(5);
+            b.heldOutFraction = 0.1;
+            b.keepCheckpoints = 100;
+            b.leaderElection = false;
+        });
+    }
+
+    private StreamingTrainer trainer(StreamingTrainerConfig c) {
+        return new StreamingTrainer(c, kafka.clientConfigWithRegistry(), TinyDpo.factory(c), StreamingTrainer.resumeFromNewestCheckpoint(c),
+                new TrainerMetrics(new SimpleMeterRegistry(), c.modelName(), System::currentTimeMillis), Clock.systemUTC());
+    }
+
+    @Test
+    void trainsCheckpointsThatLoadAndResumesFromThePreviousOneWhenTheNewestHasAFlippedByte() throws Exception {
+        String topic = kafka.freshTopic("pairs", 3);
+        PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("e", 40), 5_000_000);
+        Path dir = tmp.resolve("ckpt");
+        StreamingTrainerConfig c = config(topic, dir).with(b -> b.maxSteps = 4);
+        assertThat(trainer(c).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
+
+        VerifiedCheckpoint step4 = CheckpointReader.newestGood(dir).orElseThrow();
+        assertThat(step4.step()).isEqualTo(4);
+        assertThat(step4.manifest().files()).containsKeys("config.json", "model.safetensors", "tokenizer.json",
+                "trainer-state/state.json", "trainer-state/optimizer.safetensors", "trained-pairs.jsonl");
+        assertThat(step4.manifest().metrics()).containsKeys("loss", "rewards/margins", "rewards/accuracies");
+        assertThat(step4.manifest().pairsTrained()).isEqualTo(16);
+        try (LoadedModel m = HfModelLoader.loadWithTokenizer(step4.dir(), Device.cpu())) {
+            assertThat(m.model().config().modelType()).isEqualTo("llama");
+        }
+
+        Path weights = step4.dir().resolve("model.safetensors");
+        byte[] bytes = Files.readAllBytes(weights);
+        bytes[bytes.length - 7] ^= 0x10;
+        Files.write(weights, bytes);
+        VerifiedCheckpoint fallback = CheckpointReader.newestGood(dir).orElseThrow();
+        assertThat(fallback.step()).isEqualTo(2);
+
+        // the trainer resumes from step 2 (not the damaged step 4) and trains the same pairs again into a new step 4
+        assertThat(trainer(c).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
+        VerifiedCheckpoint again = CheckpointReader.newestGood(dir).orElseThrow();
+        assertThat(again.step()).isEqualTo(4);
+        assertThat(again.manifest().parentVersion()).isEqualTo(fallback.version());
+        assertThat(again.manifest().offsets()).isEqualTo(step4.manifest().offsets());
+        assertThat(TrainingLedger.of(dir, again.version()).check()).isEqualTo(16);
+        try (DpoTrainer restored = DpoTrainer.restore(again.dir(), Device.cpu(), null)) {
+            assertThat(restored.step()).isEqualTo(4);
+        }
+        // resuming reproduced the original step-4 weights exactly (CPU determinism); only the flipped byte differs
+        byte[] redone = Files.readAllBytes(again.dir().resolve("model.safetensors"));
+        bytes[bytes.length - 7] ^= 0x10;
+        assertThat(redone).isEqualTo(bytes);
+    }
+
+    @Test
+    void replayFromATimestampReproducesTheOriginalWeightsFromTheSameCheckpoint() throws Exception {
+        String topic = kafka.freshTopic("pairs", 3);
+        List<PairLog.Coord> coords = PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("r", 48), 6_000_000);
+        Path original = tmp.resolve("original");
+        StreamingTrainerConfig c = config(topic, original).with(b -> b.maxSteps = 5);
+        assertThat(trainer(c).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
+        VerifiedCheckpoint start = CheckpointReader.byVersion(original, "step-0000000002");
+        VerifiedCheckpoint end = CheckpointReader.byVersion(original, "step-0000000005");
+
+        // the first timestamp not trained into the start checkpoint
+        List<TrainingLogEntry> trained = TrainingLedger.of(original, start.version()).entries();
+        long lastTrainedTs = trained.stream().mapToLong(e -> coords.stream()
+                .filter(x -> x.partition() == e.partition() && x.offset() == e.offset()).findFirst().orElseThrow().timestamp()).max().orElseThrow();
+
+        Path replayDir = tmp.resolve("replay");
+        StreamingTrainerConfig rc = config(topic, replayDir).with(b -> {
+            b.modelName = c.modelName();
+            b.maxSteps = 5;
+        });
+        StreamingTrainer replay = Replay.create(rc, kafka.clientConfigWithRegistry(), TinyDpo.factory(rc), Optional.of(start),
+                StartPositions.fromTimestamp(lastTrainedTs + 1));
+        assertThat(replay.run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
+        VerifiedCheckpoint replayed = CheckpointReader.newestGood(replayDir).orElseThrow();
+
+        assertThat(replayed.step()).isEqualTo(5);
+        assertThat(replayed.manifest().offsets()).isEqualTo(end.manifest().offsets());
+        assertThat(replayed.manifest().files().get("model.safetensors")).isEqualTo(end.manifest().files().get("model.safetensors"));
+        assertThat(Files.readAllBytes(replayed.dir().resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(end.dir().resolve("model.safetensors")));
+        assertThat(CheckpointReader.byVersion(replayDir, "step-0000000004").manifest().parentVersion()).isEqualTo(start.version());
+        Map<String, Double> replayedMetrics = new java.util.HashMap<>(replayed.manifest().metrics());
+        Map<String, Double> originalMetrics = new java.util.HashMap<>(end.manifest().metrics());
+        replayedMetrics.remove("tokens_per_s"); // wall-clock throughput, the only metric that may differ
+        originalMetrics.remove("tokens_per_s");
+        assertThat(replayedMetrics).isEqualTo(originalMetrics).containsKey("loss");
+    }
+}

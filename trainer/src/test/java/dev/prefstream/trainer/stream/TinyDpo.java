@@ -1,0 +1,23 @@
+package dev.prefstream.trainer.stream;
+
+import ai.djl.Device;
+import dev.prefstream.trainer.dpo.DpoConfig;
+import dev.prefstream.trainer.dpo.LossType;
+import dev.prefstream.trainer.dpo.TrainerConfig;
+
+/** The real DPO trainer on the built-in tiny model, sized for quick CPU tests. */
+final class TinyDpo {
+
+    static final ModelSource MODEL = new ModelSource(null, "tiny", 42);
+
+    private TinyDpo() {
+    }
+
+    static TrainerConfig config() {
+        return TrainerConfig.builder().learningRate(1e-3).maxLength(96).maxPromptLength(48).dpo(DpoConfig.of(0.1, LossType.SIGMOID)).build();
+    }
+
+    static PairTrainerFactory factory(StreamingTrainerConfig streaming) {
+        return DpoPairTrainer.factory(MODEL, config(), streaming, Device.cpu());
+    }
+}
