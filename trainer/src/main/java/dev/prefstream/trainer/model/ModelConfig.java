@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,6 +67,7 @@ public record ModelConfig(
     public static final List<String> SUPPORTED_MODEL_TYPES = List.of("gpt2", "llama", "mistral", "qwen2");
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final Logger LOG = LoggerFactory.getLogger(ModelConfig.class);
 
     public ModelConfig {
         if (modelType == null || !SUPPORTED_MODEL_TYPES.contains(modelType)) {
@@ -126,6 +130,13 @@ public record ModelConfig(
     /** Query heads per key/value head. */
     public int groupSize() {
         return numHeads / numKvHeads;
+    }
+
+    /** The same architecture without the remembered source text (for comparing configs). */
+    public ModelConfig withoutSource() {
+        return new ModelConfig(modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim,
+                intermediateSize, maxPositions, normEps, ropeTheta, tieWordEmbeddings, qkvBias, outputBias, mlpBias,
+                hiddenAct, bosTokenId, eosTokenId, null);
     }
 
     /** A Llama-style config built in code (presets, tests). */
@@ -211,6 +222,14 @@ public record ModelConfig(
             throw new ModelFormatException("hidden_size (" + hidden + ") is not a multiple of num_attention_heads (" + heads + ")");
         }
         boolean attentionBias = n.path("attention_bias").asBoolean(false);
+        JsonNode window = n.get("sliding_window");
+        boolean windowed = window != null && window.canConvertToInt()
+                && (modelType.equals("mistral") || n.path("use_sliding_window").asBoolean(false));
+        if (windowed && window.asInt() < requiredInt(n, "max_position_embeddings")) {
+            // we always attend to the full prefix: identical to HF only while sequences fit in the window
+            LOG.warn("{}: sliding_window {} is not implemented; sequences longer than it differ from transformers",
+                    source, window.asInt());
+        }
         boolean qwen2 = modelType.equals("qwen2");
         return new ModelConfig(modelType, vocab, hidden, requiredInt(n, "num_hidden_layers"), heads,
                 kv == null ? heads : kv, headDim == null ? hidden / heads : headDim,
