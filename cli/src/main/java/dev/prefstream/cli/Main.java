@@ -13,6 +13,7 @@ public final class Main {
     /** Every subcommand, in the order `prefstream --help` lists them. Add one line per new command. */
     static List<Object> subcommands() {
         return List.of(
+                new DemoCommand(),
                 new UpCommand(),
                 new BenchCommand(),
                 new LogpsCommand()

@@ -1,0 +1,422 @@
+package dev.prefstream.cli.demo;
+
+import ai.djl.Device;
+import dev.prefstream.ingest.config.IngestConfig;
+import dev.prefstream.ingest.service.IngestService;
+import dev.prefstream.publisher.CandidateEvaluator;
+import dev.prefstream.publisher.CandidateMetrics;
+import dev.prefstream.publisher.CheckpointFollower;
+import dev.prefstream.publisher.CheckpointPublisher;
+import dev.prefstream.publisher.EvaluationConfig;
+import dev.prefstream.publisher.GateConfig;
+import dev.prefstream.publisher.HeldOutSet;
+import dev.prefstream.publisher.LocalDirectoryCheckpointStore;
+import dev.prefstream.publisher.PromotionGate;
+import dev.prefstream.publisher.PublishResult;
+import dev.prefstream.publisher.RegistryPublisher;
+import dev.prefstream.publisher.RegistryReader;
+import dev.prefstream.schemas.TopicLayout;
+import dev.prefstream.schemas.avro.ModelCheckpoint;
+import dev.prefstream.schemas.embedded.EmbeddedBrokerSettings;
+import dev.prefstream.schemas.embedded.EmbeddedKafkaBroker;
+import dev.prefstream.schemas.embedded.TopicProvisioner;
+import dev.prefstream.schemas.registry.server.EmbeddedSchemaRegistry;
+import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
+import dev.prefstream.trainer.dpo.DpoConfig;
+import dev.prefstream.trainer.dpo.LossType;
+import dev.prefstream.trainer.dpo.ReferenceMode;
+import dev.prefstream.trainer.dpo.TrainerConfig;
+import dev.prefstream.trainer.dpo.TruncationMode;
+import dev.prefstream.trainer.model.HfModelLoader;
+import dev.prefstream.trainer.model.LoadedModel;
+import dev.prefstream.trainer.stream.DpoPairTrainer;
+import dev.prefstream.trainer.stream.HeldOutSplit;
+import dev.prefstream.trainer.stream.ModelSource;
+import dev.prefstream.trainer.stream.StreamingTrainer;
+import dev.prefstream.trainer.stream.StreamingTrainerConfig;
+import dev.prefstream.trainer.stream.TrainerMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the closed loop in one process, on the same classes the separate services use: the embedded broker and
+ * schema registry, the ingest Streams app ({@link IngestService}), the streaming DPO trainer
+ * ({@link StreamingTrainer} over {@link DpoPairTrainer}) with the publisher in process as its checkpoint listener
+ * ({@link CheckpointPublisher}: held-out evaluation, promotion gate, checkpoint store, model-registry), and the
+ * chat simulator following the registry ({@link CheckpointFollower}). After the configured time (or
+ * {@link #requestStop()}, e.g. from Ctrl-C) it stops everything in reverse order - simulator (flushing late
+ * feedback), follower, trainer (final checkpoint, published), ingest (committing), registry, broker - and writes the
+ * report.
+ */
+public final class DemoRunner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DemoRunner.class);
+
+    private final DemoSettings settings;
+    private final DemoView view;
+    private final Clock clock;
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private final RunHistory history = new RunHistory();
+    private final LetterCountTask task = new LetterCountTask();
+    private final LetterCountJudge judge = new LetterCountJudge();
+
+    /** What a run produced. */
+    public record Result(DemoSummary summary, Path reportDir, List<Path> files, RunHistory history) {
+    }
+
+    public DemoRunner(DemoSettings settings, DemoView view, Clock clock) {
+        this.settings = settings;
+        this.view = view;
+        this.clock = clock;
+    }
+
+    /** Ends the streaming phase early (thread-safe; Ctrl-C calls it). The run then shuts down and reports. */
+    public void requestStop() {
+        stop.countDown();
+    }
+
+    /** Runs the demo to its report. */
+    public Result run() throws InterruptedException {
+        long started = clock.millis();
+        EmbeddedBrokerSettings brokerSettings = EmbeddedBrokerSettings.onFreePorts(settings.dataDir());
+        if (settings.fresh()) {
+            freshStart(brokerSettings.kafkaDir());
+        }
+        view.phase("[1/4] Base policy: the built-in tiny model, supervised-fine-tuned on sloppy demonstrations of the task");
+        view.line("      task: \"" + task.trainingPrompts().get(0).userMessage() + "\" (" + task.trainingPrompts().size()
+                + " prompts for users, " + task.heldOutPrompts().size() + " held out for evaluation)");
+        long sftStart = clock.millis();
+        Path baseDir = BasePolicy.ensure(settings.basePolicyDir(), settings.base(), task, (done, total, loss) -> {
+            if (stop.getCount() == 0) {
+                throw new CancellationException("stopped while training the base policy (nothing cached)");
+            }
+            view.progress((double) done / total, "SFT step " + done + "/" + total, String.format(Locale.ROOT, "loss %.3f", loss));
+        });
+        view.endProgress();
+        view.line(String.format(Locale.ROOT, "      base policy ready in %s (%s)", DemoView.clock(clock.millis() - sftStart), baseDir));
+        JudgeEvaluator evaluator = new JudgeEvaluator(task.heldOutPrompts(), judge, settings.evaluation());
+        Deque<Runnable> closers = new ArrayDeque<>();
+        try (LoadedModel base = HfModelLoader.loadWithTokenizer(baseDir, Device.cpu())) {
+            JudgeEvaluator.Evaluation baseEval = evaluator.evaluate(base, base);
+            view.line(String.format(Locale.ROOT, "      judge reward of the base policy on held-out prompts: %.3f (%.0f%% perfect answers)",
+                    baseEval.meanReward(), 100 * baseEval.exactRate()));
+            Services services = startServices(brokerSettings, baseDir, base, closers, evaluator);
+            streamFor(services);
+            view.endProgress();
+            view.phase("[4/4] Stopping (simulator, follower, trainer with a final checkpoint, ingest, registry, broker) and writing the report");
+            services.stopLoop();
+            Map<String, Long> pairsByKind = TopicTally.pairsByKind(services.kafka, TopicLayout.PREFERENCE_PAIRS);
+            long dlq = TopicTally.count(services.kafka, TopicLayout.PREFERENCE_EVENTS_DLQ);
+            Optional<ModelCheckpoint> promoted = RegistryReader.read(services.kafka, TopicLayout.MODEL_REGISTRY)
+                    .latestPromoted(settings.modelName());
+            Optional<VerifiedCheckpoint> last = services.trainer.lastCheckpoint();
+            closeAll(closers);
+            DemoSummary summary = summarize(base, baseEval, evaluator, promoted, last, services, pairsByKind, dlq,
+                    (clock.millis() - started) / 60000.0);
+            List<Path> files = DemoReport.write(settings.reportDir(), summary, history);
+            view.line(String.format(Locale.ROOT, "      %s judge reward %.3f -> %.3f on %d held-out prompts (%s); report in %s",
+                    summary.improved() ? "IMPROVED:" : "NO CLEAR IMPROVEMENT:", summary.baseJudgeReward(), summary.finalJudgeReward(),
+                    summary.heldOutPrompts(), summary.finalVersion(), settings.reportDir().toAbsolutePath().normalize()));
+            return new Result(summary, settings.reportDir(), files, history);
+        } finally {
+            closeAll(closers);
+        }
+    }
+
+    /** The running services; {@link #stopLoop()} stops the loop's active parts in reverse order of their start. */
+    private final class Services {
+        Map<String, Object> kafka;
+        StreamingTrainer trainer;
+        Thread trainerThread;
+        ChatSimulator simulator;
+        Thread simulatorThread;
+        CheckpointFollower follower;
+        ExecutorService judging;
+        IngestService ingest;
+        boolean stopped;
+
+        void stopLoop() throws InterruptedException {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+            simulator.stop();
+            simulatorThread.join();
+            follower.close();
+            trainer.stop();
+            trainerThread.join();
+            judging.shutdown();
+            if (!judging.awaitTermination(5, TimeUnit.MINUTES)) {
+                LOG.warn("checkpoint evaluations still running after 5 minutes; the report lacks them");
+            }
+        }
+    }
+
+    private Services startServices(EmbeddedBrokerSettings brokerSettings, Path baseDir, LoadedModel base,
+                                   Deque<Runnable> closers, JudgeEvaluator evaluator) {
+        view.phase("[2/4] Starting the embedded Kafka broker and schema registry, ingest, trainer, publisher, chat simulator");
+        Services s = new Services();
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(brokerSettings);
+        closers.push(() -> broker.close(Duration.ofSeconds(30)));
+        try (Admin admin = Admin.create(broker.clientConfig())) {
+            new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(TopicLayout.topics(TopicLayout.DEFAULT_DATA_PARTITIONS));
+        }
+        EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(new EmbeddedSchemaRegistry.Settings(
+                Map.copyOf(broker.clientConfig()), "localhost", 0, TopicLayout.SCHEMAS, Duration.ofSeconds(30)));
+        closers.push(registry::close);
+        Map<String, Object> kafka = new HashMap<>(broker.clientConfig());
+        kafka.put("schema.registry.url", registry.url());
+        s.kafka = Map.copyOf(kafka);
+        view.line("      Kafka at " + broker.bootstrapServers() + ", schema registry at " + registry.url() + ", data in "
+                + settings.dataDir().toAbsolutePath().normalize());
+
+        Map<String, Object> ingestProps = new HashMap<>(s.kafka);
+        ingestProps.put("state.dir", settings.streamsStateDir().toString());
+        ingestProps.put(IngestConfig.APPLICATION_ID, "prefstream-demo-ingest");
+        ingestProps.put(IngestConfig.RATING_PAIRING, "MAX_VS_MIN");
+        ingestProps.put(IngestConfig.METRICS_LOG_INTERVAL, "PT1M");
+        s.ingest = new IngestService(IngestConfig.from(ingestProps));
+        s.ingest.start();
+        closers.push(() -> s.ingest.close(Duration.ofSeconds(30)));
+
+        StreamingTrainerConfig trainerConfig = StreamingTrainerConfig.defaults(settings.modelName(), settings.checkpointsDir())
+                .with(b -> {
+                    b.pairsPerStep = settings.pairsPerStep();
+                    b.maxBatchWait = Duration.ofSeconds(3);
+                    b.iterationSteps = 0;
+                    b.referenceMode = ReferenceMode.FIXED;
+                    b.checkpointEverySteps = settings.checkpointEverySteps();
+                    b.checkpointEvery = settings.checkpointEvery();
+                    b.heldOutFraction = settings.heldOutFraction();
+                    b.startFromEarliest = true;
+                    b.metricsPort = -1;
+                });
+        TrainerConfig dpo = TrainerConfig.builder()
+                .learningRate(settings.learningRate())
+                .dpo(DpoConfig.of(settings.beta(), LossType.SIGMOID))
+                .maxLength(128).maxPromptLength(96).truncation(TruncationMode.KEEP_END)
+                .clipNorm(1.0).seed(settings.base().initSeed())
+                .build();
+        ModelSource initial = new ModelSource(baseDir, null, ModelSource.DEFAULT_SEED);
+        s.trainer = new StreamingTrainer(trainerConfig, s.kafka,
+                RecordingPairTrainer.wrap(DpoPairTrainer.factory(initial, dpo, trainerConfig, Device.cpu()), history),
+                StreamingTrainer.resumeFromNewestCheckpoint(trainerConfig),
+                new TrainerMetrics(new SimpleMeterRegistry(), settings.modelName(), clock::millis), clock);
+
+        LocalDirectoryCheckpointStore store = new LocalDirectoryCheckpointStore(settings.storeDir());
+        OptionalDouble lastAccuracy = RegistryReader.read(s.kafka, TopicLayout.MODEL_REGISTRY).latestPromoted(settings.modelName())
+                .map(CheckpointPublisher::accuracyOf).orElse(OptionalDouble.empty());
+        CheckpointPublisher publisher = new CheckpointPublisher(
+                new HeldOutSet(s.kafka, TopicLayout.PREFERENCE_PAIRS,
+                        new HeldOutSplit(trainerConfig.heldOutFraction(), trainerConfig.heldOutSalt()), 512),
+                new CandidateEvaluator(HfModelLoader.loadWithTokenizer(baseDir, Device.cpu()),
+                        new EvaluationConfig(settings.beta(), 128, 96, TruncationMode.KEEP_END, 16, 256, 16, 2,
+                                settings.evaluation().maxNewTokens(), 1234)),
+                new PromotionGate(new GateConfig(0.5, settings.gateTolerance(), 10.0, 8)),
+                store, new RegistryPublisher(s.kafka, TopicLayout.MODEL_REGISTRY), lastAccuracy);
+        closers.push(publisher::close);
+        s.judging = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "prefstream-demo-judge");
+            t.setDaemon(true);
+            return t;
+        });
+        closers.push(s.judging::shutdownNow);
+        publisher.addObserver(result -> s.judging.submit(() -> judgeCheckpoint(result, store, base, evaluator)));
+        s.trainer.addListener(publisher);
+        s.trainerThread = new Thread(() -> {
+            try {
+                s.trainer.run();
+            } catch (RuntimeException e) {
+                LOG.error("trainer stopped with an error", e);
+                view.line("      trainer stopped with an error: " + e);
+            }
+        }, "prefstream-demo-trainer");
+        s.trainerThread.start();
+        closers.push(() -> {
+            s.trainer.stop();
+            joinQuietly(s.trainerThread);
+        });
+
+        s.simulator = new ChatSimulator(settings.simulator(), task, judge, s.kafka, base, "base", clock);
+        closers.push(s.simulator::close);
+        s.follower = new CheckpointFollower(s.kafka, TopicLayout.MODEL_REGISTRY, settings.modelName(), store,
+                settings.followerCacheDir(), f -> s.simulator.offer(f.path(), f.version()));
+        s.follower.start();
+        closers.push(s.follower::close);
+        s.simulatorThread = new Thread(() -> {
+            try {
+                s.simulator.run();
+            } catch (RuntimeException e) {
+                LOG.error("chat simulator stopped with an error", e);
+                view.line("      chat simulator stopped with an error: " + e);
+            }
+        }, "prefstream-demo-chat");
+        s.simulatorThread.start();
+        closers.push(() -> {
+            s.simulator.stop();
+            joinQuietly(s.simulatorThread);
+        });
+        view.line("      trainer: DPO (sigmoid, beta " + settings.beta() + ", lr " + settings.learningRate() + ", "
+                + settings.pairsPerStep() + " pairs/step, reference fixed at the base policy), checkpoint every "
+                + settings.checkpointEverySteps() + " steps or " + settings.checkpointEvery().toSeconds() + " s");
+        return s;
+    }
+
+    /** The streaming phase: progress bar until the time is up or a stop is requested. */
+    private void streamFor(Services s) throws InterruptedException {
+        view.phase(String.format(Locale.ROOT, "[3/4] Streaming feedback for %s: chat simulator -> preference-events -> ingest -> preference-pairs -> DPO -> checkpoints -> gate -> model-registry -> simulator",
+                DemoView.clock(settings.duration().toMillis())));
+        view.checkpointHeader();
+        long begin = clock.millis();
+        long total = settings.duration().toMillis();
+        while (true) {
+            long elapsed = clock.millis() - begin;
+            SimulatorStats st = s.simulator.stats();
+            RunHistory.StepPoint last = history.lastStep();
+            long events = st.ratings() + st.thumbs() + st.duplicates() + st.comparisons() + st.rankings() + st.garbage();
+            view.progress((double) elapsed / total, DemoView.clock(elapsed) + "/" + DemoView.clock(total),
+                    String.format(Locale.ROOT, "events %d  step %d  loss %s  serving %s (reward %.2f)", events,
+                            last == null ? 0 : last.step(), last == null ? "-" : String.format(Locale.ROOT, "%.3f", last.loss()),
+                            st.servedVersion(), st.recentReward()));
+            if (elapsed >= total || stop.await(Math.min(1000, total - elapsed), TimeUnit.MILLISECONDS)) {
+                return;
+            }
+        }
+    }
+
+    /** Measures a published checkpoint with the judge and adds its line (runs on the judging thread). */
+    private void judgeCheckpoint(PublishResult result, LocalDirectoryCheckpointStore store, LoadedModel base,
+                                 JudgeEvaluator evaluator) {
+        ModelCheckpoint r = result.record();
+        double reward = Double.NaN;
+        double exact = Double.NaN;
+        double kl = Double.NaN;
+        try {
+            VerifiedCheckpoint cp = store.fetch(java.net.URI.create(r.getArtifactUri()), r.getManifestSha256(), settings.followerCacheDir());
+            try (LoadedModel policy = HfModelLoader.loadWithTokenizer(cp.dir(), Device.cpu())) {
+                JudgeEvaluator.Evaluation e = evaluator.evaluate(policy, base);
+                reward = e.meanReward();
+                exact = e.exactRate();
+                kl = e.klToBase();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("cannot judge checkpoint {}: {}", r.getVersion(), e.toString());
+        }
+        Map<String, Double> m = r.getMetrics();
+        RunHistory.CheckpointPoint point = new RunHistory.CheckpointPoint(r.getVersion(), r.getStep(), r.getPairsTrained(),
+                m.getOrDefault("loss", Double.NaN), m.getOrDefault("rewards/accuracies", Double.NaN),
+                m.getOrDefault("rewards/margins", Double.NaN), result.metrics().accuracy(),
+                m.getOrDefault(CandidateMetrics.KL, Double.NaN), r.getStatus().name(),
+                r.getStatusReason() == null ? "" : r.getStatusReason(), reward, exact, kl);
+        history.addCheckpoint(point);
+        view.checkpoint(point);
+    }
+
+    private DemoSummary summarize(LoadedModel base, JudgeEvaluator.Evaluation baseEval, JudgeEvaluator evaluator,
+                                  Optional<ModelCheckpoint> promoted, Optional<VerifiedCheckpoint> last, Services s,
+                                  Map<String, Long> pairsByKind, long dlq, double minutes) {
+        JudgeEvaluator.Evaluation finalEval = baseEval;
+        String finalVersion = "base";
+        if (promoted.isPresent()) {
+            ModelCheckpoint p = promoted.get();
+            try {
+                VerifiedCheckpoint cp = new LocalDirectoryCheckpointStore(settings.storeDir())
+                        .fetch(java.net.URI.create(p.getArtifactUri()), p.getManifestSha256(), settings.followerCacheDir());
+                try (LoadedModel policy = HfModelLoader.loadWithTokenizer(cp.dir(), Device.cpu())) {
+                    finalEval = evaluator.evaluate(policy, base);
+                    finalVersion = p.getVersion();
+                }
+            } catch (RuntimeException e) {
+                LOG.error("cannot load the final promoted checkpoint {}; reporting the base policy as final", p.getVersion(), e);
+            }
+        }
+        int prompts = evaluator.prompts().size();
+        double[] d = new double[prompts];
+        double mean = 0;
+        for (int i = 0; i < prompts; i++) {
+            d[i] = finalEval.perPromptReward()[i] - baseEval.perPromptReward()[i];
+            mean += d[i] / prompts;
+        }
+        double var = 0;
+        for (double x : d) {
+            var += (x - mean) * (x - mean) / Math.max(1, prompts - 1);
+        }
+        double se = Math.sqrt(var / prompts);
+        boolean improved = mean > 0 && mean > 2 * se;
+        List<DemoSummary.SideBySide> sbs = new ArrayList<>();
+        for (int i = 0; i < Math.min(settings.sideBySide(), prompts); i++) {
+            TaskPrompt p = evaluator.prompts().get(i);
+            String b = baseEval.firstAnswers().get(i);
+            String f = finalEval.firstAnswers().get(i);
+            sbs.add(new DemoSummary.SideBySide(p.userMessage(), b, judge.reward(p, b), f, judge.reward(p, f)));
+        }
+        SimulatorStats st = s.simulator.stats();
+        Map<String, Long> events = new LinkedHashMap<>();
+        events.put("rating", st.ratings());
+        events.put("thumbs", st.thumbs());
+        events.put("thumbs_duplicates", st.duplicates());
+        events.put("comparison", st.comparisons());
+        events.put("ranking", st.rankings());
+        events.put("garbage", st.garbage());
+        List<RunHistory.CheckpointPoint> cps = history.checkpoints();
+        return new DemoSummary(baseEval.meanReward(), finalEval.meanReward(), se, improved, baseEval.exactRate(),
+                finalEval.exactRate(), finalEval.klToBase(), finalVersion, cps.size(),
+                (int) cps.stream().filter(RunHistory.CheckpointPoint::promoted).count(),
+                last.map(c -> c.manifest().pairsTrained()).orElse(0L), last.map(VerifiedCheckpoint::step).orElse(0L),
+                pairsByKind, dlq, events, st.swaps(), minutes, prompts, settings.evaluation().samplesPerPrompt(),
+                settings.evaluation().temperature(), sbs);
+    }
+
+    /** Deletes what a previous run left (broker log, ingest state, checkpoints, store, report), keeping the base policy. */
+    private void freshStart(Path kafkaDir) {
+        try {
+            for (Path p : List.of(kafkaDir, settings.streamsStateDir(), settings.checkpointsDir(), settings.storeDir(),
+                    settings.followerCacheDir(), settings.reportDir())) {
+                BasePolicy.deleteTree(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clear the previous run's data in " + settings.dataDir(), e);
+        }
+    }
+
+    private static void closeAll(Deque<Runnable> closers) {
+        while (!closers.isEmpty()) {
+            try {
+                closers.pop().run();
+            } catch (RuntimeException e) {
+                LOG.warn("error while stopping: {}", e.toString());
+            }
+        }
+    }
+
+    private static void joinQuietly(Thread t) {
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

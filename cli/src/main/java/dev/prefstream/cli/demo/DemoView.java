@@ -1,0 +1,103 @@
+package dev.prefstream.cli.demo;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * The demo's live terminal view: phase headers, a progress bar redrawn in place (on a terminal; elsewhere, e.g. in
+ * CI logs, a progress line every 30 seconds), and one line per checkpoint with what the trainer, the publisher and
+ * the judge say about it. Thread-safe: checkpoint lines come from the evaluation thread, the bar from the main one.
+ */
+public final class DemoView {
+
+    private static final int BAR = 28;
+
+    private final PrintStream out;
+    private final boolean interactive;
+    private boolean barShown;
+    private long lastPlainProgress;
+
+    /**
+     * @param out         where to draw
+     * @param interactive redraw the bar in place with carriage returns (a terminal)
+     */
+    public DemoView(PrintStream out, boolean interactive) {
+        this.out = out;
+        this.interactive = interactive;
+    }
+
+    /** A view on stdout that redraws in place when stdout is a terminal. */
+    public static DemoView onConsole() {
+        return new DemoView(System.out, System.console() != null);
+    }
+
+    /** A section header, e.g. "[1/4] base policy". */
+    public synchronized void phase(String text) {
+        clearBar();
+        out.println();
+        out.println(text);
+        out.flush();
+    }
+
+    /** A plain message line. */
+    public synchronized void line(String text) {
+        clearBar();
+        out.println(text);
+        out.flush();
+    }
+
+    /** The header of the checkpoint table. */
+    public synchronized void checkpointHeader() {
+        line(String.format(Locale.ROOT, "  %6s %7s %7s %6s %7s %8s %7s %6s  %s", "step", "pairs", "loss", "acc", "margin",
+                "held-out", "judge", "KL", "verdict"));
+    }
+
+    /** One checkpoint line. */
+    public synchronized void checkpoint(RunHistory.CheckpointPoint c) {
+        line(String.format(Locale.ROOT, "  %6d %7d %7.4f %6.2f %7.3f %8.3f %7.3f %6.3f  %s%s", c.step(), c.pairsTrained(), c.loss(),
+                c.accuracy(), c.margin(), c.heldOutAccuracy(), c.judgeReward(), c.klToBase(), c.status(),
+                c.promoted() ? "" : " (" + c.reason() + ")"));
+    }
+
+    /** Redraws the progress bar with a status text. */
+    public synchronized void progress(double fraction, String label, String status) {
+        double f = Math.max(0, Math.min(1, fraction));
+        int filled = (int) Math.round(f * BAR);
+        String bar = "[" + "#".repeat(filled) + "-".repeat(BAR - filled) + "] " + String.format(Locale.ROOT, "%3.0f%%", f * 100)
+                + " " + label + "  " + status;
+        if (interactive) {
+            out.print("\r\033[2K" + bar);
+            barShown = true;
+            out.flush();
+        } else {
+            long now = System.currentTimeMillis();
+            if (now - lastPlainProgress >= 30_000 || f >= 1) {
+                lastPlainProgress = now;
+                out.println(bar);
+                out.flush();
+            }
+        }
+    }
+
+    private void clearBar() {
+        if (interactive && barShown) {
+            out.print("\r\033[2K");
+            barShown = false;
+        }
+    }
+
+    /** Ends the bar's line. */
+    public synchronized void endProgress() {
+        if (interactive && barShown) {
+            out.println();
+            barShown = false;
+        }
+        out.flush();
+    }
+
+    /** mm:ss. */
+    static String clock(long millis) {
+        long s = Math.max(0, millis / 1000);
+        return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+    }
+}
