@@ -145,7 +145,10 @@ public final class DecoderModel implements CausalLM {
         NDManager target = parent.newSubManager();
         Map<String, NDArray> copies = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
-            NDArray c = e.getValue().stopGradient().duplicate();
+            NDArray c;
+            try (NDArray detached = e.getValue().stopGradient()) {   // a view; closing it frees only the handle
+                c = detached.duplicate();
+            }
             c.attach(target);
             copies.put(e.getKey(), c);
         }

@@ -83,6 +83,24 @@ class SaveLoadRoundTripTest {
         }
     }
 
+    @Test
+    void copyIsEqualIndependentAndLeavesNothingInTheSourceManager() {
+        try (LoadedModel lm = ModelPresets.builtin(ModelPresets.TINY, Device.cpu(), 9);
+             NDManager other = NDManager.newBaseManager(Device.cpu())) {
+            DecoderModel source = lm.model();
+            source.setTrainable(true);
+            int before = source.manager().getManagedArrays().size();
+            try (DecoderModel copy = source.copy(other)) {
+                assertThat(source.manager().getManagedArrays()).hasSize(before);
+                assertBitIdentical(source, copy);
+                NDArray w = copy.parameters().get("model.norm.weight");
+                w.subi(1f);
+                assertThat(source.parameters().get("model.norm.weight").toFloatArray()).containsOnly(1f);
+                assertThat(w.toFloatArray()).containsOnly(0f);
+            }
+        }
+    }
+
     static void assertBitIdentical(DecoderModel a, DecoderModel b) {
         Map<String, NDArray> pa = a.parameters();
         Map<String, NDArray> pb = b.parameters();
