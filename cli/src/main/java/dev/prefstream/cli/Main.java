@@ -28,6 +28,25 @@ public final class Main {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         subcommands().forEach(cli::addSubcommand);
+        cli.setExecutionExceptionHandler(Main::reportFailure);
         return cli;
+    }
+
+    /** A failed command prints one line per cause instead of a stack trace (set PREFSTREAM_TRACE=1 for the trace). */
+    private static int reportFailure(Exception e, CommandLine command, CommandLine.ParseResult parsed) {
+        StringBuilder message = new StringBuilder("prefstream " + command.getCommandName() + ": ");
+        String previous = null;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String line = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+            if (previous == null || !previous.contains(line)) {
+                message.append(previous == null ? "" : "\n  caused by: ").append(line);
+            }
+            previous = line;
+        }
+        command.getErr().println(message);
+        if (System.getenv("PREFSTREAM_TRACE") != null) {
+            e.printStackTrace(command.getErr());
+        }
+        return 1;
     }
 }

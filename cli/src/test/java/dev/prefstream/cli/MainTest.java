@@ -31,6 +31,18 @@ class MainTest {
     }
 
     @Test
+    void aFailingCommandExplainsItselfInOneLineAndExitsWithOne(@TempDir Path dir) throws Exception {
+        Path notADirectory = Files.writeString(dir.resolve("plain-file"), "x");
+        StringWriter err = new StringWriter();
+        CommandLine cli = Main.commandLine();
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute("up", "--data", notADirectory.toString(), "--port", "0", "--controller-port", "0", "--registry-port", "0");
+        assertThat(exit).isEqualTo(1);
+        assertThat(err.toString()).startsWith("prefstream up: cannot create broker data directory " + notADirectory.resolve("kafka"))
+                .doesNotContain("\tat ");
+    }
+
+    @Test
     void kafkaOptionsDefaultAndMergeTheConfigFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("client.properties");
         Files.writeString(file, "security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\nbootstrap.servers=ignored:1\n");
