@@ -56,8 +56,9 @@ public final class LeaderLease implements AutoCloseable {
      * @param modelName      model whose lease this is
      * @param groupId        the trainer's group id; the lease group is {@code groupId + ".leader"}
      * @param sessionTimeout how long a dead leader keeps the lease
+     * @param instanceId     static membership id (a restart with the same id takes the lease back at once), or null
      */
-    public LeaderLease(Map<String, Object> kafka, String modelName, String groupId, Duration sessionTimeout) {
+    public LeaderLease(Map<String, Object> kafka, String modelName, String groupId, Duration sessionTimeout, String instanceId) {
         String topic = topicFor(modelName);
         ensureTopic(kafka, topic);
         this.partition = new TopicPartition(topic, 0);
@@ -65,6 +66,9 @@ public final class LeaderLease implements AutoCloseable {
         c.remove("schema.registry.url");
         c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId + ".leader");
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, "prefstream-trainer-lease-" + modelName);
+        if (instanceId != null) {
+            c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId);
+        }
         c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
         c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(500, sessionTimeout.toMillis() / 4));

@@ -126,7 +126,7 @@ public final class StreamingTrainer implements AutoCloseable {
     /** Runs until stopped or finished; as a standby it first waits for the leader lease. */
     public Outcome run() {
         LeaderLease lease = config.leaderElection()
-                ? new LeaderLease(kafka, config.modelName(), config.groupId(), config.leaderSessionTimeout()) : null;
+                ? new LeaderLease(kafka, config.modelName(), config.groupId(), config.leaderSessionTimeout(), config.leaderInstanceId()) : null;
         activeLease = lease;
         try {
             while (!stopping) {

@@ -33,6 +33,8 @@ import java.util.regex.Pattern;
  * @param leaderElection        take the per-model leader lease before training (off for replay, which writes elsewhere)
  * @param leaderSessionTimeout  how long a dead leader keeps the lease before a standby takes over (>= broker's 6 s minimum)
  * @param metricsPort           port of the Prometheus /metrics endpoint; 0 = pick a free one, -1 = off
+ * @param leaderInstanceId      static group membership id for the lease (e.g. the pod name): a restarted instance with
+ *                              the same id takes its lease back at once instead of after the session timeout; null = dynamic
  */
 public record StreamingTrainerConfig(
         String modelName,
@@ -54,7 +56,8 @@ public record StreamingTrainerConfig(
         long stopAtTimestampMs,
         boolean leaderElection,
         Duration leaderSessionTimeout,
-        int metricsPort) {
+        int metricsPort,
+        String leaderInstanceId) {
 
     /** Prefix of this config's keys in a properties file. */
     public static final String PREFIX = "prefstream.trainer.";
@@ -99,7 +102,7 @@ public record StreamingTrainerConfig(
     public static StreamingTrainerConfig defaults(String modelName, Path checkpointsDir) {
         return new StreamingTrainerConfig(modelName, TopicLayout.PREFERENCE_PAIRS, "prefstream-trainer." + modelName, checkpointsDir,
                 8, 1, Duration.ofSeconds(10), 100, ReferenceMode.FIXED, 50, Duration.ofMinutes(5), 5,
-                0.02, HeldOutSplit.DEFAULT_SALT, true, 0, -1, true, Duration.ofSeconds(10), -1);
+                0.02, HeldOutSplit.DEFAULT_SALT, true, 0, -1, true, Duration.ofSeconds(10), -1, null);
     }
 
     /** This config with every {@code prefstream.trainer.*} key of {@code p} applied (unknown keys are an error). */
@@ -130,6 +133,7 @@ public record StreamingTrainerConfig(
                     case "max-steps" -> c.with(b -> b.maxSteps = Long.parseLong(v));
                     case "leader-session-timeout-ms" -> c.with(b -> b.leaderSessionTimeout = Duration.ofMillis(Long.parseLong(v)));
                     case "metrics-port" -> c.with(b -> b.metricsPort = Integer.parseInt(v));
+                    case "leader-instance-id" -> c.with(b -> b.leaderInstanceId = v.isEmpty() ? null : v);
                     default -> throw new IllegalArgumentException("unknown trainer setting '" + key + "'");
                 };
             } catch (NumberFormatException e) {
@@ -179,6 +183,7 @@ public record StreamingTrainerConfig(
         public boolean leaderElection;
         public Duration leaderSessionTimeout;
         public int metricsPort;
+        public String leaderInstanceId;
 
         Builder(StreamingTrainerConfig c) {
             modelName = c.modelName;
@@ -201,13 +206,14 @@ public record StreamingTrainerConfig(
             leaderElection = c.leaderElection;
             leaderSessionTimeout = c.leaderSessionTimeout;
             metricsPort = c.metricsPort;
+            leaderInstanceId = c.leaderInstanceId;
         }
 
         StreamingTrainerConfig build() {
             return new StreamingTrainerConfig(modelName, inputTopic, groupId, checkpointsDir, pairsPerStep, gradientAccumulation,
                     maxBatchWait, iterationSteps, referenceMode, checkpointEverySteps, checkpointEvery, keepCheckpoints,
                     heldOutFraction, heldOutSalt, startFromEarliest, maxSteps, stopAtTimestampMs, leaderElection,
-                    leaderSessionTimeout, metricsPort);
+                    leaderSessionTimeout, metricsPort, leaderInstanceId);
         }
     }
 }

@@ -29,6 +29,17 @@ final class PairLog {
     private PairLog() {
     }
 
+    /** A fresh pairs topic shaped like preference-pairs (retained forever: the tests use realistic but fixed timestamps). */
+    static String freshPairsTopic(dev.prefstream.schemas.testing.KafkaClusterExtension kafka, int partitions) {
+        return kafka.createTopic("pairs-" + java.util.UUID.randomUUID().toString().substring(0, 8), partitions,
+                Map.of("cleanup.policy", "delete", "retention.ms", "-1", "retention.bytes", "-1"));
+    }
+
+    /** A base timestamp near now, so that retention and segment rolling behave as in production. */
+    static long nowBase() {
+        return System.currentTimeMillis() - 3_600_000L;
+    }
+
     /** Produces pairs round-robin over {@code partitions} with strictly increasing timestamps from {@code firstTs}. */
     static List<Coord> produce(Map<String, Object> clientWithRegistry, String topic, int partitions, List<PreferencePair> pairs, long firstTs) {
         Map<String, Object> c = new HashMap<>(clientWithRegistry);

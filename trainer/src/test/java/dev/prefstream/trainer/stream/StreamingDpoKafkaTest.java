@@ -57,8 +57,8 @@ class StreamingDpoKafkaTest {
 
     @Test
     void trainsCheckpointsThatLoadAndResumesFromThePreviousOneWhenTheNewestHasAFlippedByte() throws Exception {
-        String topic = kafka.freshTopic("pairs", 3);
-        PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("e", 40), 5_000_000);
+        String topic = PairLog.freshPairsTopic(kafka, 3);
+        PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("e", 40), PairLog.nowBase() + 5_000);
         Path dir = tmp.resolve("ckpt");
         StreamingTrainerConfig c = config(topic, dir).with(b -> b.maxSteps = 4);
         assertThat(trainer(c).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
@@ -98,8 +98,8 @@ class StreamingDpoKafkaTest {
 
     @Test
     void replayFromATimestampReproducesTheOriginalWeightsFromTheSameCheckpoint() throws Exception {
-        String topic = kafka.freshTopic("pairs", 3);
-        List<PairLog.Coord> coords = PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("r", 48), 6_000_000);
+        String topic = PairLog.freshPairsTopic(kafka, 3);
+        List<PairLog.Coord> coords = PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("r", 48), PairLog.nowBase() + 6_000);
         Path original = tmp.resolve("original");
         StreamingTrainerConfig c = config(topic, original).with(b -> b.maxSteps = 5);
         assertThat(trainer(c).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);

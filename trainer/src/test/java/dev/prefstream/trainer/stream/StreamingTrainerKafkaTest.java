@@ -73,10 +73,10 @@ class StreamingTrainerKafkaTest {
 
     @Test
     void everyPairIsTrainedExactlyOnceAcrossRestartsAndGroupOffsetsFollowCheckpoints() throws Exception {
-        String topic = kafka.freshTopic("pairs", 3);
+        String topic = PairLog.freshPairsTopic(kafka, 3);
         String model = "m-" + UUID.randomUUID().toString().substring(0, 6);
         Path dir = tmp.resolve("ckpt");
-        PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("a", 90), 1_000_000);
+        PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("a", 90), PairLog.nowBase() + 1_000);
         HeldOutSplit split = new HeldOutSplit(0.1, HeldOutSplit.DEFAULT_SALT);
         Map<String, String> log = PairLog.readAll(kafka.clientConfigWithRegistry(), topic);
         Set<String> expectedCoords = log.entrySet().stream().filter(e -> !split.isHeldOut(e.getValue())).map(Map.Entry::getKey).collect(Collectors.toSet());
@@ -108,10 +108,10 @@ class StreamingTrainerKafkaTest {
 
     @Test
     void aSecondInstanceWaitsAsStandbyAndTakesOverFromTheLeadersCheckpoint() throws Exception {
-        String topic = kafka.freshTopic("pairs", 3);
+        String topic = PairLog.freshPairsTopic(kafka, 3);
         String model = "s-" + UUID.randomUUID().toString().substring(0, 6);
         Path dir = tmp.resolve("shared");
-        PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("b", 40), 2_000_000);
+        PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("b", 40), PairLog.nowBase() + 2_000);
 
         StreamingTrainer leader = trainer(config(topic, model, dir));
         CompletableFuture<StreamingTrainer.Outcome> leaderRun = CompletableFuture.supplyAsync(leader::run);
@@ -127,7 +127,7 @@ class StreamingTrainerKafkaTest {
         VerifiedCheckpoint leaderLast = leader.lastCheckpoint().orElseThrow();
 
         // more feedback arrives after the handover; only the new leader can train it
-        PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("b2", 40), 2_100_000);
+        PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("b2", 40), PairLog.nowBase() + 2_100);
         List<String> expected = new ArrayList<>();
         HeldOutSplit split = new HeldOutSplit(0.1, HeldOutSplit.DEFAULT_SALT);
         PairLog.readAll(kafka.clientConfigWithRegistry(), topic).forEach((k, v) -> {
@@ -148,8 +148,8 @@ class StreamingTrainerKafkaTest {
 
     @Test
     void twoRunsOverTheSameLogFormTheSameBatchesAndEndWithTheSameWeights() throws Exception {
-        String topic = kafka.freshTopic("pairs", 3);
-        PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("c", 60), 3_000_000);
+        String topic = PairLog.freshPairsTopic(kafka, 3);
+        PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("c", 60), PairLog.nowBase() + 3_000);
         List<String> weights = new ArrayList<>();
         for (int run = 0; run < 2; run++) {
             Path dir = tmp.resolve("det-" + run);
