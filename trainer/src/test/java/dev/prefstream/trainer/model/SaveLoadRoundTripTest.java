@@ -73,7 +73,7 @@ class SaveLoadRoundTripTest {
              LoadedModel c = ModelPresets.builtin(ModelPresets.TINY, Device.cpu(), 4)) {
             String name = "model.layers.0.self_attn.q_proj.weight";
             float[] wa = a.model().parameters().get(name).toFloatArray();
-            assertThat(wa).containsExactly(b.model().parameters().get(name).toFloatArray());
+            assertSameBits(name, wa, b.model().parameters().get(name).toFloatArray());
             assertThat(wa).isNotEqualTo(c.model().parameters().get(name).toFloatArray());
             double var = 0;
             for (float v : wa) {
@@ -107,7 +107,7 @@ class SaveLoadRoundTripTest {
         assertThat(pb.keySet()).containsExactlyElementsOf(pa.keySet());
         for (String name : pa.keySet()) {
             assertThat(pb.get(name).getShape()).as(name).isEqualTo(pa.get(name).getShape());
-            assertThat(pb.get(name).toFloatArray()).as(name).containsExactly(pa.get(name).toFloatArray());
+            assertSameBits(name, pa.get(name).toFloatArray(), pb.get(name).toFloatArray());
         }
         long[] ids = {5, 17, 33, 2, 9, 100, 42, 7};
         for (int i = 0; i < ids.length; i++) {
@@ -117,7 +117,16 @@ class SaveLoadRoundTripTest {
             NDArray input = m.create(ids, new Shape(1, ids.length));
             float[] la = a.forward(input, null).toFloatArray();
             float[] lb = b.forward(input, null).toFloatArray();
-            assertThat(lb).containsExactly(la);
+            assertSameBits("logits", la, lb);
+        }
+    }
+
+    /** Bit-for-bit equality (Arrays.equals compares float bits), reporting the first difference; fast on 1M floats. */
+    static void assertSameBits(String what, float[] expected, float[] actual) {
+        assertThat(actual.length).as(what + " length").isEqualTo(expected.length);
+        if (!java.util.Arrays.equals(expected, actual)) {
+            int i = java.util.Arrays.mismatch(expected, actual);
+            throw new AssertionError(what + " differs first at " + i + ": " + expected[i] + " vs " + actual[i]);
         }
     }
 }
