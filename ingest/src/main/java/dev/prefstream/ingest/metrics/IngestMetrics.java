@@ -29,6 +29,8 @@ import java.util.function.LongSupplier;
  *   <li>{@code duplicates}: pairs dropped by dedup; {@code conflicts}: pairs emitted against an opposite earlier label</li>
  *   <li>{@code dlq} {reason}: records written to the dead-letter topic (counted by the processor that rejects
  *       them; for records that do not deserialize, published from the deserialization handler's tally)</li>
+ *   <li>{@code events-valid}, {@code events-binarized}: events sent to, and taken from, the prompt_id repartition
+ *       (equal when the second stage has caught up)</li>
  *   <li>{@code feedback-votes-stored}, {@code feedback-votes-unpaired}: thumbs votes kept, and those of them that found no partner on arrival</li>
  * </ul>
  * Sensors are shared by all tasks and threads of one Streams instance (created once by name, then reused).
@@ -46,6 +48,10 @@ public final class IngestMetrics {
     public static final String DLQ = "dlq";
     public static final String VOTES_STORED = "feedback-votes-stored";
     public static final String VOTES_UNPAIRED = "feedback-votes-unpaired";
+    /** Events that passed validation and were sent to the repartition topic. */
+    public static final String EVENTS_VALID = "events-valid";
+    /** Events that the binarize stage took from the repartition topic. */
+    public static final String EVENTS_BINARIZED = "events-binarized";
 
     private final StreamsMetrics metrics;
     private final Map<String, Sensor> sensors = new HashMap<>();
@@ -64,6 +70,14 @@ public final class IngestMetrics {
 
     public void dropped(String kind, String reason) {
         record(DROPPED, "kind", kind, "reason", reason);
+    }
+
+    public void eventValid() {
+        record(EVENTS_VALID);
+    }
+
+    public void eventBinarized() {
+        record(EVENTS_BINARIZED);
     }
 
     public void duplicate() {

@@ -62,6 +62,7 @@ final class BinarizeProcessor implements Processor<String, PreferenceEvent, Stri
 
     @Override
     public void process(Record<String, PreferenceEvent> record) {
+        metrics.eventBinarized();
         try {
             binarize(record);
         } catch (RuntimeException e) {

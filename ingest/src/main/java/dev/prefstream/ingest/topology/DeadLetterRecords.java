@@ -41,7 +41,9 @@ final class DeadLetterRecords {
         if (exception != null) {
             put(headers, DeadLetterHeaders.EXCEPTION, exception.getClass().getName());
         }
-        return new ProducerRecord<>(dlqTopic, null, timestamp >= 0 ? timestamp : null, key, value, headers);
+        // no timestamp: the producer stamps the time of dead-lettering, so the DLQ's retention counts from then,
+        // not from an event time that may be long past (replays, imports)
+        return new ProducerRecord<>(dlqTopic, null, null, key, value, headers);
     }
 
     private static String cut(String message) {

@@ -2,6 +2,7 @@ package dev.prefstream.ingest.topology;
 
 import dev.prefstream.ingest.canonical.ContentHash;
 import dev.prefstream.ingest.config.IngestConfig;
+import dev.prefstream.ingest.dedup.PairObservations;
 import dev.prefstream.ingest.metrics.IngestMetrics;
 import dev.prefstream.schemas.avro.PreferencePair;
 import org.apache.kafka.streams.KeyValue;
@@ -14,13 +15,14 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
 import java.util.Locale;
 
 /**
- * Stage 3: drops pairs seen before and accounts for contradictions. The store maps pair_id -> how many times that
- * pair (that direction) was observed, at the event time of its first observation, and forgets it after the
- * retention ({@code ingest.dedup.retention}, default 7 days of event time).
+ * Stage 3: drops pairs seen before and accounts for contradictions. The store maps pair_id -> how many distinct
+ * observations of that pair (that direction) were seen ({@link PairObservations}: a replayed event is not a new
+ * observation), at the event time of the first one, and forgets it after the retention
+ * ({@code ingest.dedup.retention}, default 7 days of event time).
  *
  * <p><b>Conflict rule.</b> The pairs topic is an append-only log, so an emitted pair cannot be taken back. When a
  * pair arrives whose reverse (same prompt, same two responses, opposite label) was observed {@code n} times
- * within the retention, the contradiction is counted ({@code conflicts} metric), and the pair is still emitted,
+ * (distinct events) within the retention, the contradiction is counted ({@code conflicts} metric), and the pair is still emitted,
  * once, with {@code conflicts = n} and its weight multiplied by {@code 1/(1+n)}: the share of the observations
  * so far that agree with it. Later repeats of either direction are duplicates (dropped, but counted into that
  * direction's observations, so a later contradiction is weighted against all of them). A trainer therefore sees
@@ -32,7 +34,7 @@ final class DedupProcessor implements FixedKeyProcessor<String, PreferencePair, 
     private final String storeName;
     private final long retentionMillis;
     private FixedKeyProcessorContext<String, PreferencePair> context;
-    private WindowStore<String, Integer> seen;
+    private WindowStore<String, PairObservations> seen;
     private IngestMetrics metrics;
 
     DedupProcessor(IngestConfig config, String storeName) {
@@ -47,7 +49,7 @@ final class DedupProcessor implements FixedKeyProcessor<String, PreferencePair, 
         this.metrics = new IngestMetrics(context.metrics());
     }
 
-    private record Observed(long windowStart, int count) {
+    private record Observed(long windowStart, PairObservations observations) {
     }
 
     @Override
@@ -66,20 +68,25 @@ final class DedupProcessor implements FixedKeyProcessor<String, PreferencePair, 
     private void dedup(FixedKeyRecord<String, PreferencePair> record, String kind) {
         PreferencePair pair = record.value();
         long from = record.timestamp() - retentionMillis;
+        String observation = String.join(",", pair.getEventIds());
         Observed same = find(pair.getPairId(), from);
         if (same != null) {
-            seen.put(pair.getPairId(), same.count() + 1, same.windowStart());
+            PairObservations updated = same.observations().plus(observation);
+            if (updated != same.observations()) {
+                seen.put(pair.getPairId(), updated, same.windowStart());
+            }
             metrics.duplicate();
             metrics.dropped(kind, "duplicate");
             return;
         }
         Observed reverse = find(ContentHash.pairId(pair.getPromptId(), pair.getRejected(), pair.getChosen()), from);
-        seen.put(pair.getPairId(), 1, record.timestamp());
+        seen.put(pair.getPairId(), PairObservations.first(observation), record.timestamp());
         if (reverse != null) {
+            int against = reverse.observations().observations();
             metrics.conflict();
             pair = PreferencePair.newBuilder(pair)
-                    .setConflicts(reverse.count())
-                    .setWeight(pair.getWeight() / (1 + reverse.count()))
+                    .setConflicts(against)
+                    .setWeight(pair.getWeight() / (1 + against))
                     .build();
         }
         metrics.pairOut(kind);
@@ -87,9 +94,9 @@ final class DedupProcessor implements FixedKeyProcessor<String, PreferencePair, 
     }
 
     private Observed find(String pairId, long from) {
-        try (WindowStoreIterator<Integer> it = seen.fetch(pairId, Math.max(0, from), Long.MAX_VALUE)) {
+        try (WindowStoreIterator<PairObservations> it = seen.fetch(pairId, Math.max(0, from), Long.MAX_VALUE)) {
             if (it.hasNext()) {
-                KeyValue<Long, Integer> kv = it.next();
+                KeyValue<Long, PairObservations> kv = it.next();
                 return new Observed(kv.key, kv.value);
             }
         }

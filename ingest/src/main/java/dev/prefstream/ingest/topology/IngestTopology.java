@@ -1,6 +1,7 @@
 package dev.prefstream.ingest.topology;
 
 import dev.prefstream.ingest.config.IngestConfig;
+import dev.prefstream.ingest.dedup.PairObservationsSerde;
 import dev.prefstream.ingest.feedback.FeedbackVoteSerde;
 import dev.prefstream.schemas.avro.PreferenceEvent;
 import dev.prefstream.schemas.avro.PreferencePair;
@@ -40,6 +41,15 @@ public final class IngestTopology {
     public static final String DEDUP_STORE = "seen-pairs";
     public static final String REPARTITION = "events-by-prompt";
 
+    /**
+     * The stores are windowed by event time (occurred_at), but the broker deletes changelog records by their
+     * timestamp and wall-clock retention (store retention + 1 day). Replayed or imported events can be weeks old,
+     * and their store entries would be deleted from the changelog at once, so a restore after a restart would
+     * forget them. Stamping changelog records with the broker's append time makes the changelog keep every entry
+     * for the retention from when it was written; the local store still expires entries by event time.
+     */
+    private static final Map<String, String> CHANGELOG_CONFIG = Map.of("message.timestamp.type", "LogAppendTime");
+
     private IngestTopology() {
     }
 
@@ -53,11 +63,13 @@ public final class IngestTopology {
         // the partners it would have had on time
         Duration voteRetention = config.feedbackWindow().multipliedBy(2);
         builder.addStateStore(Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(VOTE_STORE, voteRetention, Duration.ofMillis(1), true),
-                Serdes.String(), new FeedbackVoteSerde()));
+                        Stores.persistentWindowStore(VOTE_STORE, voteRetention, Duration.ofMillis(1), true),
+                        Serdes.String(), new FeedbackVoteSerde())
+                .withLoggingEnabled(CHANGELOG_CONFIG));
         builder.addStateStore(Stores.windowStoreBuilder(
                         Stores.persistentWindowStore(DEDUP_STORE, config.dedupRetention(), Duration.ofMillis(1), false),
-                        Serdes.String(), Serdes.Integer())
+                        Serdes.String(), new PairObservationsSerde())
+                .withLoggingEnabled(CHANGELOG_CONFIG)
                 .withCachingEnabled());
 
         builder.stream(config.inputTopic(), Consumed.with(Serdes.ByteArray(), eventSerde)

@@ -83,6 +83,7 @@ final class ValidateProcessor implements Processor<byte[], PreferenceEvent, Stri
             setHeader(headers, DeadLetterHeaders.ORIGIN_OFFSET, String.valueOf(where.get().offset()));
         }
         context.forward(new Record<>(ContentHash.promptId(event.getPrompt()), event, record.timestamp(), headers));
+        metrics.eventValid();
     }
 
     private static void setHeader(RecordHeaders headers, String key, String value) {

@@ -56,15 +56,20 @@ class DedupRulesTest {
             driver.pipe(comparison("v3", "q", "Y", "X", ComparisonOutcome.B));   // X>Y stated the other way round (3 votes)
             driver.pipe(comparison("v4", "q", "X", "Y", ComparisonOutcome.B));   // Y>X: contradicts 3 votes
             driver.pipe(comparison("v5", "q", "X", "Y", ComparisonOutcome.B));   // Y>X again: duplicate
+            driver.pipe(comparison("v6", "q2", "X", "Y", ComparisonOutcome.A));  // another prompt: no conflict
+            driver.pipe(comparison("v2", "q", "X", "Y", ComparisonOutcome.A));   // replay of v2: not another vote
+            driver.pipe(comparison("v7", "q2", "X", "Y", ComparisonOutcome.B));  // contradicts one vote (v6)
 
             List<PreferencePair> pairs = driver.pairs();
-            assertThat(pairs).extracting(p -> p.getChosen() + ">" + p.getRejected()).containsExactly("X>Y", "Y>X");
+            assertThat(pairs).extracting(p -> p.getChosen() + ">" + p.getRejected()).containsExactly("X>Y", "Y>X", "X>Y", "Y>X");
             assertThat(pairs.get(0).getWeight()).isEqualTo(1.0);
             assertThat(pairs.get(0).getConflicts()).isZero();
             assertThat(pairs.get(1).getConflicts()).isEqualTo(3);
             assertThat(pairs.get(1).getWeight()).isCloseTo(0.25, within(1e-12));
-            assertThat(driver.counters().get("conflicts")).isEqualTo(1);
-            assertThat(driver.counters().get("duplicates")).isEqualTo(3);
+            assertThat(pairs.get(3).getConflicts()).isEqualTo(1);
+            assertThat(pairs.get(3).getWeight()).isEqualTo(0.5);
+            assertThat(driver.counters().get("conflicts")).isEqualTo(2);
+            assertThat(driver.counters().get("duplicates")).isEqualTo(4);
         }
     }
 

@@ -1,0 +1,98 @@
+package dev.prefstream.ingest.service;
+
+import dev.prefstream.ingest.config.IngestConfig;
+import dev.prefstream.ingest.metrics.IngestCounters;
+import dev.prefstream.ingest.topology.IngestTopology;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the ingest topology as a Kafka Streams application (exactly-once v2, the dead-letter handlers) and logs its
+ * counters every {@code ingest.metrics.log-interval}. A stream thread that dies of an unexpected error is replaced
+ * (its task restarts from the last committed offsets, so nothing is lost or emitted twice).
+ */
+public final class IngestService implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(IngestService.class);
+
+    private final IngestConfig config;
+    private final KafkaStreams streams;
+    private final ScheduledExecutorService reporter;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    public IngestService(IngestConfig config) {
+        this.config = config;
+        this.streams = new KafkaStreams(IngestTopology.build(config), IngestTopology.streamsProperties(config));
+        this.streams.setUncaughtExceptionHandler(e -> {
+            log.error("stream thread failed; replacing it (processing resumes from the last commit)", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        this.streams.setStateListener((now, before) -> {
+            log.info("ingest state {} -> {}", before, now);
+            if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
+                stopped.countDown();
+            }
+        });
+        this.reporter = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ingest-metrics-log");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts processing (returns at once; the Streams threads do the work). */
+    public void start() {
+        log.info("starting ingest {} -> {} (dlq {}), application.id={}, bootstrap={}, registry={}",
+                config.inputTopic(), config.outputTopic(), config.dlqTopic(), config.applicationId(),
+                config.clientProperties().get(IngestConfig.BOOTSTRAP_SERVERS), config.registryUrl());
+        streams.start();
+        long every = config.metricsLogInterval().toMillis();
+        reporter.scheduleAtFixedRate(this::logCounters, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** The Streams state. */
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** The ingest counters now, summed over threads. */
+    public IngestCounters counters() {
+        return IngestCounters.of(streams.metrics());
+    }
+
+    /** Blocks until the app has stopped (closed, or failed for good). */
+    public void awaitStopped() throws InterruptedException {
+        stopped.await();
+    }
+
+    private void logCounters() {
+        try {
+            log.info("ingest counters: {}", counters().summary());
+        } catch (RuntimeException e) {
+            log.warn("cannot read ingest counters", e);
+        }
+    }
+
+    /** Stops processing, committing what was processed, within {@code timeout}; true if it stopped in time. */
+    public boolean close(Duration timeout) {
+        reporter.shutdownNow();
+        boolean clean = streams.close(timeout);
+        logCounters();
+        log.info("ingest stopped {}", clean ? "cleanly" : "before finishing (timeout " + timeout + ")");
+        stopped.countDown();
+        return clean;
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(30));
+    }
+}
