@@ -3,6 +3,7 @@ package dev.prefstream.ingest.service;
 import dev.prefstream.ingest.config.IngestConfig;
 import dev.prefstream.ingest.metrics.IngestCounters;
 import dev.prefstream.ingest.topology.IngestTopology;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -84,7 +85,8 @@ public final class IngestService implements AutoCloseable {
     /** Stops processing, committing what was processed, within {@code timeout}; true if it stopped in time. */
     public boolean close(Duration timeout) {
         reporter.shutdownNow();
-        boolean clean = streams.close(timeout);
+        // leave the group: a restarted instance then gets its tasks at once instead of after the session timeout
+        boolean clean = streams.close(CloseOptions.timeout(timeout).withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         logCounters();
         log.info("ingest stopped {}", clean ? "cleanly" : "before finishing (timeout " + timeout + ")");
         stopped.countDown();
