@@ -34,7 +34,7 @@ public record CheckpointVerification(Path dir, VerifiedCheckpoint checkpoint, St
     /** The verified checkpoint, or a {@link CheckpointException} naming the directory, file and problem. */
     public VerifiedCheckpoint orThrow() {
         if (checkpoint == null) {
-            throw new CheckpointException("checkpoint " + dir + " refused: " + problem);
+            throw new CheckpointException("checkpoint " + dir + " refused: " + (badFile == null ? "" : "file '" + badFile + "' ") + problem);
         }
         return checkpoint;
     }
