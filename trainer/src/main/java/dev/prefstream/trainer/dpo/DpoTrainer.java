@@ -153,7 +153,9 @@ public final class DpoTrainer implements AutoCloseable {
         boolean skipped = false;
         float[] host;
         ParameterGradients.zero(params);
-        try (NDManager scope = NDManager.newBaseManager(device)) {
+        // step-varying scalars (micro-batch shares, loss scale) come from a per-step factory; config constants from
+        // the memoizing one
+        try (NDManager scope = NDManager.newBaseManager(device); ScalarArrays stepScalars = ScalarArrays.perStep()) {
             NDArray metricSum = null;
             for (List<TextPair> pairs : micro) {
                 double share = (double) pairs.size() / batch.size();
@@ -168,9 +170,9 @@ public final class DpoTrainer implements AutoCloseable {
                         PairLogps x = pairLogps(scores, refSums, cb, mb);
                         NDArray pw = cb.unitWeights() ? null : cb.pairWeights(mb);
                         DpoLosses.Output out = DpoLosses.compute(x, config.dpo(), baseline, constants, pw);
-                        gc.backward(out.loss().mul(constants.of(share * lossScale)));
+                        gc.backward(out.loss().mul(stepScalars.of(share * lossScale)));
                         vec = RewardMetrics.compute(x, out.loss(), config.dpo().beta(), constants)
-                                .mul(constants.of(share));
+                                .mul(stepScalars.of(share));
                     }
                     vec.attach(scope);
                     metricSum = metricSum == null ? vec : metricSum.add(vec);
@@ -179,7 +181,7 @@ public final class DpoTrainer implements AutoCloseable {
             Map<String, NDArray> grads = ParameterGradients.views(params, scope);
             NDArray nonFinite = null;
             if (scaler != null) {
-                grads = unscaled(grads, lossScale, scope);
+                grads = unscaled(grads, lossScale, scope, stepScalars);
                 nonFinite = countNonFinite(grads, scope);
             }
             NDArray norm = GradientClipping.clip(grads, config.clipNorm(), scope, constants);
@@ -222,7 +224,8 @@ public final class DpoTrainer implements AutoCloseable {
         float[] host;
         try (RewardBaseline evalBaseline = baseline.copy();
              NoGrad ignored = NoGrad.enter();
-             NDManager scope = NDManager.newBaseManager(device)) {
+             NDManager scope = NDManager.newBaseManager(device);
+             ScalarArrays shares = ScalarArrays.perStep()) {
             NDArray sum = null;
             for (int from = 0; from < pairs.size(); from += chunk) {
                 List<TextPair> part = pairs.subList(from, Math.min(pairs.size(), from + chunk));
@@ -238,7 +241,7 @@ public final class DpoTrainer implements AutoCloseable {
                             .mean().reshape(1);
                     NDArray vec = NDArrays.concat(new NDList(
                             RewardMetrics.compute(x, out.loss(), config.dpo().beta(), constants), prefers))
-                            .mul(constants.of(share));
+                            .mul(shares.of(share));
                     vec.attach(scope);
                     sum = sum == null ? vec : sum.add(vec);
                 }
@@ -274,9 +277,10 @@ public final class DpoTrainer implements AutoCloseable {
                 counts.get("0:{}", b), counts.get("{}:", b), wc, wr);
     }
 
-    private Map<String, NDArray> unscaled(Map<String, NDArray> grads, double lossScale, NDManager scope) {
+    private static Map<String, NDArray> unscaled(Map<String, NDArray> grads, double lossScale, NDManager scope,
+                                                ScalarArrays stepScalars) {
         Map<String, NDArray> out = new LinkedHashMap<>();
-        NDArray inverse = constants.of(1.0 / lossScale);
+        NDArray inverse = stepScalars.of(1.0 / lossScale);
         for (Map.Entry<String, NDArray> e : grads.entrySet()) {
             NDArray g32 = e.getValue().toType(DataType.FLOAT32, true);
             g32.attach(scope);

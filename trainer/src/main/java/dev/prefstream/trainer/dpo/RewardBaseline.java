@@ -33,7 +33,10 @@ public final class RewardBaseline implements AutoCloseable {
         ensure(batchMean);
         double total = count + 1.0;
         // mean += (x - mean) * (1 / total); the receiver of the temporaries is batchMean (the caller's scope)
-        mean.addi(batchMean.sub(mean).muli(scalars.of(1.0 / total)));
+        // 1/total changes every update: a per-call scalar (a memoizing factory would keep one array per update)
+        try (ScalarArrays weight = ScalarArrays.perStep()) {
+            mean.addi(batchMean.sub(mean).muli(weight.of(1.0 / total)));
+        }
         count = total;
         return mean;
     }

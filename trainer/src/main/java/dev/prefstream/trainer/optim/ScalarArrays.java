@@ -16,7 +16,8 @@ import java.util.Map;
  * with a CUDA tensor is treated by PyTorch as a scalar argument, with no copy and no sync.
  *
  * <p>With {@code memoize} the factory keeps one array per distinct value (for constants such as beta that are
- * used every step); without, every call creates a new array in the manager (for per-step values such as the
+ * used every step; only for a BOUNDED set of values, since every distinct value stays until close); without,
+ * every call creates a new array in the manager (for per-step values such as the
  * learning rate), and closing the manager frees them.
  */
 public final class ScalarArrays implements AutoCloseable {
