@@ -2,14 +2,17 @@ package dev.prefstream.schemas.registry;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaCompatibility.Incompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
 
 /**
- * Confluent's compatibility levels, checked with Avro's {@link SchemaCompatibility}. BACKWARD (the default): a
- * reader using the new schema reads data written with the latest one. The non-transitive levels compare with the
- * latest version only, the transitive ones with every version, as Confluent does.
+ * Confluent's compatibility levels, checked with Avro's {@link SchemaCompatibility}, shared by the in-memory client
+ * and the embedded registry server. BACKWARD (the default): a reader using the new schema reads data written with
+ * the latest one; FORWARD: the old reads the new; FULL: both. The non-transitive levels compare with the latest
+ * version only, the transitive ones with every version, as Confluent does.
  */
 public enum CompatibilityLevel {
     NONE(false, false, false),
@@ -31,8 +34,25 @@ public enum CompatibilityLevel {
     }
 
     /**
+     * Parses a level name, case-insensitively (Confluent's REST API uses lower case).
+     *
+     * @throws IllegalArgumentException naming the valid values when the name is unknown or missing
+     */
+    public static CompatibilityLevel parse(String name) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("Invalid compatibility level: missing");
+        }
+        try {
+            return valueOf(name.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Invalid compatibility level: " + name
+                    + ". Valid values are none, backward, forward, full, and their _transitive variants", e);
+        }
+    }
+
+    /**
      * Why {@code candidate} may not follow {@code existing} (oldest first) under this level; empty when it may.
-     * Each entry names the direction and Avro's description of the first incompatibility.
+     * One message per incompatibility, in the shape Confluent's verbose compatibility check prints.
      */
     public List<String> violations(Schema candidate, List<Schema> existing) {
         List<String> problems = new ArrayList<>();
@@ -52,10 +72,12 @@ public enum CompatibilityLevel {
     }
 
     private static void describe(SchemaPairCompatibility result, String direction, List<String> problems) {
-        if (result.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
-            problems.add(direction + ": " + result.getResult().getIncompatibilities().stream()
-                    .map(i -> i.getType() + " at " + i.getLocation() + " (" + i.getMessage() + ")")
-                    .toList());
+        if (result.getType() == SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+            return;
+        }
+        for (Incompatibility incompatibility : result.getResult().getIncompatibilities()) {
+            problems.add("{errorType:'" + incompatibility.getType() + "', description:'" + direction + ": "
+                    + incompatibility.getMessage() + "', location:'" + incompatibility.getLocation() + "'}");
         }
     }
 }

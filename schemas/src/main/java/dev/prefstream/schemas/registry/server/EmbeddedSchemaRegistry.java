@@ -1,5 +1,6 @@
 package dev.prefstream.schemas.registry.server;
 
+import dev.prefstream.schemas.registry.CompatibilityLevel;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.prefstream.schemas.TopicLayout;

@@ -1,5 +1,7 @@
 package dev.prefstream.schemas.registry.server;
 
+import dev.prefstream.schemas.registry.CompatibilityLevel;
+
 /**
  * A request the registry answers with a Confluent-style error body {@code {"error_code":..., "message":...}}.
  * The HTTP status is the first three digits of the error code, as in Confluent Schema Registry.
@@ -42,6 +44,15 @@ final class RegistryError extends RuntimeException {
 
     static RegistryError versionNotFound(String subject, Object version) {
         return new RegistryError(VERSION_NOT_FOUND, "Version " + version + " not found for subject '" + subject + "'.");
+    }
+
+    /** Parses a compatibility level from a request; 42203 when it is not one. */
+    static CompatibilityLevel parseLevel(String level) {
+        try {
+            return CompatibilityLevel.parse(level);
+        } catch (IllegalArgumentException e) {
+            throw new RegistryError(INVALID_COMPATIBILITY_LEVEL, e.getMessage(), e);
+        }
     }
 
     static RegistryError badRequest(String message) {

@@ -1,5 +1,6 @@
 package dev.prefstream.schemas.registry.server;
 
+import dev.prefstream.schemas.registry.CompatibilityLevel;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,5 +1,6 @@
 package dev.prefstream.schemas.registry.server;
 
+import dev.prefstream.schemas.registry.CompatibilityLevel;
 import org.apache.avro.Schema;
 
 import java.util.ArrayList;
@@ -43,7 +44,7 @@ final class RegistryService {
                 return Registered.of(existing);
             }
         }
-        List<String> problems = state.effectiveLevel(subject).check(candidate, parsedAll(live));
+        List<String> problems = state.effectiveLevel(subject).violations(candidate, parsedAll(live));
         if (!problems.isEmpty()) {
             throw incompatible(subject, problems);
         }
@@ -99,11 +100,11 @@ final class RegistryService {
         CompatibilityLevel level = state.effectiveLevel(subject);
         int number = parseVersion(version);
         if (number == -1) {
-            return level.check(candidate, parsedAll(live));
+            return level.violations(candidate, parsedAll(live));
         }
         StoredVersion target = live.stream().filter(v -> v.version() == number).findFirst()
                 .orElseThrow(() -> RegistryError.versionNotFound(subject, number));
-        return level.check(candidate, List.of(state.parse(target.schema(), target.references())));
+        return level.violations(candidate, List.of(state.parse(target.schema(), target.references())));
     }
 
     /** Soft-deletes every live version of the subject; returns their numbers. */
@@ -124,7 +125,7 @@ final class RegistryService {
     }
 
     synchronized CompatibilityLevel setGlobalLevel(String level) {
-        CompatibilityLevel parsed = CompatibilityLevel.parse(level);
+        CompatibilityLevel parsed = RegistryError.parseLevel(level);
         log.writeConfig(null, parsed);
         state.applyConfig(null, parsed);
         return parsed;
@@ -136,7 +137,7 @@ final class RegistryService {
     }
 
     synchronized CompatibilityLevel setSubjectLevel(String subject, String level) {
-        CompatibilityLevel parsed = CompatibilityLevel.parse(level);
+        CompatibilityLevel parsed = RegistryError.parseLevel(level);
         log.writeConfig(subject, parsed);
         state.applyConfig(subject, parsed);
         return parsed;

@@ -1,6 +1,8 @@
 package dev.prefstream.schemas.registry.server;
 
+import dev.prefstream.schemas.registry.CompatibilityLevel;
 import org.apache.avro.Schema;
+import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.SchemaParseException;
 
 import java.util.ArrayList;
@@ -119,7 +121,8 @@ final class RegistryState {
         addReferences(parser, references, new HashSet<>());
         try {
             return parser.parse(schema);
-        } catch (SchemaParseException | NullPointerException | IllegalArgumentException e) {
+        } catch (AvroRuntimeException | NullPointerException | IllegalArgumentException e) {
+            // AvroRuntimeException covers SchemaParseException and AvroTypeException (e.g. a default of the wrong type)
             throw new RegistryError(RegistryError.INVALID_SCHEMA, "Invalid schema: " + e.getMessage(), e);
         }
     }

@@ -164,6 +164,11 @@ class EmbeddedSchemaRegistryTest {
         HttpResponse<String> protobuf = post("/subjects/" + subject("bad") + "/versions",
                 JSON.createObjectNode().put("schema", "syntax = \"proto3\";").put("schemaType", "PROTOBUF").toString());
         assertThat(json(protobuf).get("error_code").asInt()).isEqualTo(42201);
+
+        String wrongDefault = "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"x\",\"type\":\"int\",\"default\":\"nope\"}]}";
+        HttpResponse<String> badDefault = post("/subjects/" + subject("bad") + "/versions", schemaBody(wrongDefault));
+        assertThat(badDefault.statusCode()).isEqualTo(422);
+        assertThat(json(badDefault).get("error_code").asInt()).isEqualTo(42201);
     }
 
     @Test
