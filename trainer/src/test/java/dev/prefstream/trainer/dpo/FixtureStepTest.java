@@ -53,6 +53,30 @@ class FixtureStepTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"gpt2", "llama"})
+    void batchedSequenceLogpsMatchReferenceAndEachPairAlone(String family) {
+        FixtureLogps f = FixtureLogps.load(family);
+        Path dir = familyDir(family);
+        List<TextPair> pairs = pairs(f.root());
+        try (DecoderModel policy = HfModelLoader.load(dir.resolve("policy"), Device.cpu());
+             TextTokenizer tokenizer = HfTokenizer.load(dir, f.root().get("eos_token_id").asInt());
+             ai.djl.ndarray.NDManager scope = ai.djl.ndarray.NDManager.newBaseManager(Device.cpu())) {
+            PairCollator collator = new PairCollator(tokenizer, 512, 256, TruncationMode.KEEP_END);
+            float[] batched = SequenceScores.computeNoGrad(policy, collator.collate(pairs), scope, false).sums()
+                    .toFloatArray();
+            int b = pairs.size();
+            for (int i = 0; i < b; i++) {
+                assertThat((double) batched[i]).as("chosen %d", i).isCloseTo(f.policyChosen()[i], within(1e-4));
+                assertThat((double) batched[b + i]).as("rejected %d", i).isCloseTo(f.policyRejected()[i], within(1e-4));
+                float[] alone = SequenceScores.computeNoGrad(policy, collator.collate(List.of(pairs.get(i))), scope,
+                        false).sums().toFloatArray();
+                assertThat(alone[0]).as("chosen %d alone vs padded", i).isCloseTo(batched[i], within(1e-4f));
+                assertThat(alone[1]).as("rejected %d alone vs padded", i).isCloseTo(batched[b + i], within(1e-4f));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama"})
     void oneStepMatchesTorchAdamW(String family) {
         FixtureLogps f = FixtureLogps.load(family);
         Path dir = familyDir(family);
