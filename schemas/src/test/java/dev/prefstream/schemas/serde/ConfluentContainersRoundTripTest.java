@@ -18,12 +18,12 @@ class ConfluentContainersRoundTripTest {
     private static final Network NETWORK = Network.newNetwork();
 
     @Container
-    static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.1.0")
+    static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.3.1")
             .withNetwork(NETWORK)
             .withListener("kafka:19092");
 
     @Container
-    static final GenericContainer<?> REGISTRY = new GenericContainer<>("confluentinc/cp-schema-registry:7.9.0")
+    static final GenericContainer<?> REGISTRY = new GenericContainer<>("confluentinc/cp-schema-registry:8.0.0")
             .withNetwork(NETWORK)
             .dependsOn(KAFKA)
             .withExposedPorts(8081)
