@@ -1,0 +1,43 @@
+package dev.prefstream.ingest.importer;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/** The dataset formats {@code prefstream import} reads, one JSON object per line. */
+public enum ImportFormat {
+    /** TRL preference data: prompt/chosen/rejected as strings (standard) or message lists (conversational), prompt optional when implicit in conversational chosen/rejected. */
+    TRL("trl"),
+    /** Anthropic HH-RLHF: chosen/rejected transcripts "\n\nHuman: ...\n\nAssistant: ...", split into prompt and final answer. */
+    HH_RLHF("hh-rlhf"),
+    /** UltraFeedback: instruction + completions[] with per-aspect GPT-4 ratings (annotations.*.Rating), one multi-aspect rating event per line. */
+    ULTRAFEEDBACK("ultrafeedback"),
+    /** OpenAI preference fine-tuning: input.messages, preferred_output, non_preferred_output. */
+    OPENAI("openai");
+
+    private final String cliName;
+
+    ImportFormat(String cliName) {
+        this.cliName = cliName;
+    }
+
+    /** The name used on the command line. */
+    public String cliName() {
+        return cliName;
+    }
+
+    public static ImportFormat parse(String name) {
+        String wanted = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
+        return Arrays.stream(values()).filter(f -> f.cliName.equals(wanted)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown format '" + name + "'; one of "
+                        + Arrays.stream(values()).map(ImportFormat::cliName).toList()));
+    }
+
+    LineParser parser() {
+        return switch (this) {
+            case TRL -> new TrlLineParser();
+            case HH_RLHF -> new HhRlhfLineParser();
+            case ULTRAFEEDBACK -> new UltraFeedbackLineParser();
+            case OPENAI -> new OpenAiLineParser();
+        };
+    }
+}

@@ -1,0 +1,37 @@
+package dev.prefstream.ingest.importer;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What one import did.
+ *
+ * @param linesRead      every line of the file, blank ones included
+ * @param blankLines     lines with nothing but whitespace (skipped, not rejections)
+ * @param eventsProduced events the sink accepted (for Kafka: acknowledged by the broker)
+ * @param rejected       lines that could not become an event, by reason
+ * @param sinkFailures   events the sink failed to deliver
+ */
+public record ImportSummary(long linesRead, long blankLines, long eventsProduced, Map<String, Long> rejected, long sinkFailures) {
+
+    public ImportSummary {
+        rejected = Map.copyOf(rejected);
+    }
+
+    public long linesRejected() {
+        return rejected.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** The summary as a few lines for a person. */
+    public String describe() {
+        StringBuilder s = new StringBuilder()
+                .append("lines read:      ").append(linesRead).append(blankLines > 0 ? " (" + blankLines + " blank)" : "").append('\n')
+                .append("events produced: ").append(eventsProduced).append('\n')
+                .append("lines rejected:  ").append(linesRejected());
+        new TreeMap<>(rejected).forEach((reason, n) -> s.append("\n  ").append(reason).append(": ").append(n));
+        if (sinkFailures > 0) {
+            s.append("\nevents NOT delivered: ").append(sinkFailures);
+        }
+        return s.toString();
+    }
+}
