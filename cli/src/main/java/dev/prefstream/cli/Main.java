@@ -16,7 +16,12 @@ public final class Main {
                 new DemoCommand(),
                 new UpCommand(),
                 new BenchCommand(),
-                new LogpsCommand()
+                new LogpsCommand(),
+                new TrainCommand(),
+                new PublishCommand(),
+                new RegistryCommand(),
+                new ReplayCommand(),
+                new ReprocessCommand()
         );
     }
 

@@ -1,0 +1,155 @@
+package dev.prefstream.cli;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import dev.prefstream.publisher.CandidateAnnouncer;
+import dev.prefstream.publisher.CheckpointPublisher;
+import dev.prefstream.publisher.PublisherSettings;
+import dev.prefstream.publisher.Publishers;
+import dev.prefstream.schemas.TopicLayout;
+import dev.prefstream.schemas.avro.CheckpointStatus;
+import dev.prefstream.trainer.dpo.TrainerConfig;
+import dev.prefstream.trainer.stream.DpoPairTrainer;
+import dev.prefstream.trainer.stream.DpoSettings;
+import dev.prefstream.trainer.stream.HeldOutSplit;
+import dev.prefstream.trainer.stream.ModelSource;
+import dev.prefstream.trainer.stream.PrometheusEndpoint;
+import dev.prefstream.trainer.stream.StreamingTrainer;
+import dev.prefstream.trainer.stream.StreamingTrainerConfig;
+import dev.prefstream.trainer.stream.TrainerMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code prefstream train}: the streaming DPO trainer service (one active instance per model; others wait as
+ * standbys). Publishing: {@code in-process} (default: evaluate, gate, store, model-registry after each checkpoint),
+ * {@code candidates} (announce on the candidates topic for a separate {@code prefstream publish}), or {@code none}.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train continuously (iterative DPO) on preference-pairs, checkpointing with exactly-once accounting.")
+final class TrainCommand implements Callable<Integer> {
+
+    @Mixin
+    KafkaOptions kafkaOptions;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR|PRESET", description = "Initial policy: a Hugging Face directory or a built-in preset (tiny, tiny-gpt2).")
+    String model;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Checkpoints directory (resumed from its newest good checkpoint).")
+    Path out;
+
+    @Option(names = "--model-name", paramLabel = "NAME", description = "Registry name of the model (default: the preset or directory name).")
+    String modelName;
+
+    @Option(names = "--checkpoint-steps", paramLabel = "N", description = "Checkpoint every N optimizer steps (default 50).")
+    Long checkpointSteps;
+
+    @Option(names = "--checkpoint-seconds", paramLabel = "T", description = "... and at least every T seconds while training (default 300).")
+    Long checkpointSeconds;
+
+    @Option(names = "--pairs-topic", paramLabel = "TOPIC", description = "Pairs topic to learn from (default: preference-pairs).")
+    String pairsTopic;
+
+    @Option(names = "--publish", defaultValue = "in-process", paramLabel = "MODE",
+            description = "in-process | candidates | none (default: ${DEFAULT-VALUE}).")
+    String publish;
+
+    @Option(names = "--store", defaultValue = "./data/checkpoint-store", paramLabel = "DIR",
+            description = "Checkpoint store directory for in-process publishing (default: ${DEFAULT-VALUE}).")
+    Path store;
+
+    @Option(names = "--metrics-port", defaultValue = "9464", paramLabel = "PORT",
+            description = "Prometheus /metrics port; -1 disables (default: ${DEFAULT-VALUE}).")
+    int metricsPort;
+
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "N", description = "Initialisation seed of a preset model (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--max-steps", defaultValue = "0", paramLabel = "N", description = "Stop after N steps in this run (0: run until stopped).")
+    long maxSteps;
+
+    @Override
+    public Integer call() throws Exception {
+        SplitClientConfig cfg = SplitClientConfig.of(kafkaOptions);
+        ModelSource source = ModelSource.parse(model, seed);
+        String name = modelName != null ? modelName : source.preset() != null ? source.preset() : source.dir().getFileName().toString();
+        StreamingTrainerConfig config = StreamingTrainerConfig.defaults(name, out).withProperties(cfg.settings()).with(b -> {
+            if (checkpointSteps != null) {
+                b.checkpointEverySteps = checkpointSteps;
+            }
+            if (checkpointSeconds != null) {
+                b.checkpointEvery = Duration.ofSeconds(checkpointSeconds);
+            }
+            if (pairsTopic != null) {
+                b.inputTopic = pairsTopic;
+            }
+            b.metricsPort = metricsPort;
+            if (maxSteps > 0) {
+                b.maxSteps = maxSteps;
+            }
+        });
+        TrainerConfig dpo = DpoSettings.apply(TrainerConfig.defaults(), cfg.settings());
+        Device device = Engine.getInstance().defaultDevice();
+
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        TrainerMetrics metrics = new TrainerMetrics(prometheus, name, System::currentTimeMillis);
+        StreamingTrainer trainer = new StreamingTrainer(config, cfg.kafka(), DpoPairTrainer.factory(source, dpo, config, device),
+                StreamingTrainer.resumeFromNewestCheckpoint(config), metrics, Clock.systemUTC());
+        AutoCloseable publisher = switch (publish) {
+            case "in-process" -> {
+                CheckpointPublisher p = Publishers.create(cfg.kafka(), name, config.inputTopic(),
+                        new HeldOutSplit(config.heldOutFraction(), config.heldOutSalt()), source, device,
+                        PublisherSettings.defaults(store).withProperties(cfg.settings()));
+                p.addObserver(r -> {
+                    if (r.decision().status() == CheckpointStatus.PROMOTED) {
+                        metrics.promoted();
+                    } else {
+                        metrics.rejected();
+                    }
+                });
+                trainer.addListener(p);
+                yield p;
+            }
+            case "candidates" -> {
+                CandidateAnnouncer a = new CandidateAnnouncer(cfg.kafka(), TopicLayout.MODEL_CANDIDATES);
+                trainer.addListener(a);
+                yield a;
+            }
+            case "none" -> () -> { };
+            default -> throw new IllegalArgumentException("--publish must be in-process, candidates or none, got '" + publish + "'");
+        };
+        PrometheusEndpoint endpoint = metricsPort >= 0 ? new PrometheusEndpoint(prometheus, metricsPort) : null;
+        CountDownLatch finished = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            trainer.stop(); // final checkpoint, then run() returns
+            try {
+                finished.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "prefstream-train-shutdown"));
+        try {
+            StreamingTrainer.Outcome outcome = trainer.run();
+            System.out.println("prefstream train: " + outcome + trainer.lastCheckpoint().map(cp -> ", last checkpoint " + cp.dir()).orElse(""));
+            return 0;
+        } finally {
+            try {
+                publisher.close();
+            } finally {
+                if (endpoint != null) {
+                    endpoint.close();
+                }
+                finished.countDown();
+            }
+        }
+    }
+}
