@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import dev.prefstream.trainer.dpo.TrainBenchmark;
 import dev.prefstream.trainer.model.LoadedModel;
 import dev.prefstream.trainer.model.HfModelLoader;
+import dev.prefstream.trainer.model.ModelFormatException;
 import dev.prefstream.trainer.model.ModelPresets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,11 +44,17 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Device device = Engine.getInstance().defaultDevice();
-        LoadedModel loaded = ModelPresets.isPreset(model)
-                ? ModelPresets.builtin(model, device, seed)
-                : HfModelLoader.loadWithTokenizer(Path.of(model), device);
-        TrainBenchmark.Result r = TrainBenchmark.run(loaded.model(), loaded.tokenizer(), pairsPerStep, seq, steps, warmup);
-        System.out.println(r.toJson());
-        return 0;
+        try {
+            LoadedModel loaded = ModelPresets.isPreset(model)
+                    ? ModelPresets.builtin(model, device, seed)
+                    : HfModelLoader.loadWithTokenizer(Path.of(model), device);
+            TrainBenchmark.Result r = TrainBenchmark.run(loaded.model(), loaded.tokenizer(), pairsPerStep, seq, steps,
+                    warmup);
+            System.out.println(r.toJson());
+            return 0;
+        } catch (ModelFormatException | IllegalArgumentException e) {
+            System.err.println("prefstream bench train: " + e.getMessage());
+            return 2;
+        }
     }
 }
