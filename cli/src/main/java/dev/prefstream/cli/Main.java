@@ -15,6 +15,8 @@ public final class Main {
         return List.of(
                 new DemoCommand(),
                 new UpCommand(),
+                new IngestCommand(),
+                new ImportCommand(),
                 new BenchCommand(),
                 new LogpsCommand(),
                 new TrainCommand(),

@@ -1,0 +1,100 @@
+package dev.prefstream.cli;
+
+import dev.prefstream.ingest.importer.DatasetImporter;
+import dev.prefstream.ingest.importer.ImportFormat;
+import dev.prefstream.ingest.importer.ImportSummary;
+import dev.prefstream.ingest.importer.KafkaEventSink;
+import dev.prefstream.schemas.TopicLayout;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code prefstream import --format F FILE.jsonl}: replays a public preference dataset into preference-events,
+ * with a progress bar on stderr and a summary at the end. Exit 0 when the file was read and every event
+ * delivered, 2 when the file cannot be read, 1 when events could not be delivered.
+ */
+@Command(name = "import", mixinStandardHelpOptions = true,
+        description = "Produce PreferenceEvents from a JSON-lines dataset (trl, hh-rlhf, ultrafeedback, openai).")
+final class ImportCommand implements Callable<Integer> {
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--format", required = true, paramLabel = "FORMAT",
+            description = "trl | hh-rlhf | ultrafeedback | openai")
+    String format;
+
+    @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = TopicLayout.PREFERENCE_EVENTS,
+            description = "Topic to produce to (default: ${DEFAULT-VALUE}).")
+    String topic;
+
+    @Parameters(index = "0", paramLabel = "FILE.jsonl", description = "The dataset, one JSON object per line.")
+    Path file;
+
+    @Override
+    public Integer call() {
+        ImportFormat importFormat = ImportFormat.parse(format);
+        PrintStream err = System.err;
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            err.println("prefstream import: cannot read " + file + " (no such readable file)");
+            return 2;
+        }
+        ProgressBar bar = new ProgressBar(err);
+        ImportSummary summary;
+        try (KafkaEventSink sink = new KafkaEventSink(kafka.clientConfig(), topic)) {
+            summary = new DatasetImporter(importFormat, Clock.systemUTC()).importFile(file, sink, bar::update);
+        } catch (IOException e) {
+            bar.finish();
+            err.println("prefstream import: cannot read " + file + ": " + e);
+            return 2;
+        }
+        bar.finish();
+        err.println(summary.describe());
+        System.out.println("imported " + summary.eventsProduced() + " events from " + file + " into " + topic);
+        return summary.sinkFailures() > 0 ? 1 : 0;
+    }
+
+    /** A one-line progress bar redrawn on stderr at most every 100 ms. */
+    static final class ProgressBar {
+
+        private static final int WIDTH = 30;
+        private final PrintStream out;
+        private final long started = System.nanoTime();
+        private long lastDraw;
+        private boolean drawn;
+
+        ProgressBar(PrintStream out) {
+            this.out = out;
+        }
+
+        void update(long bytes, long total, long lines) {
+            long now = System.nanoTime();
+            if (drawn && now - lastDraw < 100_000_000L && bytes < total) {
+                return;
+            }
+            lastDraw = now;
+            drawn = true;
+            double fraction = total == 0 ? 1 : (double) bytes / total;
+            int filled = (int) Math.round(fraction * WIDTH);
+            double seconds = Math.max(1e-3, (now - started) / 1e9);
+            out.printf("\r[%s%s] %3d%%  %,d lines  %,.0f lines/s", "#".repeat(filled), ".".repeat(WIDTH - filled),
+                    Math.round(fraction * 100), lines, lines / seconds);
+            out.flush();
+        }
+
+        void finish() {
+            if (drawn) {
+                out.println();
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.prefstream.cli;
+
+import dev.prefstream.ingest.config.IngestConfig;
+import dev.prefstream.ingest.service.IngestService;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code prefstream ingest}: runs the ingest Kafka Streams app (preference-events -> preference-pairs, bad input to
+ * preference-events-dlq) until SIGTERM or Ctrl-C, then closes it cleanly (committing what it processed).
+ */
+@Command(name = "ingest", mixinStandardHelpOptions = true,
+        description = {"Validate, binarize and deduplicate preference events into pairs (Kafka Streams, exactly-once).",
+                "The --config file may hold Kafka/Streams client properties (security, SASL, TLS, num.stream.threads, state.dir, ...)"
+                        + " and the ingest.* keys (see README: ingest strategies, limits, retention)."})
+final class IngestCommand implements Callable<Integer> {
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--shutdown-timeout", paramLabel = "DURATION", defaultValue = "PT30S",
+            description = "How long a clean shutdown may take (default: ${DEFAULT-VALUE}).")
+    Duration shutdownTimeout;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        IngestConfig config = IngestConfig.from(kafka.clientConfig());
+        IngestService service = new IngestService(config);
+        Thread hook = new Thread(() -> service.close(shutdownTimeout), "ingest-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        service.start();
+        service.awaitStopped();
+        return service.state() == org.apache.kafka.streams.KafkaStreams.State.ERROR ? 1 : 0;
+    }
+}
