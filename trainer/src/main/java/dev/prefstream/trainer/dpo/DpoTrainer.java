@@ -92,14 +92,18 @@ public final class DpoTrainer implements AutoCloseable {
             if (!device.isGpu()) {
                 throw new IllegalArgumentException("fp16 mixed precision is GPU-only (device is " + device + ")");
             }
-            this.optimizer = AdamW.withMasterWeights(params, config.adamW());
-            castParameters(params, DataType.FLOAT16);
-            castParameters(referenceModel.parameters(), DataType.FLOAT16);
+            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                if (e.getValue().getDataType() != DataType.FLOAT16) {
+                    throw new IllegalArgumentException("fp16 training needs a policy whose weights are float16 (load it "
+                            + "in float16); " + e.getKey() + " is " + e.getValue().getDataType());
+                }
+            }
             this.scaler = DynamicLossScaler.torchDefaults();
         } else {
-            this.optimizer = new AdamW(params, config.adamW());
             this.scaler = null;
         }
+        // float16 parameters get float32 master copies and float32 moments inside AdamW
+        this.optimizer = new AdamW(params, config.adamW());
         for (NDArray p : params.values()) {
             p.setRequiresGradient(true);
         }
@@ -322,16 +326,6 @@ public final class DpoTrainer implements AutoCloseable {
         for (Map.Entry<String, NDArray> e : p.entrySet()) {
             if (!e.getValue().getShape().equals(r.get(e.getKey()).getShape())) {
                 throw new IllegalArgumentException("policy and reference differ in shape of " + e.getKey());
-            }
-        }
-    }
-
-    /** Replaces each array's storage by a cast copy, keeping the same NDArray objects (the model's references). */
-    private static void castParameters(Map<String, NDArray> parameters, DataType type) {
-        for (NDArray p : parameters.values()) {
-            if (p.getDataType() != type) {
-                NDArray cast = p.stopGradient().toType(type, true);
-                p.intern(cast);
             }
         }
     }

@@ -11,7 +11,9 @@ public enum Precision {
     FP32,
     /**
      * float16 weights and activations (GPU only), float32 master weights and moments in the optimizer, dynamic loss
-     * scaling, steps with inf/NaN gradients skipped.
+     * scaling, steps with inf/NaN gradients skipped. The policy must be given with float16 weights; the current
+     * DecoderModel forward runs in float32 only (its float16 forward fails on a dtype mismatch), so this mode
+     * awaits a float16-capable model.
      */
     FP16;
 

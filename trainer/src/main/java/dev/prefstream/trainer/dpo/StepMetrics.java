@@ -28,7 +28,10 @@ public record StepMetrics(long step, double loss, double rewardsChosen, double r
                           double gradNorm, double learningRate, double tokensPerS, long tokens, int pairs,
                           int truncated, boolean skipped, double millis) {
 
-    /** TRL-named metrics ("loss", "rewards/chosen", ..., "grad_norm", "learning_rate", "tokens_per_s"). */
+    /**
+     * TRL-named metrics ("loss", "rewards/chosen", ..., "grad_norm", "learning_rate") plus "tokens_per_s",
+     * "tokens", "pairs", "truncated_pairs" and "skipped" (1 if the update was skipped).
+     */
     public Map<String, Double> toMap() {
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("loss", loss);
@@ -41,6 +44,10 @@ public record StepMetrics(long step, double loss, double rewardsChosen, double r
         m.put("grad_norm", gradNorm);
         m.put("learning_rate", learningRate);
         m.put("tokens_per_s", tokensPerS);
+        m.put("tokens", (double) tokens);
+        m.put("pairs", (double) pairs);
+        m.put("truncated_pairs", (double) truncated);
+        m.put("skipped", skipped ? 1.0 : 0.0);
         return m;
     }
 }

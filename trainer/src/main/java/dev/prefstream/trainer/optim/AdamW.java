@@ -42,19 +42,6 @@ public final class AdamW implements AutoCloseable {
      * @param config     betas, eps, weight decay
      */
     public AdamW(Map<String, NDArray> parameters, AdamWConfig config) {
-        this(parameters, config, false);
-    }
-
-    /**
-     * An optimizer that keeps float32 master copies of ALL parameters (taken now, at full precision), for mixed
-     * precision: the caller may then cast the model's parameters to float16; every update is applied to the
-     * masters and written back cast to the parameters' current type.
-     */
-    public static AdamW withMasterWeights(Map<String, NDArray> parameters, AdamWConfig config) {
-        return new AdamW(parameters, config, true);
-    }
-
-    private AdamW(Map<String, NDArray> parameters, AdamWConfig config, boolean allMasters) {
         if (parameters.isEmpty()) {
             throw new IllegalArgumentException("AdamW needs at least one parameter");
         }
@@ -66,7 +53,7 @@ public final class AdamW implements AutoCloseable {
             NDArray p = e.getValue();
             expAvg.put(e.getKey(), stateManager.zeros(p.getShape(), DataType.FLOAT32, p.getDevice()));
             expAvgSq.put(e.getKey(), stateManager.zeros(p.getShape(), DataType.FLOAT32, p.getDevice()));
-            if (allMasters || p.getDataType() != DataType.FLOAT32) {
+            if (p.getDataType() != DataType.FLOAT32) {
                 NDArray master = p.stopGradient().toType(DataType.FLOAT32, true);
                 master.attach(stateManager);
                 masters.put(e.getKey(), master);

@@ -129,6 +129,29 @@ class TrainerStateTest {
     }
 
     @Test
+    void wpoWeightsAreOneForAUniformModelAndTrainingWithThemRuns() {
+        List<TextPair> data = PreferenceTasks.punctuationRule(8, 7);
+        try (DecoderModel uniform = smallModel(6);
+             NDManager scope = NDManager.newBaseManager(Device.cpu())) {
+            // a zero (tied) embedding gives all-zero logits: p = 1/V everywhere, so log p(t) = log sum p^2 and
+            // every WPO weight is exp(0) = 1
+            uniform.parameters().get("model.embed_tokens.weight").stopGradient().muli(scope.create(0f));
+            PairCollator collator = new PairCollator(new ByteTokenizer(), 64, 32, TruncationMode.KEEP_END);
+            float[] w = SequenceScores.computeNoGrad(uniform, collator.collate(data), scope, true).wpoWeights()
+                    .toFloatArray();
+            for (float v : w) {
+                assertThat(v).isCloseTo(1f, org.assertj.core.api.Assertions.within(1e-5f));
+            }
+        }
+        TrainerConfig config = base().dpo(DpoConfig.of(0.1, LossType.SIGMOID).withWeighting(true)).build();
+        try (DpoTrainer t = DpoTrainer.create(smallModel(7), new ByteTokenizer(), config)) {
+            StepMetrics m = t.trainStep(data);
+            assertThat(m.loss()).isFinite().isPositive();
+            assertThat(m.toMap()).containsKeys("loss", "rewards/chosen", "rewards/margins", "grad_norm", "tokens");
+        }
+    }
+
+    @Test
     void cachedReferenceLogpsEqualForwardOnesAndAreReused() {
         TrainerConfig config = base().referenceCacheSize(100).build();
         List<TextPair> data = PreferenceTasks.punctuationRule(8, 6);

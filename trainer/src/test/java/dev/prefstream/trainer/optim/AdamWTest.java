@@ -158,6 +158,37 @@ class AdamWTest {
     }
 
     @Test
+    void masterWeightsKeepFullPrecisionAndWriteBackToHalfParameters() {
+        AdamWConfig config = new AdamWConfig(0.9, 0.999, 1e-8, 0.0);
+        float[] init = {1.0f, -0.5f, 0.25f}; // exactly representable in float16
+        NDArray param = manager.create(init).toType(ai.djl.ndarray.types.DataType.FLOAT16, false);
+        Map<String, NDArray> params = Map.of("w", param);
+        try (AdamW adamw = new AdamW(params, config)) {
+            assertThat(adamw.masterWeights()).containsOnlyKeys("w");
+            TorchAdamW[] ref = {new TorchAdamW(init[0]), new TorchAdamW(init[1]), new TorchAdamW(init[2])};
+            for (int step = 0; step < 3; step++) {
+                float[] g = {1e-3f, -2e-3f, 5e-4f};
+                for (int i = 0; i < 3; i++) {
+                    ref[i].step(g[i], 1e-4, config);
+                }
+                try (NDManager scope = manager.newSubManager()) {
+                    adamw.update(1e-4, Map.of("w", scope.create(g)), scope);
+                }
+            }
+            float[] master = adamw.masterWeights().get("w").toFloatArray();
+            float[] half = param.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            float[] masterRoundedToHalf = manager.create(master).toType(ai.djl.ndarray.types.DataType.FLOAT16, false)
+                    .toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            for (int i = 0; i < 3; i++) {
+                // steps of ~1e-4 are below float16 resolution near 1.0; the float32 master keeps them
+                assertThat((double) master[i]).isCloseTo(ref[i].p, within(1e-7));
+            }
+            assertThat(half).containsExactly(masterRoundedToHalf);
+            assertThat(master[0]).isNotEqualTo(init[0]);
+        }
+    }
+
+    @Test
     void configValidation() {
         assertThatThrownBy(() -> new AdamWConfig(1.0, 0.999, 1e-8, 0)).hasMessageContaining("beta1");
         assertThatThrownBy(() -> new AdamWConfig(0.9, 0.999, 0, 0)).hasMessageContaining("eps");
