@@ -1,5 +1,6 @@
 package dev.prefstream.cli;
 
+import dev.prefstream.cli.demo.DemoLogging;
 import dev.prefstream.cli.demo.DemoRunner;
 import dev.prefstream.cli.demo.DemoSettings;
 import dev.prefstream.cli.demo.DemoView;
@@ -50,6 +51,11 @@ final class DemoCommand implements Callable<Integer> {
         }
         if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        }
+        java.nio.file.Files.createDirectories(data);
+        java.nio.file.Path log = DemoLogging.toFile(data);
+        if (log != null) {
+            System.out.println("prefstream demo: service logs go to " + log + " (errors also here)");
         }
         DemoSettings settings = DemoSettings.defaults(data, Duration.ofMillis(Math.round(minutes * 60_000)), fresh);
         DemoRunner runner = new DemoRunner(settings, DemoView.onConsole(), Clock.systemUTC());

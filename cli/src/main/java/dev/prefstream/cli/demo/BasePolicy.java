@@ -75,7 +75,7 @@ public final class BasePolicy {
         ObjectNode wanted = json.valueToTree(settings);
         Path marker = dir.resolve(MARKER);
         try {
-            if (Files.exists(marker) && json.readTree(marker.toFile()).equals(wanted)) {
+            if (Files.exists(marker) && settings.equals(cachedSettings(json, marker))) {
                 LOG.info("Base policy cached in {}", dir);
                 return dir;
             }
@@ -103,6 +103,15 @@ public final class BasePolicy {
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the base policy in " + dir, e);
+        }
+    }
+
+    private static Settings cachedSettings(ObjectMapper json, Path marker) {
+        try {
+            return json.readValue(marker.toFile(), Settings.class);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("unreadable base-policy marker {} ({}); rebuilding the base policy", marker, e.getMessage());
+            return null;
         }
     }
 

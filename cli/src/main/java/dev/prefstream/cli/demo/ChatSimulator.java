@@ -64,6 +64,7 @@ public final class ChatSimulator implements AutoCloseable {
     private LoadedModel served;
     private boolean ownsServed;
     private volatile boolean stopping;
+    private volatile java.util.function.BooleanSupplier holdBack = () -> false;
     private long sequence;
 
     private record Offer(Path dir, String version) {
@@ -111,6 +112,15 @@ public final class ChatSimulator implements AutoCloseable {
         pending.set(new Offer(checkpointDir, version));
     }
 
+    /**
+     * Back-pressure: while {@code holdBack} says so, no new conversation starts (late feedback is still delivered).
+     * The demo holds back while the trainer has more than a few steps of pairs waiting, so that feedback stays
+     * close to on-policy and sampling does not take the CPU the trainer needs.
+     */
+    public void holdBackWhile(java.util.function.BooleanSupplier condition) {
+        this.holdBack = condition;
+    }
+
     /** Asks {@link #run()} to return after the current round. */
     public void stop() {
         stopping = true;
@@ -121,6 +131,11 @@ public final class ChatSimulator implements AutoCloseable {
         try {
             while (!stopping) {
                 swapIfOffered();
+                if (holdBack.getAsBoolean()) {
+                    sendDue(clock.millis());
+                    pause(200);
+                    continue;
+                }
                 round();
                 sendDue(clock.millis());
                 pause(config.roundPause());

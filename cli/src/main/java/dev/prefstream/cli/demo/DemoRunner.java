@@ -2,6 +2,7 @@ package dev.prefstream.cli.demo;
 
 import ai.djl.Device;
 import dev.prefstream.ingest.config.IngestConfig;
+import dev.prefstream.ingest.metrics.IngestMetrics;
 import dev.prefstream.ingest.service.IngestService;
 import dev.prefstream.publisher.CandidateEvaluator;
 import dev.prefstream.publisher.CandidateMetrics;
@@ -261,6 +262,8 @@ public final class DemoRunner {
         });
 
         s.simulator = new ChatSimulator(settings.simulator(), task, judge, s.kafka, base, "base", clock);
+        long maxBacklog = 4L * settings.pairsPerStep();
+        s.simulator.holdBackWhile(() -> trainable(s.ingest.counters().sum(IngestMetrics.PAIRS_OUT)) - history.pairsTrainedHere() > maxBacklog);
         closers.push(s.simulator::close);
         s.follower = new CheckpointFollower(s.kafka, TopicLayout.MODEL_REGISTRY, settings.modelName(), store,
                 settings.followerCacheDir(), f -> s.simulator.offer(f.path(), f.version()));
@@ -283,6 +286,11 @@ public final class DemoRunner {
                 + settings.pairsPerStep() + " pairs/step, reference fixed at the base policy), checkpoint every "
                 + settings.checkpointEverySteps() + " steps or " + settings.checkpointEvery().toSeconds() + " s");
         return s;
+    }
+
+    /** Pairs of {@code produced} the trainer will train (the held-out share is only evaluated). */
+    private long trainable(long produced) {
+        return Math.round(produced * (1 - settings.heldOutFraction()));
     }
 
     /** The streaming phase: progress bar until the time is up or a stop is requested. */
@@ -326,9 +334,10 @@ public final class DemoRunner {
             LOG.warn("cannot judge checkpoint {}: {}", r.getVersion(), e.toString());
         }
         Map<String, Double> m = r.getMetrics();
+        RunHistory.StepPoint step = history.stepAtOrBefore(r.getStep());
         RunHistory.CheckpointPoint point = new RunHistory.CheckpointPoint(r.getVersion(), r.getStep(), r.getPairsTrained(),
-                m.getOrDefault("loss", Double.NaN), m.getOrDefault("rewards/accuracies", Double.NaN),
-                m.getOrDefault("rewards/margins", Double.NaN), result.metrics().accuracy(),
+                step == null ? Double.NaN : step.loss(), step == null ? Double.NaN : step.accuracy(),
+                step == null ? Double.NaN : step.margin(), result.metrics().accuracy(),
                 m.getOrDefault(CandidateMetrics.KL, Double.NaN), r.getStatus().name(),
                 r.getStatusReason() == null ? "" : r.getStatusReason(), reward, exact, kl);
         history.addCheckpoint(point);

@@ -31,6 +31,7 @@ final class RecordingPairTrainer implements PairTrainer {
     @Override
     public Map<String, Double> trainStep(List<PairRecord> batch) {
         Map<String, Double> m = delegate.trainStep(batch);
+        history.addTrainedPairs(batch.size());
         history.addStep(new RunHistory.StepPoint(delegate.step(), m.getOrDefault("loss", Double.NaN),
                 m.getOrDefault("rewards/accuracies", Double.NaN), m.getOrDefault("rewards/margins", Double.NaN)));
         return m;

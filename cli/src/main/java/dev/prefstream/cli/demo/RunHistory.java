@@ -37,6 +37,16 @@ public final class RunHistory {
     }
 
     private final List<StepPoint> steps = new ArrayList<>();
+    private long pairsTrained;
+
+    /** Pairs trained by this process (all steps recorded here). */
+    public synchronized long pairsTrainedHere() {
+        return pairsTrained;
+    }
+
+    synchronized void addTrainedPairs(int n) {
+        pairsTrained += n;
+    }
     private final List<CheckpointPoint> checkpoints = new ArrayList<>();
 
     public synchronized void addStep(StepPoint p) {
@@ -53,6 +63,17 @@ public final class RunHistory {
 
     public synchronized List<CheckpointPoint> checkpoints() {
         return List.copyOf(checkpoints);
+    }
+
+    /** The newest step at or before {@code step}, if any. */
+    public synchronized StepPoint stepAtOrBefore(long step) {
+        StepPoint best = null;
+        for (StepPoint p : steps) {
+            if (p.step() <= step && (best == null || p.step() >= best.step())) {
+                best = p;
+            }
+        }
+        return best;
     }
 
     /** The newest step, if any. */

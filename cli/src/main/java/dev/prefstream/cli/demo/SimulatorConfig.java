@@ -47,6 +47,12 @@ public record SimulatorConfig(int promptsPerRound, int responsesPerPrompt, long 
         return new SimulatorConfig(8, 4, 500, 1.0, 14, 0.5, 0.15, 8_000, 0.1, 0.2, 0.1, 0.05, 7L);
     }
 
+    /** Copy with another garbage rate and thumbs delay (tests: every path exercised in a short run). */
+    public SimulatorConfig withGarbageAndDelay(double garbage, long maxDelayMs) {
+        return new SimulatorConfig(promptsPerRound, responsesPerPrompt, roundPause, temperature, maxNewTokens, thumbsProbability,
+                thumbsNoise, maxDelayMs, duplicateProbability, comparisonProbability, rankingProbability, garbage, seed);
+    }
+
     /** Copy with another pause between rounds. */
     public SimulatorConfig withRoundPause(long ms) {
         return new SimulatorConfig(promptsPerRound, responsesPerPrompt, ms, temperature, maxNewTokens, thumbsProbability,
