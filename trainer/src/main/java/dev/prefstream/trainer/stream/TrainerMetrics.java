@@ -17,8 +17,10 @@ import java.util.function.LongSupplier;
  */
 public final class TrainerMetrics {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TrainerMetrics.class);
+
     /** Step metrics exported as counters (summed over steps), not as last-step gauges. */
-    private static final java.util.Set<String> COUNTED = java.util.Set.of("tokens", "pairs", "truncated");
+    private static final java.util.Set<String> COUNTED = java.util.Set.of("tokens", "pairs", "truncated", "truncated_pairs");
 
     private final MeterRegistry registry;
     private final String model;
@@ -78,7 +80,7 @@ public final class TrainerMetrics {
             tokens.increment(tok);
             tokensPerSecond.value = tok / seconds;
         }
-        Double cut = stepMetrics.get("truncated");
+        Double cut = stepMetrics.getOrDefault("truncated_pairs", stepMetrics.get("truncated"));
         if (cut != null && cut > 0) {
             truncated.increment(cut);
         }
@@ -94,7 +96,12 @@ public final class TrainerMetrics {
             AtomicDoubleHolder h = new AtomicDoubleHolder();
             // rewards/margins -> prefstream.trainer.rewards.margins -> prefstream_trainer_rewards_margins
             String meter = "prefstream.trainer." + n.replaceAll("[^A-Za-z0-9]+", ".").replaceAll("^\\.|\\.$", "");
-            Gauge.builder(meter, h, x -> x.value).description("Last step's " + n).tag("model", model).register(registry);
+            try {
+                Gauge.builder(meter, h, x -> x.value).description("Last step's " + n).tag("model", model).register(registry);
+            } catch (IllegalArgumentException e) {
+                // a metric name that collides with another meter is not exported; training never fails over a gauge
+                log.warn("Step metric '{}' is not exported as {}: {}", n, meter, e.getMessage());
+            }
             return h;
         });
     }
