@@ -147,7 +147,9 @@ class TrainPublishEndToEndTest {
         VerifiedCheckpoint step8 = CheckpointReader.newestGood(out).orElseThrow();
         assertThat(step8.step()).isEqualTo(8);
         assertThat(step8.manifest().parentVersion()).isEqualTo(step6.version());
-        assertThat(step8.manifest().pairsTrained()).isEqualTo(32);
+        // batches of the first run may have closed early on the wait timer while ingest was still producing; the
+        // second run finds every pair on the topic, so its two steps are full
+        assertThat(step8.manifest().pairsTrained()).isEqualTo(step6.manifest().pairsTrained() + 8);
 
         // replay from the step-3 checkpoint and its own offsets into another directory, leaving the live group alone
         Path step3 = out.resolve("step-0000000003");
@@ -157,7 +159,8 @@ class TrainPublishEndToEndTest {
         VerifiedCheckpoint replayed = CheckpointReader.newestGood(tmp.resolve("replay")).orElseThrow();
         assertThat(replayed.step()).isEqualTo(5);
         assertThat(replayed.manifest().parentVersion()).isEqualTo("step-0000000003");
-        assertThat(replayed.manifest().pairsTrained()).isEqualTo(20);
+        assertThat(replayed.manifest().pairsTrained())
+                .isEqualTo(CheckpointReader.verify(step3).orThrow().manifest().pairsTrained() + 8);
         assertThat(Optional.ofNullable(latest.getStatusReason())).isPresent();
     }
 
