@@ -164,6 +164,36 @@ class TrainPublishEndToEndTest {
         assertThat(Optional.ofNullable(latest.getStatusReason())).isPresent();
     }
 
+    @Test
+    void reprocessRerunsTheIngestRulesFromATimestampIntoANewPairsTopic() throws Exception {
+        var serializer = AvroSerdes.specific(PreferenceEvent.class, kafka.clientConfigWithRegistry(), false).serializer();
+        List<Map.Entry<String, PreferenceEvent>> old = new ArrayList<>();
+        for (int i = 1000; i < 1010; i++) {
+            old.add(Map.entry("ev-" + i, event(i)));
+        }
+        kafka.produce(TopicLayout.PREFERENCE_EVENTS, new StringSerializer(), serializer, old);
+        Thread.sleep(20); // record timestamps are the producer's clock: the cut lies strictly between the two batches
+        long cut = System.currentTimeMillis();
+        Thread.sleep(20);
+        List<Map.Entry<String, PreferenceEvent>> fresh = new ArrayList<>();
+        for (int i = 2000; i < 2012; i++) {
+            fresh.add(Map.entry("ev-" + i, event(i)));
+        }
+        kafka.produce(TopicLayout.PREFERENCE_EVENTS, new StringSerializer(), serializer, fresh);
+
+        Path config = tmp.resolve("reprocess.properties");
+        Files.writeString(config, "state.dir=" + tmp.resolve("streams") + "\n");
+        Run run = cli("reprocess", "--from-timestamp", Long.toString(cut), "--to-topic", "pairs-reprocessed",
+                "--bootstrap", kafka.bootstrapServers(), "--registry", kafka.registryUrl(), "--config", config.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+
+        var pairs = kafka.consume("pairs-reprocessed", 12, new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                AvroSerdes.specific(dev.prefstream.schemas.avro.PreferencePair.class, kafka.clientConfigWithRegistry(), false).deserializer());
+        assertThat(pairs).hasSize(12);
+        assertThat(pairs).allSatisfy(r -> assertThat(r.value().getEventIds()).singleElement().asString().startsWith("ev-20"));
+        assertThat(kafka.admin().describeTopics(List.of("pairs-reprocessed")).allTopicNames().get().get("pairs-reprocessed").partitions()).hasSize(3);
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] out = new String[a.length + b.length];
         System.arraycopy(a, 0, out, 0, a.length);

@@ -63,7 +63,7 @@ class TrainerKillTest {
         int kills = 0;
         int run = 0;
         produced += PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("k", produced, 40), base + produced).size();
-        while (kills < 6) {
+        while (kills < 5) {
             Process p = start(topic, model, dir, run++);
             // let it run a random while (sometimes before it even trained, sometimes mid-checkpoint), feeding pairs
             long runFor = 1500 + rnd.nextInt(6000);
