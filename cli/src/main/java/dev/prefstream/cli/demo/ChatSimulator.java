@@ -233,7 +233,7 @@ public final class ChatSimulator implements AutoCloseable {
             int second = (first + 1 + random.nextInt(answers.size() - 1)) % answers.size();
             for (int idx : new int[] {first, second}) {
                 Answer a = answers.get(idx);
-                boolean up = perceive(a) >= 0.7;
+                boolean up = perceive(a) >= config.thumbsUpAt();
                 long clicked = now + random.nextLong(2_000);
                 PreferenceEvent e = FeedbackEvents.thumbs(c.id() + "-thumb-" + idx, Instant.ofEpochMilli(clicked), user, c, a, up);
                 byte[] bytes = serializer.serialize(TopicLayout.PREFERENCE_EVENTS, e);

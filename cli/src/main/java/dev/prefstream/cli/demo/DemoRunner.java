@@ -217,7 +217,10 @@ public final class DemoRunner {
                 });
         TrainerConfig dpo = TrainerConfig.builder()
                 .learningRate(settings.learningRate())
-                .dpo(DpoConfig.of(settings.beta(), LossType.SIGMOID))
+                .dpo(settings.sftWeight() > 0
+                        ? DpoConfig.of(settings.beta(), LossType.SIGMOID).withLosses(List.of(LossType.SIGMOID, LossType.SFT),
+                                List.of(1.0, settings.sftWeight()))
+                        : DpoConfig.of(settings.beta(), LossType.SIGMOID))
                 .maxLength(128).maxPromptLength(96).truncation(TruncationMode.KEEP_END)
                 .clipNorm(1.0).seed(settings.base().initSeed())
                 .build();
@@ -236,7 +239,8 @@ public final class DemoRunner {
                 new CandidateEvaluator(HfModelLoader.loadWithTokenizer(baseDir, Device.cpu()),
                         new EvaluationConfig(settings.beta(), 128, 96, TruncationMode.KEEP_END, 16, 256, 16, 2,
                                 settings.evaluation().maxNewTokens(), 1234)),
-                new PromotionGate(new GateConfig(0.5, settings.gateTolerance(), 10.0, 8)),
+                // at least 20 held-out pairs: an accuracy measured on fewer is too lucky a bar for the next candidates
+                new PromotionGate(new GateConfig(0.5, settings.gateTolerance(), 10.0, 20)),
                 store, new RegistryPublisher(s.kafka, TopicLayout.MODEL_REGISTRY), lastAccuracy);
         closers.push(publisher::close);
         s.judging = Executors.newSingleThreadExecutor(r -> {
@@ -282,7 +286,8 @@ public final class DemoRunner {
             s.simulator.stop();
             joinQuietly(s.simulatorThread);
         });
-        view.line("      trainer: DPO (sigmoid, beta " + settings.beta() + ", lr " + settings.learningRate() + ", "
+        view.line("      trainer: DPO (sigmoid" + (settings.sftWeight() > 0 ? " + " + settings.sftWeight() + " x NLL of chosen" : "")
+                + ", beta " + settings.beta() + ", lr " + settings.learningRate() + ", "
                 + settings.pairsPerStep() + " pairs/step, reference fixed at the base policy), checkpoint every "
                 + settings.checkpointEverySteps() + " steps or " + settings.checkpointEvery().toSeconds() + " s");
         return s;

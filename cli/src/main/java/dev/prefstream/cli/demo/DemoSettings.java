@@ -15,6 +15,7 @@ import java.util.Objects;
  * @param evaluation           how policies are measured on held-out prompts
  * @param learningRate         DPO learning rate
  * @param beta                 DPO beta
+ * @param sftWeight            weight of an NLL term on the chosen answers added to the DPO loss (RPO's alpha); 0 = plain DPO
  * @param pairsPerStep         pairs per optimizer step
  * @param checkpointEverySteps checkpoint after this many steps
  * @param checkpointEvery      ... or after this much time with at least one step
@@ -25,7 +26,7 @@ import java.util.Objects;
  */
 public record DemoSettings(Path dataDir, Duration duration, boolean fresh, BasePolicy.Settings base,
                            SimulatorConfig simulator, JudgeEvaluator.Settings evaluation, double learningRate,
-                           double beta, int pairsPerStep, long checkpointEverySteps, Duration checkpointEvery,
+                           double beta, double sftWeight, int pairsPerStep, long checkpointEverySteps, Duration checkpointEvery,
                            double heldOutFraction, double gateTolerance, String modelName, int sideBySide) {
 
     public DemoSettings {
@@ -38,6 +39,9 @@ public record DemoSettings(Path dataDir, Duration duration, boolean fresh, BaseP
         }
         if (!(learningRate > 0) || !(beta > 0)) {
             throw new IllegalArgumentException("learning rate and beta must be > 0");
+        }
+        if (!(sftWeight >= 0)) {
+            throw new IllegalArgumentException("sftWeight must be >= 0");
         }
         if (pairsPerStep < 1 || checkpointEverySteps < 1) {
             throw new IllegalArgumentException("pairsPerStep and checkpointEverySteps must be >= 1");
@@ -53,31 +57,37 @@ public record DemoSettings(Path dataDir, Duration duration, boolean fresh, BaseP
     /** {@code prefstream demo}'s defaults for a data directory and a duration. */
     public static DemoSettings defaults(Path dataDir, Duration duration, boolean fresh) {
         return new DemoSettings(dataDir, duration, fresh, BasePolicy.Settings.defaults(), SimulatorConfig.defaults(),
-                new JudgeEvaluator.Settings(4, 1.0, 14, 2024L), 2e-4, 0.1, 8, 20, Duration.ofSeconds(40), 0.1, 0.05,
+                new JudgeEvaluator.Settings(4, 1.0, 14, 2024L), 2e-4, 0.1, 0.5, 8, 20, Duration.ofSeconds(40), 0.15, 0.1,
                 "demo-tiny", 8);
     }
 
     /** Copy with another base-policy recipe. */
     public DemoSettings withBase(BasePolicy.Settings b) {
-        return new DemoSettings(dataDir, duration, fresh, b, simulator, evaluation, learningRate, beta, pairsPerStep,
+        return new DemoSettings(dataDir, duration, fresh, b, simulator, evaluation, learningRate, beta, sftWeight, pairsPerStep,
                 checkpointEverySteps, checkpointEvery, heldOutFraction, gateTolerance, modelName, sideBySide);
     }
 
     /** Copy with another checkpoint cadence. */
     public DemoSettings withCheckpoints(long everySteps, Duration every) {
-        return new DemoSettings(dataDir, duration, fresh, base, simulator, evaluation, learningRate, beta, pairsPerStep,
+        return new DemoSettings(dataDir, duration, fresh, base, simulator, evaluation, learningRate, beta, sftWeight, pairsPerStep,
                 everySteps, every, heldOutFraction, gateTolerance, modelName, sideBySide);
     }
 
     /** Copy with another simulator. */
     public DemoSettings withSimulator(SimulatorConfig s) {
-        return new DemoSettings(dataDir, duration, fresh, base, s, evaluation, learningRate, beta, pairsPerStep,
+        return new DemoSettings(dataDir, duration, fresh, base, s, evaluation, learningRate, beta, sftWeight, pairsPerStep,
+                checkpointEverySteps, checkpointEvery, heldOutFraction, gateTolerance, modelName, sideBySide);
+    }
+
+    /** Copy with another weight of the NLL term on chosen answers. */
+    public DemoSettings withSftWeight(double w) {
+        return new DemoSettings(dataDir, duration, fresh, base, simulator, evaluation, learningRate, beta, w, pairsPerStep,
                 checkpointEverySteps, checkpointEvery, heldOutFraction, gateTolerance, modelName, sideBySide);
     }
 
     /** Copy with other DPO hyperparameters. */
     public DemoSettings withDpo(double lr, double b, int pairs) {
-        return new DemoSettings(dataDir, duration, fresh, base, simulator, evaluation, lr, b, pairs,
+        return new DemoSettings(dataDir, duration, fresh, base, simulator, evaluation, lr, b, sftWeight, pairs,
                 checkpointEverySteps, checkpointEvery, heldOutFraction, gateTolerance, modelName, sideBySide);
     }
 

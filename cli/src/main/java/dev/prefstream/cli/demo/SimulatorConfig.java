@@ -10,6 +10,7 @@ package dev.prefstream.cli.demo;
  * @param maxNewTokens         longest answer sampled, in tokens
  * @param thumbsProbability    chance that a simulated user leaves thumbs on two of a conversation's responses
  * @param thumbsNoise          std-dev of the noise added to the judge reward before a user decides up/down
+ * @param thumbsUpAt           a user gives thumbs up when the (noisy) perceived quality is at least this
  * @param maxThumbsDelayMs     thumbs arrive uniformly 0..this many ms after the conversation (late feedback)
  * @param duplicateProbability chance that a thumbs event is delivered twice (at-least-once clients)
  * @param comparisonProbability chance of a human A/B comparison of two responses of a conversation
@@ -18,7 +19,7 @@ package dev.prefstream.cli.demo;
  * @param seed                 seeds prompts, sampling and every simulated human decision
  */
 public record SimulatorConfig(int promptsPerRound, int responsesPerPrompt, long roundPause, double temperature,
-                              int maxNewTokens, double thumbsProbability, double thumbsNoise, long maxThumbsDelayMs,
+                              int maxNewTokens, double thumbsProbability, double thumbsNoise, double thumbsUpAt, long maxThumbsDelayMs,
                               double duplicateProbability, double comparisonProbability, double rankingProbability,
                               double garbageProbability, long seed) {
 
@@ -30,6 +31,7 @@ public record SimulatorConfig(int promptsPerRound, int responsesPerPrompt, long 
         require(maxNewTokens >= 1, "maxNewTokens must be >= 1");
         require(maxThumbsDelayMs >= 0, "maxThumbsDelayMs must be >= 0");
         require(thumbsNoise >= 0 && Double.isFinite(thumbsNoise), "thumbsNoise must be finite and >= 0");
+        require(Double.isFinite(thumbsUpAt), "thumbsUpAt must be finite");
         for (double p : new double[] {thumbsProbability, duplicateProbability, comparisonProbability, rankingProbability,
                 garbageProbability}) {
             require(p >= 0 && p <= 1, "probabilities must be in [0, 1], got " + p);
@@ -42,21 +44,22 @@ public record SimulatorConfig(int promptsPerRound, int responsesPerPrompt, long 
         }
     }
 
-    /** The demo's defaults: 8 conversations x 4 answers per round at temperature 1. */
+    /** The demo's defaults: 8 conversations x 4 answers per round at temperature 1; users are demanding (thumbs up only for
+     * what looks exactly right). */
     public static SimulatorConfig defaults() {
-        return new SimulatorConfig(8, 4, 500, 1.0, 14, 0.5, 0.15, 8_000, 0.1, 0.2, 0.1, 0.05, 7L);
+        return new SimulatorConfig(8, 4, 500, 1.0, 14, 0.3, 0.15, 0.9, 8_000, 0.1, 0.2, 0.1, 0.05, 7L);
     }
 
     /** Copy with another garbage rate and thumbs delay (tests: every path exercised in a short run). */
     public SimulatorConfig withGarbageAndDelay(double garbage, long maxDelayMs) {
         return new SimulatorConfig(promptsPerRound, responsesPerPrompt, roundPause, temperature, maxNewTokens, thumbsProbability,
-                thumbsNoise, maxDelayMs, duplicateProbability, comparisonProbability, rankingProbability, garbage, seed);
+                thumbsNoise, thumbsUpAt, maxDelayMs, duplicateProbability, comparisonProbability, rankingProbability, garbage, seed);
     }
 
     /** Copy with another pause between rounds. */
     public SimulatorConfig withRoundPause(long ms) {
         return new SimulatorConfig(promptsPerRound, responsesPerPrompt, ms, temperature, maxNewTokens, thumbsProbability,
-                thumbsNoise, maxThumbsDelayMs, duplicateProbability, comparisonProbability, rankingProbability,
+                thumbsNoise, thumbsUpAt, maxThumbsDelayMs, duplicateProbability, comparisonProbability, rankingProbability,
                 garbageProbability, seed);
     }
 }
