@@ -170,6 +170,7 @@ public final class IngestBenchmark {
         Map<String, Object> settings = new HashMap<>(clients);
         settings.put(IngestConfig.APPLICATION_ID, "bench-ingest");
         settings.put("state.dir", workDir.resolve("state").toString());
+        settings.put(IngestConfig.METRICS_LOG_INTERVAL, "PT1S");
         IngestConfig config = IngestConfig.from(settings);
         try (IngestService service = new IngestService(config);
              KafkaProducer<byte[], byte[]> producer = producer(clients)) {
@@ -185,15 +186,18 @@ public final class IngestBenchmark {
             IngestCounters counters = service.counters();
             while (!caughtUp(counters, records.size())) {
                 check(deadline, "the ingest app did not process " + records.size() + " records: " + counters.summary());
-                Thread.sleep(10);
+                // KafkaStreams#metrics() copies every client metric: reading it often would steal the app's CPU
+                Thread.sleep(200);
                 counters = service.counters();
             }
+            progress.accept(String.format("ingest: all records processed after %.2f s; waiting for the last commit", (System.nanoTime() - start) / 1e9));
             while (!committed(admin, List.of(config.outputTopic(), config.dlqTopic()))) {
                 check(deadline, "the ingest app's output was not committed");
                 Thread.sleep(10);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             sender.join(TimeUnit.MINUTES.toMillis(1));
+            progress.accept(String.format("ingest: committed after %.2f s", seconds));
             counters = service.counters();
             log.info("ingest bench counters: {}", counters.summary());
             return new IngestRun(seconds, counters);

@@ -22,11 +22,31 @@ public final class PairFactory {
         return TextNormalizer.normalize(chosen.getText()).equals(TextNormalizer.normalize(rejected.getText()));
     }
 
+    /** A pair, or null when it is degenerate (chosen equals rejected after normalization). */
+    public static PreferencePair createUnlessDegenerate(String promptId, List<ChatMessage> prompt, Response chosen, Response rejected,
+                                                        double scoreMargin, double weight, FeedbackSource source, JudgementKind kind,
+                                                        List<String> eventIds, String tenant, Instant createdAt) {
+        String normalizedChosen = TextNormalizer.normalize(chosen.getText());
+        String normalizedRejected = TextNormalizer.normalize(rejected.getText());
+        if (normalizedChosen.equals(normalizedRejected)) {
+            return null;
+        }
+        return build(ContentHash.pairIdOfNormalized(promptId, normalizedChosen, normalizedRejected), promptId, prompt, chosen,
+                rejected, scoreMargin, weight, source, kind, eventIds, tenant, createdAt);
+    }
+
     public static PreferencePair create(String promptId, List<ChatMessage> prompt, Response chosen, Response rejected,
                                         double scoreMargin, double weight, FeedbackSource source, JudgementKind kind,
                                         List<String> eventIds, String tenant, Instant createdAt) {
+        return build(ContentHash.pairId(promptId, chosen.getText(), rejected.getText()), promptId, prompt, chosen, rejected,
+                scoreMargin, weight, source, kind, eventIds, tenant, createdAt);
+    }
+
+    private static PreferencePair build(String pairId, String promptId, List<ChatMessage> prompt, Response chosen, Response rejected,
+                                        double scoreMargin, double weight, FeedbackSource source, JudgementKind kind,
+                                        List<String> eventIds, String tenant, Instant createdAt) {
         return PreferencePair.newBuilder()
-                .setPairId(ContentHash.pairId(promptId, chosen.getText(), rejected.getText()))
+                .setPairId(pairId)
                 .setPromptId(promptId)
                 .setPrompt(prompt)
                 .setChosen(chosen.getText())

@@ -22,6 +22,10 @@ final class CanonicalJson {
 
     CanonicalJson string(String value) {
         out.append('"');
+        if (needsNoEscape(value)) {
+            out.append(value);
+            return raw('"');
+        }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             switch (c) {
@@ -43,6 +47,16 @@ final class CanonicalJson {
         }
         out.append('"');
         return this;
+    }
+
+    private static boolean needsNoEscape(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

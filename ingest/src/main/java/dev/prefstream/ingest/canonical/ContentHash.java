@@ -44,10 +44,15 @@ public final class ContentHash {
     }
 
     public static String pairId(String promptId, String chosen, String rejected) {
+        return pairIdOfNormalized(promptId, TextNormalizer.normalize(chosen), TextNormalizer.normalize(rejected));
+    }
+
+    /** {@link #pairId} of texts already normalized with {@link TextNormalizer#normalize} (saves normalizing twice). */
+    public static String pairIdOfNormalized(String promptId, String normalizedChosen, String normalizedRejected) {
         String json = new CanonicalJson().raw('{')
-                .key("chosen").string(TextNormalizer.normalize(chosen)).raw(',')
+                .key("chosen").string(normalizedChosen).raw(',')
                 .key("prompt_id").string(promptId).raw(',')
-                .key("rejected").string(TextNormalizer.normalize(rejected)).raw('}')
+                .key("rejected").string(normalizedRejected).raw('}')
                 .toString();
         return sha256Hex(json);
     }

@@ -19,6 +19,9 @@ public final class TextNormalizer {
         if (text == null) {
             return "";
         }
+        if (isAlreadyNormalAscii(text)) {
+            return text;
+        }
         String nfc = Normalizer.isNormalized(text, Normalizer.Form.NFC) ? text : Normalizer.normalize(text, Normalizer.Form.NFC);
         StringBuilder out = new StringBuilder(nfc.length());
         boolean pendingSpace = false;
@@ -38,8 +41,41 @@ public final class TextNormalizer {
         return out.toString();
     }
 
+    /**
+     * The fast path (most texts): plain ASCII with single spaces between words and none at the ends is its own
+     * normal form, and NFC leaves ASCII unchanged. One scan, no allocation.
+     */
+    private static boolean isAlreadyNormalAscii(String text) {
+        int n = text.length();
+        if (n == 0) {
+            return true;
+        }
+        if (text.charAt(0) == ' ' || text.charAt(n - 1) == ' ') {
+            return false;
+        }
+        char previous = 'x';
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80 || (c < 0x20) || c == 0x7f || (c == ' ' && previous == ' ')) {
+                return false;
+            }
+            previous = c;
+        }
+        return true;
+    }
+
     /** True when the text has nothing but whitespace. */
     public static boolean isBlank(String text) {
-        return text == null || normalize(text).isEmpty();
+        if (text == null) {
+            return true;
+        }
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            if (!Character.isWhitespace(cp) && !Character.isSpaceChar(cp)) {
+                return false;
+            }
+            i += Character.charCount(cp);
+        }
+        return true;
     }
 }

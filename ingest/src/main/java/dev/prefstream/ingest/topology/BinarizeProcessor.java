@@ -88,13 +88,14 @@ final class BinarizeProcessor implements Processor<String, PreferenceEvent, Stri
         double weight = weights.of(event);
         List<String> degenerate = new ArrayList<>();
         for (CandidatePair candidate : result.pairs()) {
-            if (PairFactory.isDegenerate(candidate.chosen(), candidate.rejected())) {
-                degenerate.add(candidate.chosen().getResponseId() + ">" + candidate.rejected().getResponseId());
-                continue;
-            }
-            emit(record, PairFactory.create(record.key(), event.getPrompt(), candidate.chosen(), candidate.rejected(),
+            PreferencePair pair = PairFactory.createUnlessDegenerate(record.key(), event.getPrompt(), candidate.chosen(), candidate.rejected(),
                     candidate.scoreMargin(), weight, event.getSource(), kind, List.of(event.getEventId()),
-                    event.getTenant(), event.getOccurredAt()));
+                    event.getTenant(), event.getOccurredAt());
+            if (pair == null) {
+                degenerate.add(candidate.chosen().getResponseId() + ">" + candidate.rejected().getResponseId());
+            } else {
+                emit(record, pair);
+            }
         }
         rejectDegenerate(EventKinds.tagOf(event), event, degenerate);
     }
@@ -129,16 +130,17 @@ final class BinarizeProcessor implements Processor<String, PreferenceEvent, Stri
                 for (FeedbackPairing.Combination c : decision.combinations()) {
                     Response chosen = c.up().response();
                     Response rejected = c.down().response();
-                    if (PairFactory.isDegenerate(chosen, rejected)) {
-                        degenerate.add(chosen.getResponseId() + ">" + rejected.getResponseId());
-                        continue;
-                    }
                     FeedbackSource source = c.up().source() == FeedbackSource.HUMAN && c.down().source() == FeedbackSource.HUMAN
                             ? FeedbackSource.HUMAN : FeedbackSource.AI_JUDGE;
-                    emit(record, PairFactory.create(record.key(), event.getPrompt(), chosen, rejected, 1.0,
+                    PreferencePair pair = PairFactory.createUnlessDegenerate(record.key(), event.getPrompt(), chosen, rejected, 1.0,
                             Math.min(c.up().weight(), c.down().weight()), source, JudgementKind.FEEDBACK,
                             List.of(c.up().eventId(), c.down().eventId()), event.getTenant(),
-                            Instant.ofEpochMilli(Math.max(c.up().occurredAtMillis(), c.down().occurredAtMillis()))));
+                            Instant.ofEpochMilli(Math.max(c.up().occurredAtMillis(), c.down().occurredAtMillis())));
+                    if (pair == null) {
+                        degenerate.add(chosen.getResponseId() + ">" + rejected.getResponseId());
+                    } else {
+                        emit(record, pair);
+                    }
                 }
                 rejectDegenerate("feedback", event, degenerate);
             }

@@ -23,6 +23,7 @@ public class DeadLetterDeserializationHandler implements DeserializationExceptio
 
     private static final Logger log = LoggerFactory.getLogger(DeadLetterDeserializationHandler.class);
 
+    private final java.util.concurrent.atomic.AtomicLong logged = new java.util.concurrent.atomic.AtomicLong();
     private String dlqTopic;
     private DeserializationFailureTally tally;
 
@@ -41,7 +42,11 @@ public class DeadLetterDeserializationHandler implements DeserializationExceptio
         }
         RejectReason reason = reasonOf(exception);
         String message = exception.getMessage() == null ? exception.getClass().getName() : exception.getMessage();
-        log.warn("dead-lettering undeserializable record {}-{}@{}: {}: {}", record.topic(), record.partition(), record.offset(), reason.code(), message);
+        // the first few in full, then one in a thousand: a burst of garbage must not turn into a burst of logging
+        long n = logged.incrementAndGet();
+        if (n <= 10 || n % 1000 == 0) {
+            log.warn("dead-lettering undeserializable record {}-{}@{} (#{}): {}: {}", record.topic(), record.partition(), record.offset(), n, reason.code(), message);
+        }
         tally.increment(reason);
         return Response.resume(List.of(DeadLetterRecords.build(dlqTopic, record.key(), record.value(), record.headers(),
                 record.topic(), record.partition(), record.offset(), record.timestamp(),

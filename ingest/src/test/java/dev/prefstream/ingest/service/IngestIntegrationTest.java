@@ -178,7 +178,7 @@ class IngestIntegrationTest {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("ingest did not process " + records + " records: " + service.counters().summary());
             }
-            Thread.sleep(50);
+            Thread.sleep(100);
         }
     }
 
