@@ -62,15 +62,22 @@ class TrainerKillTest {
         int produced = 0;
         int kills = 0;
         int run = 0;
-        produced += PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("k", produced, 40), base + produced).size();
+        produced += PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("k", produced, 24), base + produced).size();
         while (kills < 5) {
+            Path childLogFile = tmp.resolve("trainer-run-" + run + ".txt");
             Process p = start(topic, model, dir, run++);
-            // let it run a random while (sometimes before it even trained, sometimes mid-checkpoint), feeding pairs
-            long runFor = 1500 + rnd.nextInt(6000);
+            // wait until it is training (JVM start, DJL, lease and restore take seconds), then let it run a random
+            // while, feeding pairs, so that kills land between steps, mid-step and mid-checkpoint
+            long startDeadline = System.currentTimeMillis() + 90_000;
+            while (System.currentTimeMillis() < startDeadline && !Files.readString(childLogFile).contains("StreamingTrainer - Training ")) {
+                assertThat(p.isAlive()).as("trainer process died: %s", Files.readString(childLogFile)).isTrue();
+                Thread.sleep(100);
+            }
+            long runFor = 300 + rnd.nextInt(3500);
             long until = System.currentTimeMillis() + runFor;
             while (System.currentTimeMillis() < until) {
                 Thread.sleep(Math.min(700, Math.max(1, until - System.currentTimeMillis())));
-                produced += PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("k", produced, 6), base + produced).size();
+                produced += PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("k", produced, 4), base + produced).size();
             }
             p.destroyForcibly(); // SIGKILL
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
