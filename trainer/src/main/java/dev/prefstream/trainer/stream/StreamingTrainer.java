@@ -55,6 +55,9 @@ public final class StreamingTrainer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StreamingTrainer.class);
 
+    /** How often the input topic's partition count is re-read (new partitions join the assignment). */
+    private static final long PARTITION_CHECK_MILLIS = 30_000;
+
     /** How a run ended. */
     public enum Outcome {
         /** stop() was called; a final checkpoint was written if anything was trained. */
@@ -194,6 +197,8 @@ public final class StreamingTrainer implements AutoCloseable {
         private long pairsTrained;
         private long stepsSinceCheckpoint;
         private long lastCheckpointAt;
+        private long lastPartitionCheckAt;
+        private final ResumePoint resumePoint;
         private long iteration = -1;
         private Map<String, Double> lastMetrics = Map.of();
 
@@ -205,6 +210,7 @@ public final class StreamingTrainer implements AutoCloseable {
             this.lease = lease;
             this.writer = new CheckpointWriter(config.checkpointsDir(), config.keepCheckpoints());
             this.batcher = new MicroBatcher(config.batchPairs(), config.maxBatchWait());
+            this.resumePoint = rp;
             rp.checkpoint().ifPresent(cp -> {
                 parentVersion = cp.version();
                 pairsTrained = cp.manifest().pairsTrained();
@@ -223,6 +229,7 @@ public final class StreamingTrainer implements AutoCloseable {
                 nextFetched.put(tp, o);
             }
             lastCheckpointAt = clock.millis();
+            lastPartitionCheckAt = lastCheckpointAt;
             log.info("Training {} from {} at step {}; {} positions {}", config.modelName(),
                     rp.checkpoint().map(cp -> cp.dir().toString()).orElse("the initial model"), trainer.step(),
                     config.inputTopic(), new TreeMap<>(start.entrySet().stream().collect(
@@ -242,6 +249,10 @@ public final class StreamingTrainer implements AutoCloseable {
                     continue; // stop() woke us; the loop head handles it
                 }
                 long now = clock.millis();
+                if (now - lastPartitionCheckAt >= PARTITION_CHECK_MILLIS) {
+                    lastPartitionCheckAt = now;
+                    assignNewPartitions();
+                }
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     accept(r, now);
                 }
@@ -272,6 +283,34 @@ public final class StreamingTrainer implements AutoCloseable {
                 }
                 maybeCheckpoint();
             }
+        }
+
+        /**
+         * Partitions added to the input topic while running are assigned too, from where the resume rule puts them
+         * (the checkpoint's offset if it lists them, else the beginning or end): their pairs were never trained.
+         */
+        private void assignNewPartitions() {
+            List<PartitionInfo> infos;
+            try {
+                infos = consumer.partitionsFor(config.inputTopic(), Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                return; // metadata unavailable right now (broker restarting): try again later
+            }
+            List<TopicPartition> added = infos.stream().map(i -> new TopicPartition(i.topic(), i.partition()))
+                    .filter(tp -> !assigned.contains(tp)).sorted(Comparator.comparingInt(TopicPartition::partition)).toList();
+            if (added.isEmpty()) {
+                return;
+            }
+            List<TopicPartition> all = new ArrayList<>(assigned);
+            all.addAll(added);
+            consumer.assign(all);
+            Map<TopicPartition, Long> start = resumePoint.positions().resolve(consumer, added, resumePoint.checkpoint());
+            for (TopicPartition tp : added) {
+                consumer.seek(tp, start.get(tp));
+                nextFetched.put(tp, start.get(tp));
+            }
+            assigned.addAll(added);
+            log.info("Input topic {} grew: now also consuming partitions {} from {}", config.inputTopic(), added, start);
         }
 
         private void accept(ConsumerRecord<byte[], byte[]> r, long now) {

@@ -132,4 +132,26 @@ class StreamingDpoKafkaTest {
         originalMetrics.remove("tokens_per_s");
         assertThat(replayedMetrics).isEqualTo(originalMetrics).containsKey("loss");
     }
+
+    @Test
+    void iterativeDpoRefreshesTheReferenceAtIterationBoundaries() throws Exception {
+        String topic = PairLog.freshPairsTopic(kafka, 3);
+        PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("i", 30), PairLog.nowBase() + 7_000);
+        Path dir = tmp.resolve("iterative");
+        StreamingTrainerConfig c = config(topic, dir).with(b -> {
+            b.maxSteps = 5;
+            b.iterationSteps = 2;
+            b.referenceMode = dev.prefstream.trainer.dpo.ReferenceMode.REFRESH;
+        });
+        assertThat(trainer(c).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
+        VerifiedCheckpoint s2 = CheckpointReader.byVersion(dir, "step-0000000002");
+        VerifiedCheckpoint s4 = CheckpointReader.byVersion(dir, "step-0000000004");
+        VerifiedCheckpoint s5 = CheckpointReader.byVersion(dir, "step-0000000005");
+        // steps 1-2 are iteration 0 (initial reference), 3-4 iteration 1, 5 iteration 2: a new reference each time
+        assertThat(s2.manifest().iteration()).isZero();
+        assertThat(s4.manifest().iteration()).isEqualTo(1);
+        assertThat(s5.manifest().iteration()).isEqualTo(2);
+        assertThat(java.util.Set.of(s2.manifest().referenceVersion(), s4.manifest().referenceVersion(), s5.manifest().referenceVersion())).hasSize(3);
+        assertThat(s5.manifest().properties()).containsEntry("reference_mode", "REFRESH").containsEntry("iteration_steps", "2");
+    }
 }
