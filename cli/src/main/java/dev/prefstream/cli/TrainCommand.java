@@ -77,6 +77,17 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--max-steps", defaultValue = "0", paramLabel = "N", description = "Stop after N steps in this run (0: run until stopped).")
     long maxSteps;
 
+    /** The /metrics endpoint; a port already taken (a standby on the same host) falls back to a free one. */
+    private PrometheusEndpoint metricsEndpoint(PrometheusMeterRegistry prometheus) {
+        try {
+            return new PrometheusEndpoint(prometheus, metricsPort);
+        } catch (java.io.UncheckedIOException e) {
+            PrometheusEndpoint any = new PrometheusEndpoint(prometheus, 0);
+            System.err.println("prefstream train: metrics port " + metricsPort + " is taken; serving /metrics on port " + any.port());
+            return any;
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         SplitClientConfig cfg = SplitClientConfig.of(kafkaOptions);
@@ -127,7 +138,7 @@ final class TrainCommand implements Callable<Integer> {
             case "none" -> () -> { };
             default -> throw new IllegalArgumentException("--publish must be in-process, candidates or none, got '" + publish + "'");
         };
-        PrometheusEndpoint endpoint = metricsPort >= 0 ? new PrometheusEndpoint(prometheus, metricsPort) : null;
+        PrometheusEndpoint endpoint = metricsPort >= 0 ? metricsEndpoint(prometheus) : null;
         CountDownLatch finished = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             trainer.stop(); // final checkpoint, then run() returns

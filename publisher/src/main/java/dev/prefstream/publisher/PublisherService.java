@@ -131,7 +131,7 @@ public final class PublisherService implements AutoCloseable {
                 return;
             } catch (RetriableException e) {
                 if (attempt >= 5 || stopping) {
-                    throw e;
+                    throw e; // Kafka or the store is down: stop without committing, the candidate is retried on restart
                 }
                 log.warn("Publishing {} failed (attempt {}), retrying: {}", candidate.getVersion(), attempt, e.getMessage());
                 try {
@@ -140,6 +140,13 @@ public final class PublisherService implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     throw e;
                 }
+            } catch (RuntimeException e) {
+                // the candidate itself cannot be evaluated (unloadable weights, bad config): retrying repeats it, so it
+                // is announced as REJECTED with the reason instead of crash-looping on the same record
+                String why = "evaluation failed: " + e;
+                log.error("Rejecting candidate {} {}: {}", candidate.getModelName(), candidate.getVersion(), why, e);
+                rejections.publish(RegistryRecords.withVerdict(candidate, CheckpointStatus.REJECTED, why, uri, Map.of()));
+                return;
             }
         }
     }
