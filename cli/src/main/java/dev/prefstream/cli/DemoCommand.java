@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
                 "Exit code: 0 when the final policy beats the base on held-out prompts, 2 when it did not, 1 on error."})
 final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--minutes", paramLabel = "N", defaultValue = "4",
+    @Option(names = "--minutes", paramLabel = "N", defaultValue = "3",
             description = "Minutes of streaming feedback and training, after the base policy is ready (default: ${DEFAULT-VALUE}).")
     double minutes;
 

@@ -198,15 +198,18 @@ public final class DemoReport {
         List<RunHistory.CheckpointPoint> cps = history.checkpoints();
         double[] x = new double[cps.size() + 1];
         double[] y = new double[cps.size() + 1];
+        String[] labels = new String[cps.size() + 1];
         x[0] = 0;
         y[0] = s.baseJudgeReward();
+        labels[0] = "base";
         for (int i = 0; i < cps.size(); i++) {
             x[i + 1] = cps.get(i).klToBase();
             y[i + 1] = cps.get(i).judgeReward();
+            labels[i + 1] = "step " + cps.get(i).step() + (cps.get(i).promoted() ? "" : " (rejected)");
         }
         return new LinePlot("Reward vs KL from the base policy (each point a checkpoint)", "KL(policy || base), nats per answer", "mean judge reward")
                 .reference(new LinePlot.Reference("base policy", GREY, s.baseJudgeReward()))
-                .add(new LinePlot.Series("checkpoints in training order", BLUE, LinePlot.Style.LINE_AND_MARKERS, x, y));
+                .add(new LinePlot.Series("checkpoints in training order", BLUE, LinePlot.Style.LINE_AND_MARKERS, x, y, labels));
     }
 
     static double[] movingMean(double[] v, int window) {

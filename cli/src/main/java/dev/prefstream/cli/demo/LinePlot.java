@@ -28,12 +28,17 @@ public final class LinePlot {
     /** How a series is drawn. */
     public enum Style { LINE, MARKERS, LINE_AND_MARKERS }
 
-    /** One series; NaN points are skipped. */
-    public record Series(String name, Color color, Style style, double[] x, double[] y) {
+    /** One series; NaN points are skipped; {@code labels} (may be null) are written next to the points. */
+    public record Series(String name, Color color, Style style, double[] x, double[] y, String[] labels) {
         public Series {
-            if (x.length != y.length) {
-                throw new IllegalArgumentException("series '" + name + "': x and y differ in length");
+            if (x.length != y.length || (labels != null && labels.length != x.length)) {
+                throw new IllegalArgumentException("series '" + name + "': x, y and labels differ in length");
             }
+        }
+
+        /** A series without point labels. */
+        public Series(String name, Color color, Style style, double[] x, double[] y) {
+            this(name, color, style, x, y, null);
         }
     }
 
@@ -152,6 +157,11 @@ public final class LinePlot {
                     }
                     if (s.style() != Style.LINE) {
                         g.fill(new Ellipse2D.Double(px - 4, py - 4, 8, 8));
+                    }
+                    if (s.labels() != null && s.labels()[i] != null) {
+                        g.setColor(Color.DARK_GRAY);
+                        g.drawString(s.labels()[i], (float) px + 6, (float) py - 6);
+                        g.setColor(s.color());
                     }
                 }
                 if (s.style() != Style.MARKERS && started) {
