@@ -22,6 +22,11 @@ public final class Events {
 
     public static final Instant T0 = Instant.parse("2026-11-01T12:00:00Z");
 
+    static {
+        // builders touch Avro's class validator before any serde does
+        dev.prefstream.schemas.serde.AvroTrust.ensureTrusted();
+    }
+
     private Events() {
     }
 

@@ -11,6 +11,7 @@ import dev.prefstream.schemas.avro.Rating;
 import dev.prefstream.schemas.avro.Response;
 import dev.prefstream.schemas.avro.ResponseScore;
 import dev.prefstream.schemas.avro.Thumb;
+import dev.prefstream.schemas.serde.AvroTrust;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -37,6 +38,7 @@ public final class BenchEventGenerator {
     private final Instant start;
 
     public BenchEventGenerator(long seed, Instant start) {
+        AvroTrust.ensureTrusted();
         this.random = new SplittableRandom(seed);
         this.start = start;
     }

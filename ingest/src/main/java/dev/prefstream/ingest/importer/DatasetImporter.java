@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.prefstream.ingest.canonical.ContentHash;
 import dev.prefstream.schemas.avro.PreferenceEvent;
+import dev.prefstream.schemas.serde.AvroTrust;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -36,6 +37,7 @@ public final class DatasetImporter {
     private final Clock clock;
 
     public DatasetImporter(ImportFormat format, Clock clock) {
+        AvroTrust.ensureTrusted();
         this.format = format;
         this.clock = clock;
     }
