@@ -35,8 +35,9 @@ import java.util.function.Consumer;
  *     ...
  * }
  * </pre>
- * Runs one daemon thread with a group-less consumer from the beginning of the topic (compaction keeps the model's
- * latest promoted record, so this is cheap) and delivers only the newest promoted version once caught up.
+ * Runs one daemon thread with a group-less consumer from the beginning of the topic (compacted: one record per
+ * version and model survives, see {@link RegistryKeys}) and, once caught up, delivers only the newest promoted
+ * version, then each newer one as it is announced.
  */
 public final class CheckpointFollower implements AutoCloseable {
 
@@ -107,7 +108,7 @@ public final class CheckpointFollower implements AutoCloseable {
             ModelCheckpoint newest = null;
             while (!closed) {
                 for (ConsumerRecord<String, byte[]> r : kc.poll(Duration.ofMillis(500))) {
-                    if (r.value() == null || !RegistryKeys.latest(modelName).equals(r.key())) {
+                    if (r.value() == null) {
                         continue;
                     }
                     try {

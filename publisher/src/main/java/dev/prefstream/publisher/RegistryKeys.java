@@ -1,21 +1,23 @@
 package dev.prefstream.publisher;
 
 /**
- * Keys on the compacted model-registry topic. Two kinds, so that compaction keeps what each reader needs:
+ * Keys on the compacted model-registry topic. Every verdict is written twice:
  * <ul>
- *   <li>{@code <model>}: the latest PROMOTED checkpoint of the model (what serving follows; compaction keeps the
- *       newest one, so a follower starting late still finds it);</li>
- *   <li>{@code <model>@<version>}: every checkpoint's record, CANDIDATE/PROMOTED/REJECTED (the history that
- *       {@code prefstream registry list} prints; one record per version survives compaction).</li>
+ *   <li>under {@code <model>} (the model name, as consumers of the registry expect): compaction keeps the newest
+ *       verdict of each model, whatever its status;</li>
+ *   <li>under {@code <model>@<version>}: compaction keeps every version's verdict, so the history that
+ *       {@code prefstream registry list} prints and the newest PROMOTED checkpoint (which a later REJECTED verdict
+ *       would otherwise replace under the model key) both survive compaction.</li>
  * </ul>
+ * Readers take model, version and status from the record value and use keys only to know what compaction keeps.
  */
 public final class RegistryKeys {
 
     private RegistryKeys() {
     }
 
-    /** The key of the model's latest promoted checkpoint. */
-    public static String latest(String modelName) {
+    /** The model key (newest verdict of the model). */
+    public static String model(String modelName) {
         return modelName;
     }
 

@@ -1,6 +1,5 @@
 package dev.prefstream.publisher;
 
-import dev.prefstream.schemas.avro.CheckpointStatus;
 import dev.prefstream.schemas.avro.ModelCheckpoint;
 import dev.prefstream.schemas.error.RetriableException;
 import dev.prefstream.schemas.serde.AvroSerdes;
@@ -18,9 +17,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Produces {@link ModelCheckpoint} records to a registry topic (model-registry, or model-candidates): always under
- * the per-version key, and for PROMOTED records also under the model's key (see {@link RegistryKeys}). Idempotent
- * producer, acks=all, each publication waits for the broker's acknowledgement.
+ * Produces {@link ModelCheckpoint} records to a registry topic (model-registry, or model-candidates), each under the
+ * per-version key and under the model's key (see {@link RegistryKeys}). Idempotent producer, acks=all, each
+ * publication waits for the broker's acknowledgement.
  */
 public final class RegistryPublisher implements AutoCloseable {
 
@@ -47,9 +46,7 @@ public final class RegistryPublisher implements AutoCloseable {
         try {
             producer.send(new ProducerRecord<>(topic, RegistryKeys.version(record.getModelName(), record.getVersion()), record))
                     .get(60, TimeUnit.SECONDS);
-            if (record.getStatus() == CheckpointStatus.PROMOTED) {
-                producer.send(new ProducerRecord<>(topic, RegistryKeys.latest(record.getModelName()), record)).get(60, TimeUnit.SECONDS);
-            }
+            producer.send(new ProducerRecord<>(topic, RegistryKeys.model(record.getModelName()), record)).get(60, TimeUnit.SECONDS);
             log.info("Announced {} {} as {} on {}: {}", record.getModelName(), record.getVersion(), record.getStatus(), topic, record.getStatusReason());
         } catch (ExecutionException | TimeoutException e) {
             throw new RetriableException("cannot publish " + record.getModelName() + " " + record.getVersion() + " to " + topic + ": " + e, e);

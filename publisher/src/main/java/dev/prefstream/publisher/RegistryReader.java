@@ -22,8 +22,8 @@ import java.util.Optional;
  * Reads the registry topic from the beginning to its current end with a group-less consumer (so reading never
  * disturbs anyone's offsets) and answers list / latest questions.
  *
- * @param history every per-version record, latest state per version, in first-announced order
- * @param latest  the latest PROMOTED record per model
+ * @param history every version's latest verdict, in first-announced order
+ * @param latest  the last PROMOTED record per model in log order (the topic has one partition)
  */
 public record RegistryReader(List<ModelCheckpoint> history, Map<String, ModelCheckpoint> latest) {
 
@@ -50,9 +50,9 @@ public record RegistryReader(List<ModelCheckpoint> history, Map<String, ModelChe
                         continue; // a tombstone deletes nothing we keep
                     }
                     ModelCheckpoint mc = values.deserialize(r.topic(), r.value());
-                    if (RegistryKeys.isVersionKey(r.key())) {
-                        versions.put(r.key(), mc);
-                    } else if (mc.getStatus() == CheckpointStatus.PROMOTED) {
+                    // the value is the truth; the same verdict arrives under the model key and the version key
+                    versions.put(RegistryKeys.version(mc.getModelName(), mc.getVersion()), mc);
+                    if (mc.getStatus() == CheckpointStatus.PROMOTED) {
                         latest.put(mc.getModelName(), mc);
                     }
                 }

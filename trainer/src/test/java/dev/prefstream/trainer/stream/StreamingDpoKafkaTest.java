@@ -154,4 +154,37 @@ class StreamingDpoKafkaTest {
         assertThat(java.util.Set.of(s2.manifest().referenceVersion(), s4.manifest().referenceVersion(), s5.manifest().referenceVersion())).hasSize(3);
         assertThat(s5.manifest().properties()).containsEntry("reference_mode", "REFRESH").containsEntry("iteration_steps", "2");
     }
+
+    @Test
+    void trainsAHuggingFaceGpt2DirectoryAndCheckpointsItInTheSameFormat() throws Exception {
+        // another model family from a Hugging Face directory with its own BPE tokenizer (the trainer core's fixture)
+        Path hf = tmp.resolve("gpt2-hf");
+        Files.createDirectories(hf);
+        Path fixture = Path.of(getClass().getResource("/fixtures/gpt2").toURI());
+        try (var files = Files.list(fixture.resolve("policy"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, hf.resolve(f.getFileName()));
+            }
+        }
+        Files.copy(fixture.resolve("tokenizer.json"), hf.resolve("tokenizer.json"));
+
+        String topic = PairLog.freshPairsTopic(kafka, 3);
+        PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("g", 24), PairLog.nowBase() + 8_000);
+        Path dir = tmp.resolve("gpt2-ckpt");
+        StreamingTrainerConfig c = config(topic, dir).with(b -> b.maxSteps = 3);
+        PairTrainerFactory gpt2 = DpoPairTrainer.factory(ModelSource.parse(hf.toString(), 0), TinyDpo.config(), c, Device.cpu());
+        StreamingTrainer t = new StreamingTrainer(c, kafka.clientConfigWithRegistry(), gpt2, StreamingTrainer.resumeFromNewestCheckpoint(c),
+                new TrainerMetrics(new SimpleMeterRegistry(), c.modelName(), System::currentTimeMillis), Clock.systemUTC());
+        assertThat(t.run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
+
+        VerifiedCheckpoint cp = CheckpointReader.newestGood(dir).orElseThrow();
+        assertThat(cp.step()).isEqualTo(3);
+        assertThat(Files.readString(cp.dir().resolve("config.json")).replace(" ", "")).contains("\"model_type\":\"gpt2\"");
+        assertThat(Files.readAllBytes(cp.dir().resolve("tokenizer.json"))).isEqualTo(Files.readAllBytes(hf.resolve("tokenizer.json")));
+        try (LoadedModel m = HfModelLoader.loadWithTokenizer(cp.dir(), Device.cpu())) {
+            assertThat(m.model().config().modelType()).isEqualTo("gpt2");
+            assertThat(m.tokenizer().encode("hello world")).isNotEmpty();
+        }
+        assertThat(Files.readAllBytes(cp.dir().resolve("model.safetensors"))).isNotEqualTo(Files.readAllBytes(hf.resolve("model.safetensors")));
+    }
 }
