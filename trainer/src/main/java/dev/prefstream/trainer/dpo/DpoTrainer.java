@@ -10,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.prefstream.trainer.model.CausalLM;
 import dev.prefstream.trainer.model.DecoderModel;
+import dev.prefstream.trainer.model.DtypeCast;
 import dev.prefstream.trainer.model.HfModelLoader;
 import dev.prefstream.trainer.model.HfModelSaver;
 import dev.prefstream.trainer.model.SafetensorsReader;
@@ -47,6 +48,12 @@ import java.util.Map;
  *
  * <p>The trainer owns the models and the tokenizer it is given (closed by {@link #close()}). Not thread-safe; only
  * one trainer may be inside {@code trainStep} per JVM at a time (DJL allows one collecting GradientCollector).
+ *
+ * <p>Precision FP16 (GPU only): the policy's weights are float16 (forward and backward in float16, with float32 norm
+ * statistics, attention softmax, log-probs and loss), AdamW keeps float32 master weights and moments, the loss is
+ * multiplied by a dynamic scale before backward and the float16 gradients are unscaled into float32; a step whose
+ * gradients hold inf/NaN is skipped and the scale halves ({@code torch.amp.GradScaler} policy). The inf/NaN count
+ * travels to the host with the step's metrics, so fp16 adds no host sync.
  */
 public final class DpoTrainer implements AutoCloseable {
 
@@ -61,6 +68,16 @@ public final class DpoTrainer implements AutoCloseable {
     public static final String OPTIMIZER_FILE = "optimizer.safetensors";
     /** Reference weights inside {@link #STATE_DIR}. */
     public static final String REFERENCE_FILE = "reference.safetensors";
+    /** Metadata key of {@link #REFERENCE_FILE}: the reference's weight type (the file itself is float32). */
+    private static final String REFERENCE_DTYPE_KEY = "weights_dtype";
+
+    /**
+     * TESTS ONLY: lets {@link Precision#FP16} run on the CPU. Production refuses it there (PyTorch's CPU float16
+     * kernels are slower than float32 and gain nothing); PyTorch 2.7's CPU kernels do compute in float16, so tests
+     * set this (and reset it) to exercise the fp16 path (casts, loss scaling, skipped steps, master weights) on
+     * machines without a GPU. Read when a trainer is created or restored.
+     */
+    static volatile boolean allowFp16OnCpuForTests = false;
 
     private final CausalLM policy;
     private final TextTokenizer tokenizer;
@@ -88,20 +105,21 @@ public final class DpoTrainer implements AutoCloseable {
         this.collator = new PairCollator(tokenizer, config.maxLength(), config.maxPromptLength(), config.truncation());
         this.schedule = config.lrSchedule();
         checkCompatible(policy, referenceModel);
-        if (config.precision() == Precision.FP16) {
-            if (!device.isGpu()) {
-                throw new IllegalArgumentException("fp16 mixed precision is GPU-only (device is " + device + ")");
-            }
-            for (Map.Entry<String, NDArray> e : params.entrySet()) {
-                if (e.getValue().getDataType() != DataType.FLOAT16) {
-                    throw new IllegalArgumentException("fp16 training needs a policy whose weights are float16 (load it "
-                            + "in float16); " + e.getKey() + " is " + e.getValue().getDataType());
-                }
-            }
-            this.scaler = DynamicLossScaler.torchDefaults();
-        } else {
-            this.scaler = null;
+        if (config.precision() == Precision.FP16 && !device.isGpu() && !allowFp16OnCpuForTests) {
+            throw new IllegalArgumentException("fp16 mixed precision runs on a GPU only (device is " + device
+                    + "): on the CPU float16 is slower than float32 and gains nothing; use precision fp32 there");
         }
+        DataType weightType = config.precision().weightType();
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            if (e.getValue().getDataType() != weightType) {
+                throw new IllegalArgumentException("precision " + config.precision() + " trains " + weightType
+                        + " weights, but policy tensor " + e.getKey() + " is " + e.getValue().getDataType()
+                        + (weightType == DataType.FLOAT16
+                        ? " (load it with HfModelLoader.load(dir, device, DataType.FLOAT16) or convert it with "
+                        + "DecoderModel.toDtype(DataType.FLOAT16))" : ""));
+            }
+        }
+        this.scaler = config.precision() == Precision.FP16 ? DynamicLossScaler.torchDefaults() : null;
         // float16 parameters get float32 master copies and float32 moments inside AdamW
         this.optimizer = new AdamW(params, config.adamW());
         for (NDArray p : params.values()) {
@@ -267,7 +285,7 @@ public final class DpoTrainer implements AutoCloseable {
 
     private PairLogps pairLogps(SequenceScores scores, NDArray refSums, CollatedBatch cb, NDManager mb) {
         int b = cb.pairs();
-        NDArray sums = scores.sums().toType(DataType.FLOAT32, false);
+        NDArray sums = DtypeCast.to(scores.sums(), DataType.FLOAT32); // toType would cut the graph
         NDArray ref = refSums.toType(DataType.FLOAT32, false).stopGradient();
         ref.attach(mb);
         NDArray counts = cb.tokenCounts(mb);
@@ -388,7 +406,8 @@ public final class DpoTrainer implements AutoCloseable {
             reference.model().parameters().forEach((k, v) -> refWeights.put(k, v.getDataType() == DataType.FLOAT32
                     ? v : v.toType(DataType.FLOAT32, false)));
             SafetensorsWriter.write(s.resolve(REFERENCE_FILE), refWeights,
-                    Map.of("format", "pt", "reference_version", reference.version()));
+                    Map.of("format", "pt", "reference_version", reference.version(), REFERENCE_DTYPE_KEY,
+                            typeName(referenceWeightType())));
             TrainerState state = new TrainerState(TrainerState.FORMAT, config, step, config.seed(),
                     reference.version(), reference.generation(), reference.lastIteration(), baseline.meanValue(),
                     baseline.updates(), scaler == null ? null : scaler.scale(),
@@ -420,7 +439,7 @@ public final class DpoTrainer implements AutoCloseable {
                     + state.format() + " (expected " + TrainerState.FORMAT + ")");
         }
         TrainerConfig config = state.config();
-        DecoderModel policy = HfModelLoader.load(dir, device);
+        DecoderModel policy = HfModelLoader.load(dir, device, config.precision().weightType());
         NDManager root = NDManager.newBaseManager(device);
         DpoTrainer trainer;
         try {
@@ -428,8 +447,15 @@ public final class DpoTrainer implements AutoCloseable {
             NDManager refManager = root.newSubManager();
             Map<String, NDArray> refWeights = new LinkedHashMap<>();
             try (SafetensorsReader reader = SafetensorsReader.open(s.resolve(REFERENCE_FILE))) {
+                DataType refType = weightType(reader.metadata().getOrDefault(REFERENCE_DTYPE_KEY, "float32"));
                 for (String name : policy.parameters().keySet()) {
-                    refWeights.put(name, reader.read(name, refManager));
+                    NDArray stored = reader.read(name, refManager);     // float32; float16 values convert back exactly
+                    NDArray w = stored.toType(refType, false);
+                    if (w != stored) {
+                        w.attach(refManager);
+                        stored.close();
+                    }
+                    refWeights.put(name, w);
                 }
             }
             DecoderModel ref = new DecoderModel(policy.config(), refManager, refWeights);
@@ -470,6 +496,28 @@ public final class DpoTrainer implements AutoCloseable {
         }
         LOG.info("restored trainer at step {} (reference {}) from {}", trainer.step, trainer.referenceVersion(), dir);
         return trainer;
+    }
+
+    /** The dynamic loss scaler (FP16), or null in FP32 (package-private: tests inspect and steer it). */
+    DynamicLossScaler lossScaler() {
+        return scaler;
+    }
+
+    private DataType referenceWeightType() {
+        return reference.model().parameters().values().iterator().next().getDataType();
+    }
+
+    private static String typeName(DataType type) {
+        return type.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static DataType weightType(String name) {
+        for (DataType t : new DataType[] {DataType.FLOAT32, DataType.FLOAT16}) {
+            if (typeName(t).equals(name)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("unsupported reference weight type '" + name + "' in " + REFERENCE_FILE);
     }
 
     @Override

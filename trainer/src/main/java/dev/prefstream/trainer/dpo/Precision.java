@@ -1,5 +1,7 @@
 package dev.prefstream.trainer.dpo;
 
+import ai.djl.ndarray.types.DataType;
+
 import java.util.Locale;
 
 /**
@@ -11,11 +13,16 @@ public enum Precision {
     FP32,
     /**
      * float16 weights and activations (GPU only), float32 master weights and moments in the optimizer, dynamic loss
-     * scaling, steps with inf/NaN gradients skipped. The policy must be given with float16 weights; the current
-     * DecoderModel forward runs in float32 only (its float16 forward fails on a dtype mismatch), so this mode
-     * awaits a float16-capable model.
+     * scaling, steps with inf/NaN gradients skipped. The policy must be given with float16 weights
+     * ({@code HfModelLoader.load(dir, device, DataType.FLOAT16)} or {@code DecoderModel.toDtype(DataType.FLOAT16)});
+     * norm statistics, attention softmax, log-probs and the loss stay float32.
      */
     FP16;
+
+    /** Type of the model's weights in this mode. */
+    public DataType weightType() {
+        return this == FP16 ? DataType.FLOAT16 : DataType.FLOAT32;
+    }
 
     /** Parses "fp32" / "fp16". */
     public static Precision parse(String s) {

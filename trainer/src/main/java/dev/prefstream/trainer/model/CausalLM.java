@@ -32,7 +32,8 @@ public interface CausalLM extends AutoCloseable {
      *
      * @param inputIds      int64 [B, T]
      * @param attentionMask int64 or boolean [B, T], 1 for real tokens (right padding only); may be null
-     * @return float32 [B, T, V] logits, attached to the manager of {@code inputIds}
+     * @return float32 [B, T, V] logits whatever the weights' type (float16 models upcast them, as HF does before
+     *         log-softmax), attached to the manager of {@code inputIds}
      */
     NDArray forward(NDArray inputIds, NDArray attentionMask);
 

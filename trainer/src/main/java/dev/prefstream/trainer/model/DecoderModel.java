@@ -24,7 +24,15 @@ import java.util.Map;
  * Memory rule: every operation has an array of the caller's scope as its receiver (or goes through
  * {@code NDArrayEx} ops, which attach to the input's manager), so nothing computed in {@link #forward} lands in the
  * model's manager. Scalars are 0-dim float32 CPU arrays created once: on CUDA, PyTorch treats them as scalars
- * without a device sync, unlike {@code NDArray.mul(Number)}.
+ * without a device sync, unlike {@code NDArray.mul(Number)}; being 0-dim they also never promote a float16 operand.
+ *
+ * <p>Precision: the weights are float32 or float16 ({@link #toDtype}, {@link HfModelLoader#load(java.nio.file.Path,
+ * Device, DataType)}), and every operation runs in the weights' type except where transformers computes in float32:
+ * RMSNorm statistics (LayerNorm's are float32 inside PyTorch's kernel for half inputs), the attention softmax
+ * (HF's {@code softmax(dtype=float32)}; the float32 mask bias promotes the scores) and the returned logits, which
+ * are always float32 so that log-softmax and sampling run in float32 as TRL/HF do. Those casts go through
+ * {@link DtypeCast}, because DJL's {@code toType} would cut the autograd graph. bfloat16 is refused: DJL 0.35.1
+ * aborts the JVM casting to it.
  */
 public final class DecoderModel implements CausalLM {
 
@@ -35,6 +43,7 @@ public final class DecoderModel implements CausalLM {
     private final NDManager manager;
     private final NDManager scalars;
     private final LinkedHashMap<String, NDArray> params;
+    private final DataType dtype;
     private final NDArray ropeCos;
     private final NDArray ropeSin;
 
@@ -51,12 +60,13 @@ public final class DecoderModel implements CausalLM {
      *
      * @param config  architecture
      * @param manager owns the weights from now on (closed by {@link #close()}); weights are attached to it
-     * @param weights every tensor of {@link WeightLayout#of(ModelConfig)}, float32, HF names
+     * @param weights every tensor of {@link WeightLayout#of(ModelConfig)}, HF names, all float32 or all float16
      */
     public DecoderModel(ModelConfig config, NDManager manager, Map<String, NDArray> weights) {
         this.config = config;
         this.manager = manager;
         this.params = new LinkedHashMap<>();
+        DataType type = null;
         for (Map.Entry<String, Shape> e : WeightLayout.of(config).entrySet()) {
             NDArray w = weights.get(e.getKey());
             if (w == null) {
@@ -66,9 +76,16 @@ public final class DecoderModel implements CausalLM {
                 throw new ModelFormatException("tensor " + e.getKey() + " has shape " + w.getShape()
                         + ", expected " + e.getValue());
             }
+            if (type == null) {
+                type = checkedWeightType(w.getDataType());
+            } else if (w.getDataType() != type) {
+                throw new ModelFormatException("tensor " + e.getKey() + " is " + w.getDataType() + " but the other "
+                        + "weights are " + type + " (a model has one weight type)");
+            }
             w.attach(manager);
             params.put(e.getKey(), w);
         }
+        this.dtype = type;
         this.scalars = manager.getEngine().newBaseManager(Device.cpu());
         this.one = scalars.create(1f);
         this.half = scalars.create(0.5f);
@@ -80,12 +97,36 @@ public final class DecoderModel implements CausalLM {
         if (config.family() == ModelConfig.Family.LLAMA) {
             NDManager buffers = manager.newSubManager();
             NDArray[] tables = ropeTables(buffers, config);
-            this.ropeCos = tables[0];
-            this.ropeSin = tables[1];
+            // computed in float32 and cast once, as HF's rotary embedding returns cos/sin in the input's type
+            this.ropeCos = castOnce(tables[0], dtype);
+            this.ropeSin = castOnce(tables[1], dtype);
         } else {
             this.ropeCos = null;
             this.ropeSin = null;
         }
+    }
+
+    /** The weight types a model can have; bfloat16 gets its own message (DJL 0.35.1 aborts the JVM on it). */
+    private static DataType checkedWeightType(DataType type) {
+        if (type == DataType.FLOAT32 || type == DataType.FLOAT16) {
+            return type;
+        }
+        if (type == DataType.BFLOAT16) {
+            throw new IllegalArgumentException("bfloat16 weights are not supported: DJL 0.35.1 aborts the JVM casting "
+                    + "to bfloat16; use float32 or float16");
+        }
+        throw new IllegalArgumentException("weights must be float32 or float16, got " + type);
+    }
+
+    /** {@code a} as {@code type} in the same manager (not differentiable: for constant buffers only). */
+    private static NDArray castOnce(NDArray a, DataType type) {
+        if (a.getDataType() == type) {
+            return a;
+        }
+        NDArray c = a.toType(type, false);
+        c.attach(a.getManager());
+        a.close();
+        return c;
     }
 
     /** cos/sin [maxPositions, headDim] = cat(freqs, freqs) with freqs[p, i] = p / theta^(2i/d), as HF's default RoPE. */
@@ -135,6 +176,38 @@ public final class DecoderModel implements CausalLM {
         }
     }
 
+    /** Type of every weight (float32 or float16), hence of the activations between the float32 islands. */
+    public DataType dtype() {
+        return dtype;
+    }
+
+    /**
+     * A copy of this model with weights of {@code type} (float32 or float16) in a new base manager on the same
+     * device, owned by the copy; this model stays as it is (close both). float16 -> float32 is exact; float32 ->
+     * float16 rounds to nearest even, like {@code model.half()}. Gradients are not copied.
+     *
+     * @throws IllegalArgumentException for bfloat16 (DJL 0.35.1 aborts the JVM casting to it) or non-float types
+     */
+    public DecoderModel toDtype(DataType type) {
+        checkedWeightType(type);
+        NDManager target = NDManager.newBaseManager(manager.getDevice());
+        try {
+            Map<String, NDArray> cast = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                NDArray c;
+                try (NDArray detached = e.getValue().stopGradient()) {   // a view; closing it frees only the handle
+                    c = detached.toType(type, true);
+                }
+                c.attach(target);
+                cast.put(e.getKey(), c);
+            }
+            return new DecoderModel(config, target, cast);
+        } catch (RuntimeException e) {
+            target.close();
+            throw e;
+        }
+    }
+
     /** Number of trainable scalars. */
     public long parameterCount() {
         return params.values().stream().mapToLong(NDArray::size).sum();
@@ -167,7 +240,7 @@ public final class DecoderModel implements CausalLM {
      * @param attentionMask [B, P + T] over cached and new keys, nonzero for real tokens (any padding side); may be null
      * @param positionIds   int64 [B, T] or null for P..P+T-1
      * @param cache         keys/values of the P earlier positions (appended to), or null
-     * @return float32 [B, T, V] logits in the manager of {@code inputIds}
+     * @return float32 [B, T, V] logits in the manager of {@code inputIds} (upcast from float16 weights)
      */
     public NDArray forward(NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache) {
         NDManager m = inputIds.getManager();
@@ -210,9 +283,11 @@ public final class DecoderModel implements CausalLM {
             x = layerNorm(x, w("transformer.ln_f.weight"), w("transformer.ln_f.bias"));
             logits = linear(x, w("transformer.wte.weight"), null);
         } else {
-            x = rmsNorm(x, w("model.norm.weight"));
+            x = rmsNorm(x, w("model.norm.weight"), normEps);
             logits = linear(x, w(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight"), null);
         }
+        // float16 weights: log-softmax and sampling need float32 logits (HF/TRL upcast them too)
+        logits = DtypeCast.to(logits, DataType.FLOAT32);
         if (cache != null) {
             cache.advance(t);
         }
@@ -247,13 +322,13 @@ public final class DecoderModel implements CausalLM {
 
     private NDArray llamaBlock(int i, NDArray x, NDArray cos, NDArray sin, NDArray bias, KvCache cache) {
         String p = "model.layers." + i + ".";
-        NDArray h = rmsNorm(x, w(p + "input_layernorm.weight"));
+        NDArray h = rmsNorm(x, w(p + "input_layernorm.weight"), normEps);
         NDArray q = linear(h, w(p + "self_attn.q_proj.weight"), b(p + "self_attn.q_proj.bias"));
         NDArray k = linear(h, w(p + "self_attn.k_proj.weight"), b(p + "self_attn.k_proj.bias"));
         NDArray v = linear(h, w(p + "self_attn.v_proj.weight"), b(p + "self_attn.v_proj.bias"));
         NDArray a = attention(i, q, k, v, cos, sin, bias, cache);
         x = x.add(linear(a, w(p + "self_attn.o_proj.weight"), b(p + "self_attn.o_proj.bias")));
-        h = rmsNorm(x, w(p + "post_attention_layernorm.weight"));
+        h = rmsNorm(x, w(p + "post_attention_layernorm.weight"), normEps);
         NDArray gate = linear(h, w(p + "mlp.gate_proj.weight"), b(p + "mlp.gate_proj.bias"));
         NDArray up = linear(h, w(p + "mlp.up_proj.weight"), b(p + "mlp.up_proj.bias"));
         NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up);
@@ -285,7 +360,9 @@ public final class DecoderModel implements CausalLM {
             v = kv[1];
         }
         NDArray scores = q.matMul(k.expandDims(2).swapAxes(3, 4)).mul(attentionScale);   // [B, KV, G, T, K]
-        NDArray probs = scores.add(bias).softmax(-1);
+        // the float32 bias promotes float16 scores to float32: HF's softmax(dtype=float32), then back to the weights'
+        // type for the product with v (-1e9 would not even be finite in float16)
+        NDArray probs = DtypeCast.to(scores.add(bias).softmax(-1), dtype);
         NDArray out = probs.matMul(v.expandDims(2));                                      // [B, KV, G, T, D]
         return out.transpose(0, 3, 1, 2, 4).reshape(bsz, t, (long) config.numHeads() * d);
     }
@@ -298,15 +375,11 @@ public final class DecoderModel implements CausalLM {
         return x.mul(cos).add(rotated.mul(sin));
     }
 
-    /** RMSNorm in float32 like HF: x / sqrt(mean(x^2) + eps) * weight. */
-    private NDArray rmsNorm(NDArray x, NDArray weight) {
-        DataType dtype = x.getDataType();
-        NDArray xf = dtype == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+    /** RMSNorm like HF: weight * (x32 / sqrt(mean(x32^2) + eps)).to(input type), statistics in float32. */
+    private static NDArray rmsNorm(NDArray x, NDArray weight, NDArray eps) {
+        NDArray xf = DtypeCast.to(x, DataType.FLOAT32);
         NDArray variance = xf.mul(xf).mean(new int[] {-1}, true);
-        NDArray normed = xf.div(variance.add(normEps).sqrt());
-        if (dtype != DataType.FLOAT32) {
-            normed = normed.toType(dtype, false);
-        }
+        NDArray normed = DtypeCast.to(xf.div(variance.add(eps).sqrt()), x.getDataType());
         return normed.mul(weight);
     }
 

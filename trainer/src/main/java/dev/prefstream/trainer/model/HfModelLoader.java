@@ -3,6 +3,7 @@ package dev.prefstream.trainer.model;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -26,6 +27,8 @@ import java.util.TreeSet;
  * Loads a local Hugging Face model directory ({@code config.json} and {@code model.safetensors} or a sharded
  * {@code model.safetensors.index.json}) into a {@link DecoderModel}. Tensor names may carry the head model's prefix
  * ({@code transformer.}, {@code model.}) or not (base-model checkpoints). Errors name the file and the tensor.
+ * Weights load as float32 unless a float16 model is asked for (stored F32/F16/BF16 all convert; one tensor at a
+ * time, so the float32 copy of the whole model never exists).
  */
 public final class HfModelLoader {
 
@@ -42,11 +45,22 @@ public final class HfModelLoader {
     private HfModelLoader() {
     }
 
-    /** Loads onto {@code device} with a new base manager owned by the model. */
+    /** Loads onto {@code device} with a new base manager owned by the model, float32 weights. */
     public static DecoderModel load(Path dir, Device device) {
+        return load(dir, device, DataType.FLOAT32);
+    }
+
+    /**
+     * Loads onto {@code device} with a new base manager owned by the model.
+     *
+     * @param weightType float32, or float16 for mixed-precision training / half-precision inference (bfloat16 is
+     *                   refused: DJL 0.35.1 aborts the JVM casting to it)
+     */
+    public static DecoderModel load(Path dir, Device device, DataType weightType) {
+        checkWeightType(weightType);
         NDManager m = NDManager.newBaseManager(device);
         try {
-            return loadInto(dir, m);
+            return loadInto(dir, m, weightType);
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -57,7 +71,7 @@ public final class HfModelLoader {
     public static DecoderModel load(Path dir, NDManager parent) {
         NDManager m = parent.newSubManager();
         try {
-            return loadInto(dir, m);
+            return loadInto(dir, m, DataType.FLOAT32);
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -66,7 +80,12 @@ public final class HfModelLoader {
 
     /** Model plus the directory's tokenizer ({@code tokenizer.json}). */
     public static LoadedModel loadWithTokenizer(Path dir, Device device) {
-        DecoderModel model = load(dir, device);
+        return loadWithTokenizer(dir, device, DataType.FLOAT32);
+    }
+
+    /** Model with weights of {@code weightType} plus the directory's tokenizer. */
+    public static LoadedModel loadWithTokenizer(Path dir, Device device, DataType weightType) {
+        DecoderModel model = load(dir, device, weightType);
         try {
             TextTokenizer tok = Tokenizers.load(dir, model.config());
             return new LoadedModel(model, tok);
@@ -76,7 +95,17 @@ public final class HfModelLoader {
         }
     }
 
-    private static DecoderModel loadInto(Path dir, NDManager m) {
+    private static void checkWeightType(DataType type) {
+        if (type == DataType.BFLOAT16) {
+            throw new IllegalArgumentException("bfloat16 weights are not supported: DJL 0.35.1 aborts the JVM casting "
+                    + "to bfloat16; load float32 or float16");
+        }
+        if (type != DataType.FLOAT32 && type != DataType.FLOAT16) {
+            throw new IllegalArgumentException("weights load as float32 or float16, not " + type);
+        }
+    }
+
+    private static DecoderModel loadInto(Path dir, NDManager m, DataType weightType) {
         if (!Files.isDirectory(dir)) {
             throw new ModelFormatException(dir + ": not a model directory");
         }
@@ -100,7 +129,7 @@ public final class HfModelLoader {
                     throw new ModelFormatException(r.file() + ": tensor " + stored + " has shape " + actual
                             + ", expected " + e.getValue());
                 }
-                weights.put(name, r.read(stored, m));
+                weights.put(name, converted(r.read(stored, m), weightType));
                 used.add(stored);
             }
             Set<String> unused = new TreeSet<>(byTensor.keySet());
@@ -110,11 +139,23 @@ public final class HfModelLoader {
                         unused.iterator().next());
             }
             DecoderModel model = new DecoderModel(config, m, weights);
-            LOG.info("loaded {} from {} ({} parameters, device {})", config, dir, model.parameterCount(), m.getDevice());
+            LOG.info("loaded {} from {} ({} parameters, {}, device {})", config, dir, model.parameterCount(),
+                    weightType, m.getDevice());
             return model;
         } finally {
             readers.forEach(SafetensorsReader::close);
         }
+    }
+
+    /** {@code a} (float32, as read) in {@code type}, in the same manager; the float32 array is freed at once. */
+    private static NDArray converted(NDArray a, DataType type) {
+        if (a.getDataType() == type) {
+            return a;
+        }
+        NDArray c = a.toType(type, false);
+        c.attach(a.getManager());
+        a.close();
+        return c;
     }
 
     /** Maps each stored tensor name to the reader of the file that holds it. */

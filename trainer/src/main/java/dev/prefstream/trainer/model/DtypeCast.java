@@ -1,0 +1,38 @@
+package dev.prefstream.trainer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.jni.JniUtils;
+
+/**
+ * A dtype cast that autograd sees, for the float16 forward pass (float32 islands such as norm statistics, attention
+ * softmax and the final logits).
+ *
+ * <p>Why not {@code NDArray.toType}: DJL 0.35.1's JNI runs {@code Tensor.to} under a {@code NoGradGuard}, so its
+ * result is cut off the graph and backward fails ("element 0 of tensors does not require grad") or, worse,
+ * silently drops the gradient of everything before the cast. Here the cast is an {@code index_put_} of the source
+ * into an uninitialised array of the target type: one copy kernel, like {@code Tensor.to}, recorded by autograd
+ * (the gradient flows back to the source, cast to its dtype by PyTorch).
+ */
+public final class DtypeCast {
+
+    private DtypeCast() {
+    }
+
+    /**
+     * {@code x} as {@code type}, differentiable; {@code x} itself when it already has that type. The result is
+     * attached to {@code x}'s manager and lives on {@code x}'s device.
+     */
+    public static NDArray to(NDArray x, DataType type) {
+        if (x.getDataType() == type) {
+            return x;
+        }
+        NDArray out = JniUtils.createEmptyNdArray((PtNDManager) x.getManager(), x.getShape(), type, x.getDevice(),
+                SparseFormat.DENSE);
+        out.set(new NDIndex("..."), x);
+        return out;
+    }
+}
