@@ -1,0 +1,99 @@
+package dev.prefstream.cli;
+
+import dev.prefstream.schemas.avro.PreferenceEvent;
+import dev.prefstream.schemas.serde.AvroSerdes;
+import dev.prefstream.schemas.testing.KafkaClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** prefstream ingest / import / bench ingest as a user runs them. */
+class IngestCommandsTest {
+
+    @RegisterExtension
+    static final KafkaClusterExtension kafka = new KafkaClusterExtension();
+
+    @TempDir
+    Path dir;
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    /** Runs the command line, capturing System.out/err (the import command writes its progress and summary there). */
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        StringWriter picocliOut = new StringWriter();
+        StringWriter picocliErr = new StringWriter();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            CommandLine cli = Main.commandLine();
+            cli.setOut(new PrintWriter(picocliOut, true));
+            cli.setErr(new PrintWriter(picocliErr, true));
+            int exit = cli.execute(args);
+            return new Run(exit, out.toString(StandardCharsets.UTF_8) + picocliOut, err.toString(StandardCharsets.UTF_8) + picocliErr);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void helpOfEachCommandNamesItsOptions() {
+        assertThat(run("ingest", "--help").out()).contains("--bootstrap").contains("--registry").contains("--config");
+        assertThat(run("import", "--help").out()).contains("--format").contains("FILE.jsonl");
+        assertThat(run("bench", "ingest", "--help").out()).contains("--events");
+    }
+
+    @Test
+    void importOfAnUnreadableFileExitsWithTwo() {
+        Run r = run("import", "--format", "trl", "--bootstrap", kafka.bootstrapServers(), "--registry", kafka.registryUrl(),
+                dir.resolve("nope.jsonl").toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("cannot read").contains("nope.jsonl");
+    }
+
+    @Test
+    void importOfAnUnknownFormatFails() {
+        Run r = run("import", "--format", "csv", dir.resolve("x.jsonl").toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("unknown format 'csv'");
+    }
+
+    @Test
+    void importProducesEventsAndSummarizesRejectedLines() throws Exception {
+        String topic = kafka.freshTopic("import", 1);
+        Path file = Files.writeString(dir.resolve("hh.jsonl"), String.join("\n",
+                "{\"chosen\":\"\\n\\nHuman: Hi\\n\\nAssistant: Hello! How can I help?\",\"rejected\":\"\\n\\nHuman: Hi\\n\\nAssistant: What.\"}",
+                "{\"chosen\":\"\\n\\nHuman: 2+2?\\n\\nAssistant: 4\",\"rejected\":\"\\n\\nHuman: 2+2?\\n\\nAssistant: 5\"}",
+                "not json",
+                "") + "\n");
+        Run r = run("import", "--format", "hh-rlhf", "--bootstrap", kafka.bootstrapServers(), "--registry", kafka.registryUrl(),
+                "--topic", topic, file.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("imported 2 events");
+        assertThat(r.err()).contains("lines read:      4 (1 blank)").contains("events produced: 2").contains("invalid_json: 1").contains("100%");
+
+        List<ConsumerRecord<String, PreferenceEvent>> records = kafka.consume(topic, 2, new StringDeserializer(),
+                AvroSerdes.specific(PreferenceEvent.class, kafka.clientConfigWithRegistry(), false).deserializer());
+        assertThat(records).extracting(x -> x.value().getResponses().get(0).getText()).containsExactlyInAnyOrder("Hello! How can I help?", "4");
+        assertThat(records).allSatisfy(x -> assertThat(x.key()).isEqualTo(x.value().getEventId()));
+    }
+}

@@ -1,0 +1,48 @@
+package dev.prefstream.ingest.canonical;
+
+import dev.prefstream.schemas.avro.ChatMessage;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ContentHashTest {
+
+    @Test
+    void canonicalPromptIsJcsStyleJsonOfNormalizedMessages() {
+        List<ChatMessage> prompt = List.of(new ChatMessage(" System", "Be  brief.\n"), new ChatMessage("USER", "Say \"hi\"\tplease"));
+        assertThat(ContentHash.canonicalPrompt(prompt))
+                .isEqualTo("[{\"content\":\"Be brief.\",\"role\":\"system\"},{\"content\":\"Say \\\"hi\\\" please\",\"role\":\"user\"}]");
+        // a known vector: sha256 of that exact string, so other implementations can check theirs
+        assertThat(ContentHash.promptId(prompt)).isEqualTo(ContentHash.sha256Hex(ContentHash.canonicalPrompt(prompt))).hasSize(64);
+        assertThat(ContentHash.promptId(List.of(new ChatMessage("user", "hello")))).isEqualTo(
+                ContentHash.sha256Hex("[{\"content\":\"hello\",\"role\":\"user\"}]"));
+        assertThat(ContentHash.sha256Hex("[{\"content\":\"hello\",\"role\":\"user\"}]"))
+                .isEqualTo(ContentHash.promptId(List.of(new ChatMessage(" user ", " hello\n"))));
+    }
+
+    @Test
+    void samePromptSpacedDifferentlyHasOneIdAndRolesAndOrderMatter() {
+        String id = ContentHash.promptId(List.of(new ChatMessage("user", "What is\n\n  Kafka?")));
+        assertThat(ContentHash.promptId(List.of(new ChatMessage("user", "What is Kafka?")))).isEqualTo(id);
+        assertThat(ContentHash.promptId(List.of(new ChatMessage("assistant", "What is Kafka?")))).isNotEqualTo(id);
+        assertThat(ContentHash.promptId(List.of(new ChatMessage("user", "a"), new ChatMessage("user", "b"))))
+                .isNotEqualTo(ContentHash.promptId(List.of(new ChatMessage("user", "b"), new ChatMessage("user", "a"))));
+    }
+
+    @Test
+    void pairIdDependsOnDirectionAndNormalizedTexts() {
+        assertThat(ContentHash.pairId("p", "Yes.", "No.")).isEqualTo(ContentHash.pairId("p", " Yes. ", "No.\n"));
+        assertThat(ContentHash.pairId("p", "Yes.", "No.")).isNotEqualTo(ContentHash.pairId("p", "No.", "Yes."));
+        assertThat(ContentHash.pairId("p", "Yes.", "No.")).isNotEqualTo(ContentHash.pairId("q", "Yes.", "No."));
+    }
+
+    @Test
+    void normalizationCollapsesUnicodeSpaceAndComposes() {
+        assertThat(TextNormalizer.normalize("  caf\u0065\u0301\u00a0 au\u2003lait \n")).isEqualTo("caf\u00e9 au lait");
+        assertThat(TextNormalizer.normalize("plain text")).isSameAs("plain text".intern());
+        assertThat(TextNormalizer.isBlank(" \u2003\n\t")).isTrue();
+        assertThat(TextNormalizer.isBlank(" x ")).isFalse();
+    }
+}
