@@ -63,6 +63,34 @@ class IngestCommandsTest {
     }
 
     @Test
+    void ingestRunsUntilSigtermAndThenClosesCleanly() throws Exception {
+        Path config = Files.writeString(dir.resolve("ingest.properties"), String.join("\n",
+                "application.id=ingest-sigterm-test",
+                "state.dir=" + dir.resolve("state"),
+                "ingest.topic.events=" + kafka.freshTopic("sigterm-events", 1),
+                "ingest.topic.pairs=" + kafka.freshTopic("sigterm-pairs", 1),
+                "ingest.topic.dlq=" + kafka.freshTopic("sigterm-dlq", 1)) + "\n");
+        Path log = dir.resolve("ingest.log");
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "ingest",
+                "--bootstrap", kafka.bootstrapServers(), "--registry", kafka.registryUrl(), "--config", config.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(90).toNanos();
+            while (!Files.readString(log).contains("-> RUNNING")) {
+                assertThat(process.isAlive()).as("ingest exited early:%n%s", Files.readString(log)).isTrue();
+                assertThat(System.nanoTime()).as("ingest did not reach RUNNING:%n%s", Files.readString(log)).isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            process.destroy(); // SIGTERM
+            assertThat(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(Files.readString(log)).contains("PENDING_SHUTDOWN -> NOT_RUNNING").contains("ingest stopped cleanly");
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
     void importOfAnUnreadableFileExitsWithTwo() {
         Run r = run("import", "--format", "trl", "--bootstrap", kafka.bootstrapServers(), "--registry", kafka.registryUrl(),
                 dir.resolve("nope.jsonl").toString());
