@@ -50,6 +50,24 @@ public final class TrainBenchmark {
      */
     public static Result run(DecoderModel model, TextTokenizer tokenizer, int pairsPerStep, int seqLen, int steps,
                              int warmup) {
+        return run(model, tokenizer, pairsPerStep, seqLen, steps, warmup, Precision.FP32);
+    }
+
+    /**
+     * Same, in the given precision: for FP16 (GPU only) a float32 {@code model} is converted to float16 first (and
+     * the float32 copy closed).
+     */
+    public static Result run(DecoderModel model, TextTokenizer tokenizer, int pairsPerStep, int seqLen, int steps,
+                             int warmup, Precision precision) {
+        if (model.dtype() != precision.weightType()) {
+            DecoderModel converted;
+            try {
+                converted = model.toDtype(precision.weightType());
+            } finally {
+                model.close();
+            }
+            model = converted;
+        }
         if (seqLen < 4) {
             throw new IllegalArgumentException("sequence length must be >= 4, got " + seqLen);
         }
@@ -63,7 +81,8 @@ public final class TrainBenchmark {
         long params = model.parameterCount();
         Device device = model.parameters().values().iterator().next().getDevice();
         TrainerConfig config = TrainerConfig.builder().learningRate(1e-5).pairsPerStep(pairsPerStep)
-                .maxLength(seqLen).maxPromptLength(seqLen / 2).truncation(TruncationMode.KEEP_START).build();
+                .maxLength(seqLen).maxPromptLength(seqLen / 2).truncation(TruncationMode.KEEP_START)
+                .precision(precision).build();
         Random random = new Random(1234);
         try (DpoTrainer trainer = DpoTrainer.create(model, tokenizer, config)) {
             long tokens = 0;

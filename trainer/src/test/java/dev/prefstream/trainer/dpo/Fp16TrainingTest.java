@@ -212,6 +212,22 @@ class Fp16TrainingTest {
         }
     }
 
+    @Test
+    void benchmarkRunsInFp16FromAFloat32Model() {
+        try (LoadedModel lm = ModelPresets.builtin(ModelPresets.TINY, Device.cpu(), 5)) {
+            assertThatThrownBy(() -> TrainBenchmark.run(lm.model().copy(lm.model().manager()), new ByteTokenizer(),
+                    2, 16, 1, 0, Precision.FP16)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("GPU only");
+            long params = lm.model().parameterCount();
+            DpoTrainer.allowFp16OnCpuForTests = true;
+            TrainBenchmark.Result r = TrainBenchmark.run(lm.model().copy(lm.model().manager()), new ByteTokenizer(),
+                    2, 16, 2, 0, Precision.FP16);
+            assertThat(r.params()).isEqualTo(params);
+            assertThat(r.steps()).isEqualTo(2);
+            assertThat(r.tokensPerS()).isPositive();
+        }
+    }
+
     private static void assertSame(Map<String, float[]> actual, Map<String, float[]> expected, String what) {
         assertThat(actual.keySet()).isEqualTo(expected.keySet());
         actual.forEach((k, v) -> assertThat(Arrays.equals(v, expected.get(k))).as("%s %s", what, k).isTrue());
