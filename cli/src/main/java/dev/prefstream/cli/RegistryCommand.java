@@ -34,6 +34,9 @@ final class RegistryCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "NAME", description = "Only this model.")
     String model;
 
+    @Option(names = "--json", description = "One JSON object per checkpoint (Avro's JSON rendering) instead of a table.")
+    boolean json;
+
     @Option(names = "--topic", defaultValue = TopicLayout.MODEL_REGISTRY, paramLabel = "TOPIC", description = "Registry topic (default: ${DEFAULT-VALUE}).")
     String topic;
 
@@ -51,6 +54,11 @@ final class RegistryCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("prefstream registry: no " + (what.equals("latest") ? "promoted " : "") + "checkpoints"
                     + (model == null ? "" : " of " + model) + " on " + topic);
             return what.equals("latest") ? 1 : 0;
+        }
+        if (json) {
+            rows.forEach(r -> out.println(r.toString()));
+            out.flush();
+            return 0;
         }
         out.printf("%-20s %-16s %-9s %8s %9s %8s %8s %-24s %s%n", "MODEL", "VERSION", "STATUS", "STEP", "PAIRS", "ACC", "KL", "CREATED", "URI");
         for (ModelCheckpoint r : rows) {

@@ -132,6 +132,10 @@ class TrainPublishEndToEndTest {
         assertThat(latest.getMetrics().get(CandidateMetrics.ACCURACY)).isGreaterThanOrEqualTo(0.5);
         Run latestCli = cli(concat(new String[]{"registry", "latest", "--model", model}, common));
         assertThat(latestCli.out()).contains(latest.getVersion()).contains("PROMOTED");
+        Run latestJson = cli(concat(new String[]{"registry", "latest", "--model", model, "--json"}, common));
+        var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(latestJson.out().trim());
+        assertThat(node.get("version").asText()).isEqualTo(latest.getVersion());
+        assertThat(node.get("manifest_sha256").asText()).isEqualTo(latest.getManifestSha256());
 
         // the promoted copy in the store verifies against the announced hash and the trainer core restores it
         Path stored = Path.of(URI.create(latest.getArtifactUri()));
