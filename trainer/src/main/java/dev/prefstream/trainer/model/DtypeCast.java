@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.JniUtils;
 
@@ -19,6 +20,8 @@ import ai.djl.pytorch.jni.JniUtils;
  */
 public final class DtypeCast {
 
+    private static final NDIndex ELLIPSIS = new NDIndex("...");
+
     private DtypeCast() {
     }
 
@@ -30,9 +33,9 @@ public final class DtypeCast {
         if (x.getDataType() == type) {
             return x;
         }
-        NDArray out = JniUtils.createEmptyNdArray((PtNDManager) x.getManager(), x.getShape(), type, x.getDevice(),
+        PtNDArray out = JniUtils.createEmptyNdArray((PtNDManager) x.getManager(), x.getShape(), type, x.getDevice(),
                 SparseFormat.DENSE);
-        out.set(new NDIndex("..."), x);
+        JniUtils.indexAdvPut(out, ELLIPSIS, (PtNDArray) x);
         return out;
     }
 }
