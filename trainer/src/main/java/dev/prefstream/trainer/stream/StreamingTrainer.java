@@ -2,6 +2,7 @@ package dev.prefstream.trainer.stream;
 
 import dev.prefstream.schemas.avro.PreferencePair;
 import dev.prefstream.schemas.error.RetriableException;
+import dev.prefstream.schemas.serde.SerdeException;
 import dev.prefstream.schemas.serde.AvroDeserializer;
 import dev.prefstream.trainer.checkpoint.CheckpointLayout;
 import dev.prefstream.trainer.checkpoint.CheckpointManifest;
@@ -54,6 +55,9 @@ import java.util.stream.Collectors;
 public final class StreamingTrainer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StreamingTrainer.class);
+
+    /** Pause before re-reading records that could not be decoded because the schema registry was unreachable. */
+    private static final long RETRY_BACKOFF_MILLIS = 1000;
 
     /** How often the input topic's partition count is re-read (new partitions join the assignment). */
     private static final long PARTITION_CHECK_MILLIS = 30_000;
@@ -192,6 +196,8 @@ public final class StreamingTrainer implements AutoCloseable {
         private final Map<TopicPartition, Long> nextFetched = new HashMap<>();
         /** Partitions that reached the stop timestamp (paused). */
         private final Set<TopicPartition> atBound = new HashSet<>();
+        /** Partitions whose next record could not be decoded for a retriable reason during the current poll. */
+        private final Set<TopicPartition> retryThisPoll = new HashSet<>();
         private final List<TrainingLogEntry> sinceCheckpoint = new ArrayList<>();
         private String parentVersion;
         private long pairsTrained;
@@ -253,8 +259,12 @@ public final class StreamingTrainer implements AutoCloseable {
                     lastPartitionCheckAt = now;
                     assignNewPartitions();
                 }
+                retryThisPoll.clear();
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     accept(r, now);
+                }
+                if (!retryThisPoll.isEmpty()) {
+                    sleepQuietly(RETRY_BACKOFF_MILLIS);
                 }
                 updateLag();
                 Optional<List<PairRecord>> batch;
@@ -323,15 +333,31 @@ public final class StreamingTrainer implements AutoCloseable {
                 consumer.pause(List.of(tp));
                 return; // not handled: the checkpoint's next offset stays at this record
             }
-            nextFetched.put(tp, r.offset() + 1);
+            if (retryThisPoll.contains(tp)) {
+                return; // an earlier record of this partition must be decoded first
+            }
             PreferencePair pair;
             try {
                 pair = r.value() == null ? null : deserializer.deserialize(r.topic(), r.value());
+            } catch (SerdeException e) {
+                if (e.retriable()) {
+                    // the registry is unreachable: the pair is fine, so read it again later instead of skipping it
+                    consumer.seek(tp, r.offset());
+                    retryThisPoll.add(tp);
+                    log.warn("Cannot decode {}-{}@{} yet (will retry): {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+                    return;
+                }
+                nextFetched.put(tp, r.offset() + 1);
+                metrics.badRecord();
+                log.error("Skipping undecodable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+                return;
             } catch (RuntimeException e) {
+                nextFetched.put(tp, r.offset() + 1);
                 metrics.badRecord();
                 log.error("Skipping undecodable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
                 return;
             }
+            nextFetched.put(tp, r.offset() + 1);
             if (pair == null) {
                 metrics.badRecord();
                 log.error("Skipping empty (tombstone) record {}-{}@{}", r.topic(), r.partition(), r.offset());
@@ -478,6 +504,14 @@ public final class StreamingTrainer implements AutoCloseable {
             } catch (RuntimeException e) {
                 StreamingTrainer.log.warn("Could not commit group offsets for lag monitoring (training is unaffected): {}", e.toString());
             }
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

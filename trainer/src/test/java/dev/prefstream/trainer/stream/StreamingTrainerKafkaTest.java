@@ -164,4 +164,36 @@ class StreamingTrainerKafkaTest {
         }
         assertThat(weights.get(0)).isEqualTo(weights.get(1)).isNotEqualTo("init");
     }
+
+    @Test
+    void undecodableAndUntrainableRecordsAreLoggedCountedAndPassedWithoutStoppingTraining() throws Exception {
+        String topic = PairLog.freshPairsTopic(kafka, 1);
+        long base = PairLog.nowBase();
+        PairLog.produce(kafka.clientConfigWithRegistry(), topic, 1, pairs("ok1", 5), base);
+        kafka.produceBytes(topic, List.of(Map.entry("junk".getBytes(), new byte[]{9, 9, 9})));
+        PairLog.produce(kafka.clientConfigWithRegistry(), topic, 1,
+                List.of(dev.prefstream.schemas.avro.PreferencePair.newBuilder(TestPairs.pair("bad-role", "q", "a", "b"))
+                        .setPrompt(List.of(dev.prefstream.schemas.avro.ChatMessage.newBuilder().setRole("narrator").setContent("x").build())).build()),
+                base + 10);
+        PairLog.produce(kafka.clientConfigWithRegistry(), topic, 1, pairs("ok2", 5), base + 20);
+
+        StreamingTrainerConfig c = config(topic, "bad-" + UUID.randomUUID().toString().substring(0, 6), tmp.resolve("bad")).with(b -> {
+            b.heldOutFraction = 0.0;
+            b.leaderElection = false;
+            b.maxBatchWait = Duration.ofMillis(200);
+        });
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        StreamingTrainer t = new StreamingTrainer(c, kafka.clientConfigWithRegistry(), RecordingPairTrainer.factory(),
+                StreamingTrainer.resumeFromNewestCheckpoint(c), new TrainerMetrics(meters, c.modelName(), System::currentTimeMillis), Clock.systemUTC());
+        CompletableFuture<StreamingTrainer.Outcome> running = CompletableFuture.supplyAsync(t::run);
+        VerifiedCheckpoint cp = awaitPairsTrained(t, 10);
+        t.stop();
+        running.get(60, TimeUnit.SECONDS);
+
+        assertThat(cp.manifest().pairsTrained()).isEqualTo(10);
+        assertThat(t.lastCheckpoint().orElseThrow().manifest().offsetsOf(topic)).containsEntry(0, 12L); // past the two bad records
+        TrainingLedger ledger = TrainingLedger.of(tmp.resolve("bad"), t.lastCheckpoint().orElseThrow().version());
+        assertThat(ledger.entries()).extracting(TrainingLogEntry::offset).doesNotContain(5L, 6L).hasSize(10);
+        assertThat(meters.get("prefstream.trainer.bad.records").counter().count()).isEqualTo(2.0);
+    }
 }
