@@ -149,6 +149,17 @@ class IngestIntegrationTest {
             assertThat(counters.get("duplicates")).isEqualTo(2);
             assertThat(counters.get("conflicts")).isEqualTo(1);
             assertThat(counters.get("dropped{kind=comparison,reason=tie}")).isEqualTo(1);
+            // the same counters over JMX, where Kafka Streams publishes its custom metrics
+            var jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+            var conflictsBean = jmx.queryNames(new javax.management.ObjectName("kafka.streams:type=prefstream-ingest,*"), null).stream()
+                    .filter(n -> {
+                        try {
+                            return jmx.getAttribute(n, "conflicts-total") != null;
+                        } catch (Exception e) {
+                            return false;
+                        }
+                    }).findFirst().orElseThrow();
+            assertThat(((Number) jmx.getAttribute(conflictsBean, "conflicts-total")).longValue()).isEqualTo(1);
             assertThat(service.close(Duration.ofSeconds(30))).isTrue();
         }
 
