@@ -26,8 +26,9 @@ final class BenchIngestCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         BenchResult result = new IngestBenchmark(events, Files.createTempDirectory("prefstream-bench-ingest"),
                 line -> System.err.println("bench ingest: " + line)).run();
-        System.out.printf("events/s %.0f, raw records/s %.0f, ratio %.2f, pairs %d, dlq %d%n",
-                result.eventsPerSecond(), result.rawRecordsPerSecond(), result.ratio(), result.pairs(), result.dlq());
+        System.out.printf("events/s %.0f, raw records/s %.0f, ratio %.2f, pairs %d, dlq %d; CPU per record: raw %.3f ms, ingest %.3f ms (CPU ratio %.2f)%n",
+                result.eventsPerSecond(), result.rawRecordsPerSecond(), result.ratio(), result.pairs(), result.dlq(),
+                1000 * result.rawCpuSeconds() / result.events(), 1000 * result.ingestCpuSeconds() / result.events(), result.cpuRatio());
         System.out.println(result.json());
         return 0;
     }

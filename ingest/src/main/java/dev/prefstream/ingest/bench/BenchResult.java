@@ -11,8 +11,19 @@ import java.util.Locale;
  * @param pairs              pairs the app wrote
  * @param dlq                dead-letter records the app wrote
  * @param averageBytes       mean size of a produced record value
+ * @param rawCpuSeconds      CPU time this process used during the raw phase
+ * @param ingestCpuSeconds   CPU time this process used during the ingest phase
  */
-public record BenchResult(long events, double eventsPerSecond, double rawRecordsPerSecond, long pairs, long dlq, double averageBytes) {
+public record BenchResult(long events, double eventsPerSecond, double rawRecordsPerSecond, long pairs, long dlq, double averageBytes,
+                          double rawCpuSeconds, double ingestCpuSeconds) {
+
+    /**
+     * The ratio of CPU cost per record (raw / ingest), from this process's CPU time (broker and clients run in it):
+     * unlike the wall-clock ratio it does not depend on how much CPU other processes take meanwhile.
+     */
+    public double cpuRatio() {
+        return ingestCpuSeconds <= 0 ? Double.NaN : rawCpuSeconds / ingestCpuSeconds;
+    }
 
     public double ratio() {
         return eventsPerSecond / rawRecordsPerSecond;

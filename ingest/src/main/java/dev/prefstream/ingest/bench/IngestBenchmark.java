@@ -103,14 +103,16 @@ public final class IngestBenchmark {
                 double averageBytes = records.stream().mapToInt(r -> r.value().length).average().orElse(0);
 
                 progress.accept(String.format("raw produce->consume of %d records (%.0f bytes on average)", events, averageBytes));
+                long cpuBefore = processCpuNanos();
                 double rawSeconds = rawProduceConsume(clients, records);
-                progress.accept(String.format("raw: %.2f s", rawSeconds));
+                double rawCpu = (processCpuNanos() - cpuBefore) / 1e9;
+                progress.accept(String.format("raw: %.2f s (%.2f s of CPU)", rawSeconds, rawCpu));
 
                 progress.accept("ingest app on the same records");
                 IngestRun ingest = ingest(clients, admin, records);
-                progress.accept(String.format("ingest: %.2f s; %s", ingest.seconds(), ingest.counters().summary()));
+                progress.accept(String.format("ingest: %.2f s (%.2f s of CPU); %s", ingest.seconds(), ingest.cpuSeconds(), ingest.counters().summary()));
                 return new BenchResult(events, events / ingest.seconds(), events / rawSeconds,
-                        ingest.counters().sum("pairs-out"), ingest.counters().sum("dlq"), averageBytes);
+                        ingest.counters().sum("pairs-out"), ingest.counters().sum("dlq"), averageBytes, rawCpu, ingest.cpuSeconds());
             }
         } finally {
             deleteQuietly(workDir);
@@ -163,7 +165,12 @@ public final class IngestBenchmark {
         }
     }
 
-    private record IngestRun(double seconds, IngestCounters counters) {
+    private record IngestRun(double seconds, double cpuSeconds, IngestCounters counters) {
+    }
+
+    /** CPU time of this whole process (broker, registry, app and clients all run in it). */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private IngestRun ingest(Map<String, Object> clients, Admin admin, List<BenchEventGenerator.BenchRecord> records) throws InterruptedException {
@@ -181,6 +188,7 @@ public final class IngestBenchmark {
                 Thread.sleep(20);
             }
             long start = System.nanoTime();
+            long cpuStart = processCpuNanos();
             Thread sender = new Thread(() -> produceAll(producer, config.inputTopic(), records), "bench-ingest-producer");
             sender.start();
             IngestCounters counters = service.counters();
@@ -196,11 +204,12 @@ public final class IngestBenchmark {
                 Thread.sleep(10);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            double cpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
             sender.join(TimeUnit.MINUTES.toMillis(1));
             progress.accept(String.format("ingest: committed after %.2f s", seconds));
             counters = service.counters();
             log.info("ingest bench counters: {}", counters.summary());
-            return new IngestRun(seconds, counters);
+            return new IngestRun(seconds, cpuSeconds, counters);
         }
     }
 
