@@ -19,7 +19,7 @@ public final class TopicLayout {
     public static final String MODEL_REGISTRY = "model-registry";
     /**
      * CANDIDATE ModelCheckpoint records from trainers that hand publishing to a separate {@code prefstream publish}
-     * service (created on first use by the publisher module, delete policy, 7 days).
+     * service (delete policy, 7 days).
      */
     public static final String MODEL_CANDIDATES = "model-candidates";
     /** Compacted: the embedded schema registry's storage. */
@@ -51,6 +51,7 @@ public final class TopicLayout {
                 new TopicSpec(PREFERENCE_PAIRS, dataPartitions, FOREVER),
                 new TopicSpec(PREFERENCE_EVENTS_DLQ, 1, Map.of("cleanup.policy", "delete", "retention.ms", String.valueOf(30L * 24 * 3600 * 1000))),
                 new TopicSpec(MODEL_REGISTRY, 1, COMPACTED),
+                new TopicSpec(MODEL_CANDIDATES, 1, Map.of("cleanup.policy", "delete", "retention.ms", String.valueOf(7L * 24 * 3600 * 1000))),
                 new TopicSpec(SCHEMAS, 1, COMPACTED));
     }
 
