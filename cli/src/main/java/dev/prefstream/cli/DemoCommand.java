@@ -61,8 +61,11 @@ final class DemoCommand implements Callable<Integer> {
         DemoRunner runner = new DemoRunner(settings, DemoView.onConsole(), Clock.systemUTC());
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
+            if (finished.getCount() == 0) {
+                return; // normal exit: the run is over
+            }
             System.out.println();
-            System.out.println("prefstream demo: Ctrl-C - stopping every service cleanly and writing the report...");
+            System.out.println("prefstream demo: interrupted - stopping every service cleanly and writing the report...");
             runner.requestStop();
             try {
                 finished.await(3, TimeUnit.MINUTES);
