@@ -113,8 +113,10 @@ public final class DemoReport {
                 100 * s.baseExactRate(), 100 * s.finalExactRate(), s.finalKlToBase()));
         b.append(String.format(Locale.ROOT, "Measured on %d answers per policy (%d held-out prompts x %d samples, temperature %.2f, same seed for both).%n%n",
                 s.heldOutPrompts() * s.samplesPerPrompt(), s.heldOutPrompts(), s.samplesPerPrompt(), s.temperature()));
-        b.append(String.format(Locale.ROOT, "Run: %.1f minutes, %d optimizer steps, %d pairs trained, %d checkpoints (%d promoted), simulator hot-swapped %d times.%n",
-                s.minutes(), s.steps(), s.pairsTrained(), s.checkpointsTotal(), s.checkpointsPromoted(), s.simulatorSwaps()));
+        b.append(String.format(Locale.ROOT, "This run: %.1f minutes, the simulator hot-swapped to a newer promoted checkpoint %d times.%n",
+                s.minutes(), s.simulatorSwaps()));
+        b.append(String.format(Locale.ROOT, "In this data directory so far: %d optimizer steps, %d pairs trained, %d checkpoints (%d promoted).%n",
+                s.steps(), s.pairsTrained(), s.checkpointsTotal(), s.checkpointsPromoted()));
         b.append("Events sent this run: ").append(s.events()).append('\n');
         b.append("Pairs on preference-pairs by kind: ").append(s.pairsByKind()).append("; dead-lettered records: ").append(s.dlqRecords()).append("\n\n");
         b.append("Checkpoints\n-----------\n");
@@ -201,7 +203,6 @@ public final class DemoReport {
         String[] labels = new String[cps.size() + 1];
         x[0] = 0;
         y[0] = s.baseJudgeReward();
-        labels[0] = "base";
         for (int i = 0; i < cps.size(); i++) {
             x[i + 1] = cps.get(i).klToBase();
             y[i + 1] = cps.get(i).judgeReward();

@@ -124,6 +124,9 @@ public final class DemoRunner {
             JudgeEvaluator.Evaluation baseEval = evaluator.evaluate(base, base);
             view.line(String.format(Locale.ROOT, "      judge reward of the base policy on held-out prompts: %.3f (%.0f%% perfect answers)",
                     baseEval.meanReward(), 100 * baseEval.exactRate()));
+            if (!settings.fresh() && history.loadEarlier(settings.historyFile())) {
+                view.line("      continuing: " + history.checkpoints().size() + " checkpoints of earlier runs (use --fresh to start over)");
+            }
             Services services = startServices(brokerSettings, baseDir, base, closers, evaluator);
             streamFor(services);
             view.endProgress();
@@ -137,6 +140,7 @@ public final class DemoRunner {
             closeAll(closers);
             DemoSummary summary = summarize(base, baseEval, evaluator, promoted, last, services, pairsByKind, dlq,
                     (clock.millis() - started) / 60000.0);
+            history.save(settings.historyFile());
             List<Path> files = DemoReport.write(settings.reportDir(), summary, history);
             view.line(String.format(Locale.ROOT, "      %s judge reward %.3f -> %.3f on %d held-out prompts (%s); report in %s",
                     summary.improved() ? "IMPROVED:" : "NO CLEAR IMPROVEMENT:", summary.baseJudgeReward(), summary.finalJudgeReward(),
@@ -411,6 +415,7 @@ public final class DemoRunner {
                     settings.followerCacheDir(), settings.reportDir())) {
                 BasePolicy.deleteTree(p);
             }
+            java.nio.file.Files.deleteIfExists(settings.historyFile());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clear the previous run's data in " + settings.dataDir(), e);
         }

@@ -115,6 +115,11 @@ public record DemoSettings(Path dataDir, Duration duration, boolean fresh, BaseP
         return dataDir.resolve("ingest-state");
     }
 
+    /** Steps and checkpoints of the runs so far in this data directory. */
+    public Path historyFile() {
+        return dataDir.resolve("demo-history.json");
+    }
+
     public Path reportDir() {
         return dataDir.resolve("report");
     }

@@ -1,5 +1,12 @@
 package dev.prefstream.cli.demo;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -48,6 +55,36 @@ public final class RunHistory {
         pairsTrained += n;
     }
     private final List<CheckpointPoint> checkpoints = new ArrayList<>();
+
+    /** What is saved between runs (a continued run's report covers the earlier runs too). */
+    record Saved(List<StepPoint> steps, List<CheckpointPoint> checkpoints) {
+    }
+
+    /** Writes the history as JSON. */
+    public synchronized void save(Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            new ObjectMapper().writeValue(file.toFile(), new Saved(steps, checkpoints));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save the run history to " + file, e);
+        }
+    }
+
+    /** Adds what an earlier run saved in {@code file}; a missing or unreadable file adds nothing. */
+    public synchronized boolean loadEarlier(Path file) {
+        if (!Files.exists(file)) {
+            return false;
+        }
+        try {
+            Saved saved = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+                    .readValue(file.toFile(), Saved.class);
+            steps.addAll(0, saved.steps());
+            checkpoints.addAll(0, saved.checkpoints());
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
 
     public synchronized void addStep(StepPoint p) {
         steps.add(p);
