@@ -403,7 +403,8 @@ public final class DemoRunner {
         return new DemoSummary(baseEval.meanReward(), finalEval.meanReward(), se, improved, baseEval.exactRate(),
                 finalEval.exactRate(), finalEval.klToBase(), finalVersion, cps.size(),
                 (int) cps.stream().filter(RunHistory.CheckpointPoint::promoted).count(),
-                last.map(c -> c.manifest().pairsTrained()).orElse(0L), last.map(VerifiedCheckpoint::step).orElse(0L),
+                last.map(c -> c.manifest().pairsTrained()).orElse(promoted.map(ModelCheckpoint::getPairsTrained).orElse(0L)),
+                last.map(VerifiedCheckpoint::step).orElse(promoted.map(ModelCheckpoint::getStep).orElse(0L)),
                 pairsByKind, dlq, events, st.swaps(), minutes, prompts, settings.evaluation().samplesPerPrompt(),
                 settings.evaluation().temperature(), sbs);
     }
