@@ -15,6 +15,8 @@ public final class TopicLayout {
     public static final String PREFERENCE_PAIRS = "preference-pairs";
     /** Events ingest could not use, with the original bytes and a reason in headers. */
     public static final String PREFERENCE_EVENTS_DLQ = "preference-events-dlq";
+    /** Pair records the trainer could not use (undecodable, tombstone, untrainable), original bytes + reason headers. */
+    public static final String PREFERENCE_PAIRS_DLQ = "preference-pairs-dlq";
     /** Compacted: latest ModelCheckpoint per key (model name, and model name + version). */
     public static final String MODEL_REGISTRY = "model-registry";
     /**
@@ -50,6 +52,7 @@ public final class TopicLayout {
                 new TopicSpec(PREFERENCE_EVENTS, dataPartitions, FOREVER),
                 new TopicSpec(PREFERENCE_PAIRS, dataPartitions, FOREVER),
                 new TopicSpec(PREFERENCE_EVENTS_DLQ, 1, Map.of("cleanup.policy", "delete", "retention.ms", String.valueOf(30L * 24 * 3600 * 1000))),
+                new TopicSpec(PREFERENCE_PAIRS_DLQ, 1, Map.of("cleanup.policy", "delete", "retention.ms", String.valueOf(30L * 24 * 3600 * 1000))),
                 new TopicSpec(MODEL_REGISTRY, 1, COMPACTED),
                 new TopicSpec(MODEL_CANDIDATES, 1, Map.of("cleanup.policy", "delete", "retention.ms", String.valueOf(7L * 24 * 3600 * 1000))),
                 new TopicSpec(SCHEMAS, 1, COMPACTED));

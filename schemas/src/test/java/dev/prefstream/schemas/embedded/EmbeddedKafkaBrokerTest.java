@@ -40,7 +40,7 @@ class EmbeddedKafkaBrokerTest {
             assertThat(Files.readString(dataDir.resolve("kafka/meta.properties"))).contains("cluster.id=" + clusterId);
             try (Admin admin = Admin.create(broker.clientConfig())) {
                 List<String> created = new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(TopicLayout.topics(3));
-                assertThat(created).containsExactlyInAnyOrder("preference-events", "preference-pairs", "preference-events-dlq", "model-registry", "model-candidates", "_schemas");
+                assertThat(created).containsExactlyInAnyOrder("preference-events", "preference-pairs", "preference-events-dlq", "preference-pairs-dlq", "model-registry", "model-candidates", "_schemas");
                 assertThat(new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(TopicLayout.topics(3))).isEmpty();
                 TopicDescription events = admin.describeTopics(List.of("preference-events")).allTopicNames().get().get("preference-events");
                 assertThat(events.partitions()).hasSize(3);

@@ -50,6 +50,10 @@ import java.util.stream.Collectors;
  * after the last checkpoint is lost with the process and trained again after the restart, into the next checkpoint.
  * Group offsets are committed after each checkpoint only so that lag monitors see progress.
  *
+ * <p>Records it cannot use (undecodable, tombstones, untrainable pairs) go to the dead-letter topic with a reason
+ * ({@link DeadLetterPublisher}); a checkpoint is written only once every dead letter before its offsets is
+ * acknowledged, so a bad record is never lost and is dead-lettered again (at least once) after a crash.
+ *
  * <p>Only the instance holding the model's {@link LeaderLease} trains; others wait as standbys.
  */
 public final class StreamingTrainer implements AutoCloseable {
@@ -169,12 +173,13 @@ public final class StreamingTrainer implements AutoCloseable {
         AvroDeserializer<PreferencePair> pairs = new AvroDeserializer<>(PreferencePair.class);
         pairs.configure(kafka, false);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             DeadLetterPublisher deadLetters = new DeadLetterPublisher(kafka, config.deadLetterTopic(), config.modelName());
              PairTrainer trainer = trainers.open(rp.checkpoint())) {
             activeConsumer = consumer;
             if (stopping) {
                 return Optional.of(Outcome.STOPPED);
             }
-            return new Session(consumer, pairs, trainer, rp, lease).train();
+            return new Session(consumer, pairs, deadLetters, trainer, rp, lease).train();
         } catch (WakeupException e) {
             return Optional.of(Outcome.STOPPED); // stop() while positions were being resolved: nothing trained yet
         } finally {
@@ -187,6 +192,7 @@ public final class StreamingTrainer implements AutoCloseable {
     private final class Session {
         private final KafkaConsumer<byte[], byte[]> consumer;
         private final AvroDeserializer<PreferencePair> deserializer;
+        private final DeadLetterPublisher deadLetters;
         private final PairTrainer trainer;
         private final LeaderLease lease;
         private final CheckpointWriter writer;
@@ -208,10 +214,11 @@ public final class StreamingTrainer implements AutoCloseable {
         private long iteration = -1;
         private Map<String, Double> lastMetrics = Map.of();
 
-        Session(KafkaConsumer<byte[], byte[]> consumer, AvroDeserializer<PreferencePair> deserializer, PairTrainer trainer,
-                ResumePoint rp, LeaderLease lease) {
+        Session(KafkaConsumer<byte[], byte[]> consumer, AvroDeserializer<PreferencePair> deserializer, DeadLetterPublisher deadLetters,
+                PairTrainer trainer, ResumePoint rp, LeaderLease lease) {
             this.consumer = consumer;
             this.deserializer = deserializer;
+            this.deadLetters = deadLetters;
             this.trainer = trainer;
             this.lease = lease;
             this.writer = new CheckpointWriter(config.checkpointsDir(), config.keepCheckpoints());
@@ -348,19 +355,16 @@ public final class StreamingTrainer implements AutoCloseable {
                     return;
                 }
                 nextFetched.put(tp, r.offset() + 1);
-                metrics.badRecord();
-                log.error("Skipping undecodable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+                deadLetter(r, e.reason().name().toLowerCase(java.util.Locale.ROOT), e.getMessage());
                 return;
             } catch (RuntimeException e) {
                 nextFetched.put(tp, r.offset() + 1);
-                metrics.badRecord();
-                log.error("Skipping undecodable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+                deadLetter(r, "undeserializable", e.toString());
                 return;
             }
             nextFetched.put(tp, r.offset() + 1);
             if (pair == null) {
-                metrics.badRecord();
-                log.error("Skipping empty (tombstone) record {}-{}@{}", r.topic(), r.partition(), r.offset());
+                deadLetter(r, "tombstone", "empty (tombstone) record on the pairs topic");
                 return;
             }
             if (split.isHeldOut(pair.getPairId())) {
@@ -369,12 +373,18 @@ public final class StreamingTrainer implements AutoCloseable {
             }
             Optional<String> problem = PairTexts.problem(pair);
             if (problem.isPresent()) {
-                // counted as handled (the checkpoint moves past it): it would fail the same way on every retry
-                metrics.badRecord();
-                log.error("Skipping untrainable pair {} at {}-{}@{}: {}", pair.getPairId(), r.topic(), r.partition(), r.offset(), problem.get());
+                // handled (the checkpoint moves past it once the dead letter is acknowledged): it would fail the same way on every retry
+                deadLetter(r, "untrainable_pair", "pair " + pair.getPairId() + ": " + problem.get());
                 return;
             }
             batcher.add(new PairRecord(r.topic(), r.partition(), r.offset(), r.timestamp(), pair), now);
+        }
+
+        /** Counts, logs and dead-letters a record the trainer cannot use (delivery is awaited before the next checkpoint). */
+        private void deadLetter(ConsumerRecord<byte[], byte[]> r, String reason, String message) {
+            metrics.badRecord();
+            log.error("Dead-lettering record {}-{}@{} to {} ({}): {}", r.topic(), r.partition(), r.offset(), deadLetters.topic(), reason, message);
+            deadLetters.send(r, reason, message);
         }
 
         private boolean caughtUp(TopicPartition tp) {
@@ -453,6 +463,13 @@ public final class StreamingTrainer implements AutoCloseable {
                 log.warn("Not writing a checkpoint: the leader lease was lost");
                 return;
             }
+            if (!deadLetters.awaitDelivered()) {
+                // the checkpoint's offsets would pass records whose dead letters may be lost: put it off (the next
+                // trigger tries again; if the process ends first, its pairs are retrained from the last checkpoint)
+                log.warn("Not writing a checkpoint ({}): {} dead letter(s) to {} are not acknowledged yet", why,
+                        deadLetters.unacknowledged(), deadLetters.topic());
+                return;
+            }
             List<PartitionOffset> offsets = new ArrayList<>();
             for (TopicPartition tp : assigned) {
                 OptionalLong buffered = batcher.firstBufferedOffset(tp);
@@ -465,6 +482,7 @@ public final class StreamingTrainer implements AutoCloseable {
             props.put("reference_mode", config.referenceMode().name());
             props.put("iteration_steps", Long.toString(config.iterationSteps()));
             props.put("checkpoint_reason", why);
+            props.putAll(trainer.manifestProperties());
             long step = trainer.step();
             CheckpointManifest draft = new CheckpointManifest(CheckpointManifest.FORMAT_VERSION, config.modelName(),
                     CheckpointLayout.versionFor(step), parentVersion, step, Math.max(iteration, 0), trainer.referenceVersion(),

@@ -35,6 +35,7 @@ import java.util.regex.Pattern;
  * @param metricsPort           port of the Prometheus /metrics endpoint; 0 = pick a free one, -1 = off
  * @param leaderInstanceId      static group membership id for the lease (e.g. the pod name): a restarted instance with
  *                              the same id takes its lease back at once instead of after the session timeout; null = dynamic
+ * @param deadLetterTopic       where pair records the trainer cannot use go, with the reason (preference-pairs-dlq)
  */
 public record StreamingTrainerConfig(
         String modelName,
@@ -57,7 +58,8 @@ public record StreamingTrainerConfig(
         boolean leaderElection,
         Duration leaderSessionTimeout,
         int metricsPort,
-        String leaderInstanceId) {
+        String leaderInstanceId,
+        String deadLetterTopic) {
 
     /** Prefix of this config's keys in a properties file. */
     public static final String PREFIX = "prefstream.trainer.";
@@ -85,6 +87,8 @@ public record StreamingTrainerConfig(
         require(maxSteps >= 0, "maxSteps must be >= 0, got " + maxSteps);
         require(leaderSessionTimeout != null && leaderSessionTimeout.toMillis() >= 1000, "leaderSessionTimeout must be >= 1 s");
         require(metricsPort >= -1 && metricsPort <= 65535, "metricsPort must be -1 (off), 0 (any) or a port, got " + metricsPort);
+        require(deadLetterTopic != null && !deadLetterTopic.isBlank(), "deadLetterTopic must not be empty");
+        require(!deadLetterTopic.equals(inputTopic), "deadLetterTopic must differ from the input topic " + inputTopic);
     }
 
     private static void require(boolean ok, String message) {
@@ -102,7 +106,8 @@ public record StreamingTrainerConfig(
     public static StreamingTrainerConfig defaults(String modelName, Path checkpointsDir) {
         return new StreamingTrainerConfig(modelName, TopicLayout.PREFERENCE_PAIRS, "prefstream-trainer." + modelName, checkpointsDir,
                 8, 1, Duration.ofSeconds(10), 100, ReferenceMode.FIXED, 50, Duration.ofMinutes(5), 5,
-                0.02, HeldOutSplit.DEFAULT_SALT, true, 0, -1, true, Duration.ofSeconds(10), -1, null);
+                0.02, HeldOutSplit.DEFAULT_SALT, true, 0, -1, true, Duration.ofSeconds(10), -1, null,
+                TopicLayout.PREFERENCE_PAIRS_DLQ);
     }
 
     /** This config with every {@code prefstream.trainer.*} key of {@code p} applied (unknown keys are an error). */
@@ -134,6 +139,7 @@ public record StreamingTrainerConfig(
                     case "leader-session-timeout-ms" -> c.with(b -> b.leaderSessionTimeout = Duration.ofMillis(Long.parseLong(v)));
                     case "metrics-port" -> c.with(b -> b.metricsPort = Integer.parseInt(v));
                     case "leader-instance-id" -> c.with(b -> b.leaderInstanceId = v.isEmpty() ? null : v);
+                    case "dead-letter-topic" -> c.with(b -> b.deadLetterTopic = v);
                     default -> throw new IllegalArgumentException("unknown trainer setting '" + key + "'");
                 };
             } catch (NumberFormatException e) {
@@ -184,6 +190,7 @@ public record StreamingTrainerConfig(
         public Duration leaderSessionTimeout;
         public int metricsPort;
         public String leaderInstanceId;
+        public String deadLetterTopic;
 
         Builder(StreamingTrainerConfig c) {
             modelName = c.modelName;
@@ -207,13 +214,14 @@ public record StreamingTrainerConfig(
             leaderSessionTimeout = c.leaderSessionTimeout;
             metricsPort = c.metricsPort;
             leaderInstanceId = c.leaderInstanceId;
+            deadLetterTopic = c.deadLetterTopic;
         }
 
         StreamingTrainerConfig build() {
             return new StreamingTrainerConfig(modelName, inputTopic, groupId, checkpointsDir, pairsPerStep, gradientAccumulation,
                     maxBatchWait, iterationSteps, referenceMode, checkpointEverySteps, checkpointEvery, keepCheckpoints,
                     heldOutFraction, heldOutSalt, startFromEarliest, maxSteps, stopAtTimestampMs, leaderElection,
-                    leaderSessionTimeout, metricsPort, leaderInstanceId);
+                    leaderSessionTimeout, metricsPort, leaderInstanceId, deadLetterTopic);
         }
     }
 }

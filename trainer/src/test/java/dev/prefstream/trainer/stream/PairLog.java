@@ -60,6 +60,25 @@ final class PairLog {
         return out;
     }
 
+    /** Every record of the topic (raw bytes and headers), partition by partition in offset order. */
+    static List<ConsumerRecord<byte[], byte[]>> readRecords(Map<String, Object> client, String topic) {
+        Map<String, Object> c = new HashMap<>(client);
+        c.remove("schema.registry.url");
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> tps = consumer.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = consumer.endOffsets(tps);
+            while (tps.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        out.sort(java.util.Comparator.comparingInt(ConsumerRecord<byte[], byte[]>::partition).thenComparingLong(ConsumerRecord::offset));
+        return out;
+    }
+
     /** Every record of the topic as partition@offset -> pair id, read with an independent group-less consumer. */
     static Map<String, String> readAll(Map<String, Object> client, String topic) {
         Map<String, Object> c = new HashMap<>(client);

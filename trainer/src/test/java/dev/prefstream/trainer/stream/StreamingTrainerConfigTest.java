@@ -41,5 +41,30 @@ class StreamingTrainerConfigTest {
         assertThatThrownBy(() -> d.with(b -> b.keepCheckpoints = 1)).hasMessageContaining("keepCheckpoints");
         assertThatThrownBy(() -> d.with(b -> b.pairsPerStep = 0)).hasMessageContaining("pairsPerStep");
         assertThatThrownBy(() -> StreamingTrainerConfig.defaults("bad name", Path.of("x"))).hasMessageContaining("model name");
+        assertThatThrownBy(() -> d.with(b -> b.deadLetterTopic = d.inputTopic())).hasMessageContaining("deadLetterTopic");
+    }
+
+    @Test
+    void deadLettersGoToPreferencePairsDlqUnlessConfigured() {
+        StreamingTrainerConfig d = StreamingTrainerConfig.defaults("tiny", Path.of("ckpt"));
+        assertThat(d.deadLetterTopic()).isEqualTo(dev.prefstream.schemas.TopicLayout.PREFERENCE_PAIRS_DLQ).isEqualTo("preference-pairs-dlq");
+        Properties p = new Properties();
+        p.setProperty("prefstream.trainer.dead-letter-topic", "my-dlq");
+        assertThat(d.withProperties(p).deadLetterTopic()).isEqualTo("my-dlq");
+    }
+
+    @Test
+    void dpoSettingsReadPrecisionAndApplyOnTopOfABaseConfig() {
+        dev.prefstream.trainer.dpo.TrainerConfig base = dev.prefstream.trainer.dpo.TrainerConfig.builder().learningRate(0.003).build();
+        Properties p = new Properties();
+        p.setProperty("prefstream.dpo.precision", "fp16");
+        p.setProperty("prefstream.dpo.beta", "0.25");
+        dev.prefstream.trainer.dpo.TrainerConfig c = DpoSettings.apply(base, p);
+        assertThat(c.precision()).isEqualTo(dev.prefstream.trainer.dpo.Precision.FP16);
+        assertThat(c.dpo().beta()).isEqualTo(0.25);
+        assertThat(c.learningRate()).isEqualTo(0.003); // untouched keys keep the base's value (a checkpoint's, on replay)
+        Properties bf16 = new Properties();
+        bf16.setProperty("prefstream.dpo.precision", "bf16");
+        assertThatThrownBy(() -> DpoSettings.apply(base, bf16)).hasMessageContaining("bf16 is not supported");
     }
 }

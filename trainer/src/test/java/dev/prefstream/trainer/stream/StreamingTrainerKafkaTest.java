@@ -5,6 +5,7 @@ import dev.prefstream.schemas.testing.KafkaClusterExtension;
 import dev.prefstream.trainer.checkpoint.CheckpointReader;
 import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -166,8 +167,9 @@ class StreamingTrainerKafkaTest {
     }
 
     @Test
-    void undecodableAndUntrainableRecordsAreLoggedCountedAndPassedWithoutStoppingTraining() throws Exception {
+    void undecodableAndUntrainableRecordsAreDeadLetteredWithTheirReasonAndPassedWithoutStoppingTraining() throws Exception {
         String topic = PairLog.freshPairsTopic(kafka, 1);
+        String dlq = kafka.createTopic("pairs-dlq-" + UUID.randomUUID().toString().substring(0, 8), 1, Map.of());
         long base = PairLog.nowBase();
         PairLog.produce(kafka.clientConfigWithRegistry(), topic, 1, pairs("ok1", 5), base);
         kafka.produceBytes(topic, List.of(Map.entry("junk".getBytes(), new byte[]{9, 9, 9})));
@@ -181,6 +183,7 @@ class StreamingTrainerKafkaTest {
             b.heldOutFraction = 0.0;
             b.leaderElection = false;
             b.maxBatchWait = Duration.ofMillis(200);
+            b.deadLetterTopic = dlq;
         });
         io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
         StreamingTrainer t = new StreamingTrainer(c, kafka.clientConfigWithRegistry(), RecordingPairTrainer.factory(),
@@ -195,5 +198,33 @@ class StreamingTrainerKafkaTest {
         TrainingLedger ledger = TrainingLedger.of(tmp.resolve("bad"), t.lastCheckpoint().orElseThrow().version());
         assertThat(ledger.entries()).extracting(TrainingLogEntry::offset).doesNotContain(5L, 6L).hasSize(10);
         assertThat(meters.get("prefstream.trainer.bad.records").counter().count()).isEqualTo(2.0);
+
+        // both bad records are on the dead-letter topic, original bytes and the reason in headers, exactly once
+        // (one run, no crash), stamped before the first checkpoint whose offsets pass them
+        List<ConsumerRecord<byte[], byte[]>> dead = PairLog.readRecords(kafka.clientConfig(), dlq);
+        assertThat(dead).hasSize(2);
+        ConsumerRecord<byte[], byte[]> junk = dead.get(0);
+        assertThat(junk.key()).isEqualTo("junk".getBytes());
+        assertThat(junk.value()).isEqualTo(new byte[]{9, 9, 9});
+        assertThat(header(junk, "prefstream.dlq.reason")).isEqualTo("not_wire_format");
+        assertThat(header(junk, "prefstream.dlq.message")).isNotBlank();
+        assertThat(header(junk, "prefstream.dlq.source.topic")).isEqualTo(topic);
+        assertThat(header(junk, "prefstream.dlq.source.partition")).isEqualTo("0");
+        assertThat(header(junk, "prefstream.dlq.source.offset")).isEqualTo("5");
+        assertThat(header(junk, "prefstream.dlq.stage")).isEqualTo("trainer");
+        assertThat(header(junk, "prefstream.dlq.consumer")).isEqualTo(c.modelName());
+        ConsumerRecord<byte[], byte[]> untrainable = dead.get(1);
+        assertThat(header(untrainable, "prefstream.dlq.reason")).isEqualTo("untrainable_pair");
+        assertThat(header(untrainable, "prefstream.dlq.message")).contains("bad-role").contains("narrator");
+        assertThat(header(untrainable, "prefstream.dlq.source.offset")).isEqualTo("6");
+        assertThat(untrainable.value()).isEqualTo(PairLog.readRecords(kafka.clientConfig(), topic).get(6).value());
+        VerifiedCheckpoint firstPast = ledger.checkpoints().stream()
+                .filter(k -> k.manifest().offsetsOf(topic).get(0) > 6).findFirst().orElseThrow();
+        assertThat(dead).allSatisfy(d -> assertThat(d.timestamp()).isLessThanOrEqualTo(firstPast.manifest().createdAt().toEpochMilli()));
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> r, String key) {
+        var h = r.headers().lastHeader(key);
+        return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
     }
 }
