@@ -5,6 +5,9 @@ import ai.djl.engine.Engine;
 import dev.prefstream.schemas.TopicLayout;
 import dev.prefstream.trainer.checkpoint.CheckpointReader;
 import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
+import dev.prefstream.trainer.dpo.DpoTrainer;
+import dev.prefstream.trainer.dpo.Precision;
+import dev.prefstream.trainer.dpo.RestoreOptions;
 import dev.prefstream.trainer.dpo.TrainerConfig;
 import dev.prefstream.trainer.stream.DpoPairTrainer;
 import dev.prefstream.trainer.stream.DpoSettings;
@@ -20,12 +23,22 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.Properties;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.Callable;
 
 /**
  * {@code prefstream replay}: retrain from a chosen point of the pair log, starting from a chosen checkpoint, into
  * another directory, with its own consumer (no group membership, no leader lease): the live trainer is not
  * disturbed. Stops at {@code --to-timestamp} or {@code --max-steps}; without either it follows the log until stopped.
+ *
+ * <p>Hyperparameters: from a checkpoint, the run continues with the checkpoint's saved settings, except the
+ * {@code prefstream.dpo.*} keys of {@code --config} (and {@code prefstream.trainer.pairs-per-step},
+ * {@code gradient-accumulation}, {@code reference-mode}), which replace them: that is how a replay retrains "after a
+ * hyperparameter change". The changes are listed in the replay's manifests ({@code hyperparameter_overrides}) and
+ * trainer state. AdamW's moments continue unless {@code --fresh-optimizer}; the LR schedule is indexed by the global
+ * step (see {@code RestoreOptions}). The precision and the model cannot change on a checkpoint (a clear error says
+ * so); start from {@code --initial DIR} to convert.
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = "Retrain from a point of the pair log (timestamp or offsets), starting from a checkpoint, into --out.")
@@ -72,6 +85,14 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", paramLabel = "N", description = "Seed of a preset --initial model (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--precision", paramLabel = "fp32|fp16", converter = PrecisionConverter.class,
+            description = "Training precision (default: prefstream.dpo.precision, else the checkpoint's, else fp32); fp16 is GPU only "
+                    + "and cannot differ from a --checkpoint's.")
+    Precision precision;
+
+    @Option(names = "--fresh-optimizer", description = "Start AdamW from zero moments instead of the checkpoint's (weights and step are kept).")
+    boolean freshOptimizer;
+
     @Override
     public Integer call() {
         if ((checkpoint == null) == (initial == null)) {
@@ -91,11 +112,21 @@ final class ReplayCommand implements Callable<Integer> {
         StartPositions positions = from.timestamp != null
                 ? StartPositions.fromTimestamp(TimestampArgument.parseMillis("--from-timestamp", from.timestamp))
                 : StartPositions.explicit(OffsetsFile.read(from.offsets, pairsTopic));
-        // a checkpoint carries its own model and trainer config; the initial source is only used without one
+        // a checkpoint carries its own model and trainer config (the --config keys change the latter); the initial
+        // source is only used without one
         ModelSource source = initial != null ? ModelSource.parse(initial, seed) : new ModelSource(null, "tiny", seed);
-        TrainerConfig dpo = DpoSettings.apply(TrainerConfig.defaults(), cfg.settings());
+        Properties settings = cfg.settings();
+        UnaryOperator<TrainerConfig> withSettings = base -> {
+            TrainerConfig c = DpoSettings.apply(base, settings);
+            return precision == null ? c : c.toBuilder().precision(precision).build();
+        };
+        TrainerConfig dpo = withSettings.apply(TrainerConfig.defaults());
         Device device = Engine.getInstance().defaultDevice();
-        StreamingTrainer replay = Replay.create(config, cfg.kafka(), DpoPairTrainer.factory(source, dpo, config, device), start, positions);
+        if (start.isEmpty() || precision != null || settings.containsKey(DpoSettings.PREFIX + "precision")) {
+            DpoTrainer.checkPrecisionSupported(dpo.precision(), device); // one clear line before anything connects or loads
+        }
+        StreamingTrainer replay = Replay.create(config, cfg.kafka(), DpoPairTrainer.replayFactory(source, dpo, config, device, withSettings,
+                freshOptimizer ? RestoreOptions.OptimizerState.FRESH : RestoreOptions.OptimizerState.RESTORED), start, positions);
         Runtime.getRuntime().addShutdownHook(new Thread(replay::stop, "prefstream-replay-shutdown"));
         if (stopAt < 0 && maxSteps == 0) {
             System.out.println("prefstream replay: no --to-timestamp or --max-steps; it follows the log until stopped (Ctrl-C)");

@@ -8,6 +8,8 @@ import dev.prefstream.publisher.PublisherSettings;
 import dev.prefstream.publisher.Publishers;
 import dev.prefstream.schemas.TopicLayout;
 import dev.prefstream.schemas.avro.CheckpointStatus;
+import dev.prefstream.trainer.dpo.DpoTrainer;
+import dev.prefstream.trainer.dpo.Precision;
 import dev.prefstream.trainer.dpo.TrainerConfig;
 import dev.prefstream.trainer.stream.DpoPairTrainer;
 import dev.prefstream.trainer.stream.DpoSettings;
@@ -77,6 +79,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--max-steps", defaultValue = "0", paramLabel = "N", description = "Stop after N steps in this run (0: run until stopped).")
     long maxSteps;
 
+    @Option(names = "--precision", paramLabel = "fp32|fp16", converter = PrecisionConverter.class,
+            description = "Training precision; fp16 (mixed, GPU only) loads the model as float16 (default: prefstream.dpo.precision, else fp32). "
+                    + "A checkpoint to resume must have been trained in the same precision.")
+    Precision precision;
+
     /** The /metrics endpoint; a port already taken (a standby on the same host) falls back to a free one. */
     private PrometheusEndpoint metricsEndpoint(PrometheusMeterRegistry prometheus) {
         try {
@@ -109,7 +116,11 @@ final class TrainCommand implements Callable<Integer> {
             }
         });
         TrainerConfig dpo = DpoSettings.apply(TrainerConfig.defaults(), cfg.settings());
+        if (precision != null) {
+            dpo = dpo.toBuilder().precision(precision).build();
+        }
         Device device = Engine.getInstance().defaultDevice();
+        DpoTrainer.checkPrecisionSupported(dpo.precision(), device); // one clear line before anything connects or loads
 
         PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         TrainerMetrics metrics = new TrainerMetrics(prometheus, name, System::currentTimeMillis);

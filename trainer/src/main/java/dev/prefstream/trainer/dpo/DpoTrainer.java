@@ -93,6 +93,8 @@ public final class DpoTrainer implements AutoCloseable {
     private final LinkedHashMap<String, NDArray> params;
     private final Device device;
     private long step;
+    /** Hyperparameters changed on restores of this lineage (saved with the state, shown in manifests). */
+    private List<SettingChange> overrides = List.of();
 
     private DpoTrainer(CausalLM policy, CausalLM referenceModel, NDManager referenceRoot, TextTokenizer tokenizer,
                        TrainerConfig config) {
@@ -105,10 +107,7 @@ public final class DpoTrainer implements AutoCloseable {
         this.collator = new PairCollator(tokenizer, config.maxLength(), config.maxPromptLength(), config.truncation());
         this.schedule = config.lrSchedule();
         checkCompatible(policy, referenceModel);
-        if (config.precision() == Precision.FP16 && !device.isGpu() && !allowFp16OnCpuForTests) {
-            throw new IllegalArgumentException("fp16 mixed precision runs on a GPU only (device is " + device
-                    + "): on the CPU float16 is slower than float32 and gains nothing; use precision fp32 there");
-        }
+        checkPrecisionSupported(config.precision(), device);
         DataType weightType = config.precision().weightType();
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
             if (e.getValue().getDataType() != weightType) {
@@ -153,6 +152,19 @@ public final class DpoTrainer implements AutoCloseable {
     /** A trainer with an explicit reference model (same architecture); all three are owned by the trainer. */
     public static DpoTrainer create(CausalLM policy, CausalLM reference, TextTokenizer tokenizer, TrainerConfig config) {
         return new DpoTrainer(policy, reference, null, tokenizer, config);
+    }
+
+    /**
+     * Refuses a precision the device cannot train in: fp16 is GPU only (on the CPU float16 is slower than float32
+     * and gains nothing). Commands call it before loading anything, so the user gets this one line, not a trace.
+     *
+     * @throws IllegalArgumentException naming the device and what to use instead
+     */
+    public static void checkPrecisionSupported(Precision precision, Device device) {
+        if (precision == Precision.FP16 && !device.isGpu() && !allowFp16OnCpuForTests) {
+            throw new IllegalArgumentException("fp16 mixed precision runs on a GPU only (device is " + device
+                    + "): on the CPU float16 is slower than float32 and gains nothing; use precision fp32 there");
+        }
     }
 
     // ------------------------------------------------------------------ training
@@ -364,6 +376,11 @@ public final class DpoTrainer implements AutoCloseable {
         return config;
     }
 
+    /** Hyperparameters this lineage changed on restores (empty for a run that kept its settings). */
+    public List<SettingChange> overrides() {
+        return overrides;
+    }
+
     public CausalLM policy() {
         return policy;
     }
@@ -412,7 +429,7 @@ public final class DpoTrainer implements AutoCloseable {
                     reference.version(), reference.generation(), reference.lastIteration(), baseline.meanValue(),
                     baseline.updates(), scaler == null ? null : scaler.scale(),
                     scaler == null ? null : scaler.goodSteps(), scaler == null ? null : scaler.skippedSteps(),
-                    reference.cacheSnapshot());
+                    reference.cacheSnapshot(), overrides);
             JSON.writerWithDefaultPrettyPrinter().writeValue(s.resolve(STATE_FILE).toFile(), state);
             LOG.info("saved trainer state at step {} (reference {}) to {}", step, reference.version(), dir);
         } catch (IOException e) {
@@ -427,6 +444,20 @@ public final class DpoTrainer implements AutoCloseable {
      * @param tokenizer the tokenizer to use, or null to load the directory's {@code tokenizer.json}
      */
     public static DpoTrainer restore(Path dir, Device device, TextTokenizer tokenizer) {
+        return restore(dir, device, tokenizer, RestoreOptions.exact());
+    }
+
+    /**
+     * Restores a trainer saved by {@link #saveState}, optionally with other hyperparameters or a fresh optimizer
+     * (see {@link RestoreOptions} for what happens to AdamW's moments and the LR schedule). The changes are kept
+     * in {@link #overrides()} and saved with the state.
+     *
+     * @param tokenizer the tokenizer to use, or null to load the directory's {@code tokenizer.json}
+     * @throws IllegalArgumentException when the new settings change something structural: the precision (the
+     *                                  saved weights, masters and loss scaler are of the saved type) or a max length
+     *                                  beyond the model's positions (the architecture is the checkpoint's)
+     */
+    public static DpoTrainer restore(Path dir, Device device, TextTokenizer tokenizer, RestoreOptions options) {
         Path s = dir.resolve(STATE_DIR);
         TrainerState state;
         try {
@@ -438,8 +469,24 @@ public final class DpoTrainer implements AutoCloseable {
             throw new IllegalArgumentException(s.resolve(STATE_FILE) + ": unsupported trainer state format "
                     + state.format() + " (expected " + TrainerState.FORMAT + ")");
         }
-        TrainerConfig config = state.config();
+        TrainerConfig saved = state.config();
+        TrainerConfig config = options.hyperparameters().apply(saved);
+        if (config.precision() != saved.precision()) {
+            throw new IllegalArgumentException("precision cannot change on restore: " + dir + " was trained in "
+                    + saved.precision() + " (weights, optimizer masters and loss scale are of that type), the new "
+                    + "settings ask for " + config.precision() + "; start a new lineage from its weights instead "
+                    + "(prefstream replay/train --initial " + dir + " --precision " + config.precision().name()
+                    .toLowerCase(java.util.Locale.ROOT) + ")");
+        }
+        List<SettingChange> changes = SettingChange.between(saved, config);
+        checkPrecisionSupported(config.precision(), device);
         DecoderModel policy = HfModelLoader.load(dir, device, config.precision().weightType());
+        if (config.maxLength() > policy.config().maxPositions()) {
+            int positions = policy.config().maxPositions();
+            policy.close();
+            throw new IllegalArgumentException("max length " + config.maxLength() + " exceeds the " + positions
+                    + " positions of the model in " + dir + " (the architecture is the checkpoint's and cannot change)");
+        }
         NDManager root = NDManager.newBaseManager(device);
         DpoTrainer trainer;
         try {
@@ -465,7 +512,45 @@ public final class DpoTrainer implements AutoCloseable {
             policy.close();
             throw e;
         }
-        try (SafetensorsReader reader = SafetensorsReader.open(s.resolve(OPTIMIZER_FILE));
+        if (options.optimizer() == RestoreOptions.OptimizerState.FRESH) {
+            LOG.info("fresh optimizer state for {}: AdamW moments zero, bias correction from step 0", dir);
+        } else {
+            try {
+                restoreOptimizer(trainer, s.resolve(OPTIMIZER_FILE), state.step(), device);
+            } catch (RuntimeException e) {
+                trainer.close();
+                throw e;
+            }
+        }
+        trainer.step = state.step();
+        trainer.baseline.restore(state.bcoMean(), state.bcoUpdates());
+        trainer.reference.restoreCounters(state.referenceGeneration(), state.referenceLastIteration());
+        if (sameCollation(saved, config)) {
+            trainer.reference.restoreCache(state.referenceCache());
+        } else {
+            LOG.info("cached reference log-probs dropped: collation or cache size changed on restore");
+        }
+        trainer.overrides = SettingChange.compose(state.overrides(), changes);
+        if (options.optimizer() == RestoreOptions.OptimizerState.FRESH) {
+            trainer.overrides = SettingChange.compose(trainer.overrides,
+                    List.of(new SettingChange("optimizerState", "restored", "fresh")));
+        }
+        if (!changes.isEmpty()) {
+            LOG.info("restored {} with changed hyperparameters: {}", dir, SettingChange.describe(changes));
+        }
+        if (trainer.scaler != null && state.lossScale() != null) {
+            trainer.scaler.restore(state.lossScale(), state.scalerGoodSteps(), state.scalerSkippedSteps());
+        }
+        if (!trainer.reference.version().equals(state.referenceVersion())) {
+            throw new IllegalStateException("restored reference version " + trainer.reference.version()
+                    + " differs from the saved " + state.referenceVersion());
+        }
+        LOG.info("restored trainer at step {} (reference {}) from {}", trainer.step, trainer.referenceVersion(), dir);
+        return trainer;
+    }
+
+    private static void restoreOptimizer(DpoTrainer trainer, Path file, long savedStep, Device device) {
+        try (SafetensorsReader reader = SafetensorsReader.open(file);
              NDManager tmp = NDManager.newBaseManager(device)) {
             Map<String, NDArray> m = new LinkedHashMap<>();
             Map<String, NDArray> v = new LinkedHashMap<>();
@@ -477,25 +562,14 @@ public final class DpoTrainer implements AutoCloseable {
                     masters.put(name, reader.read("master." + name, tmp));
                 }
             }
-            long optStep = Long.parseLong(reader.metadata().getOrDefault("step", Long.toString(state.step())));
+            long optStep = Long.parseLong(reader.metadata().getOrDefault("step", Long.toString(savedStep)));
             trainer.optimizer.restore(optStep, m, v, masters);
-        } catch (RuntimeException e) {
-            trainer.close();
-            throw e;
         }
-        trainer.step = state.step();
-        trainer.baseline.restore(state.bcoMean(), state.bcoUpdates());
-        trainer.reference.restoreCounters(state.referenceGeneration(), state.referenceLastIteration());
-        trainer.reference.restoreCache(state.referenceCache());
-        if (trainer.scaler != null && state.lossScale() != null) {
-            trainer.scaler.restore(state.lossScale(), state.scalerGoodSteps(), state.scalerSkippedSteps());
-        }
-        if (!trainer.reference.version().equals(state.referenceVersion())) {
-            throw new IllegalStateException("restored reference version " + trainer.reference.version()
-                    + " differs from the saved " + state.referenceVersion());
-        }
-        LOG.info("restored trainer at step {} (reference {}) from {}", trainer.step, trainer.referenceVersion(), dir);
-        return trainer;
+    }
+
+    private static boolean sameCollation(TrainerConfig a, TrainerConfig b) {
+        return a.maxLength() == b.maxLength() && a.maxPromptLength() == b.maxPromptLength()
+                && a.truncation() == b.truncation() && a.referenceCacheSize() == b.referenceCacheSize();
     }
 
     /** The dynamic loss scaler (FP16), or null in FP32 (package-private: tests inspect and steer it). */

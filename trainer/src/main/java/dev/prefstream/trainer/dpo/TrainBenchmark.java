@@ -29,15 +29,18 @@ public final class TrainBenchmark {
      * @param modelTflops achieved model TFLOP/s by the 8 x params x tokens count
      * @param steps      measured steps
      * @param warmup     unmeasured warmup steps before them
+     * @param precision  fp32 or fp16 mixed precision
      */
     public record Result(String device, long params, double tokensPerS, double msPerStep, double modelTflops,
-                         int steps, int warmup) {
+                         int steps, int warmup, Precision precision) {
 
         /** The one-line JSON the CLI prints last. */
         public String toJson() {
             return String.format(java.util.Locale.ROOT,
-                    "{\"device\":\"%s\",\"params\":%d,\"tokens_per_s\":%.1f,\"ms_per_step\":%.2f,\"model_tflops\":%.6f}",
-                    device, params, tokensPerS, msPerStep, modelTflops);
+                    "{\"device\":\"%s\",\"params\":%d,\"tokens_per_s\":%.1f,\"ms_per_step\":%.2f,\"model_tflops\":%.6f,"
+                            + "\"precision\":\"%s\"}",
+                    device, params, tokensPerS, msPerStep, modelTflops,
+                    precision.name().toLowerCase(java.util.Locale.ROOT));
         }
     }
 
@@ -104,7 +107,7 @@ public final class TrainBenchmark {
             double seconds = millis / 1000.0;
             double flops = 8.0 * params * tokens;
             return new Result(device.toString(), params, tokens / seconds, millis / steps, flops / seconds / 1e12,
-                    steps, warmup);
+                    steps, warmup, precision);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.prefstream.trainer.dpo;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,11 +20,12 @@ import java.util.Map;
  * @param scalerGoodSteps        fp16 good steps since the last scale change (null in fp32)
  * @param scalerSkippedSteps     fp16 skipped steps (null in fp32)
  * @param referenceCache         cached reference log-probs by pair key: [chosen, rejected] (valid for referenceVersion)
+ * @param overrides              hyperparameters changed on a restore in this lineage (absent in older states: none)
  */
 public record TrainerState(int format, TrainerConfig config, long step, long seed, String referenceVersion,
                            long referenceGeneration, long referenceLastIteration, float bcoMean, long bcoUpdates,
                            Double lossScale, Integer scalerGoodSteps, Long scalerSkippedSteps,
-                           Map<String, float[]> referenceCache) {
+                           Map<String, float[]> referenceCache, List<SettingChange> overrides) {
 
     /** Current layout version. */
     public static final int FORMAT = 1;

@@ -2,6 +2,8 @@ package dev.prefstream.trainer.stream;
 
 import ai.djl.Device;
 import dev.prefstream.trainer.dpo.DpoTrainer;
+import dev.prefstream.trainer.dpo.RestoreOptions;
+import dev.prefstream.trainer.dpo.SettingChange;
 import dev.prefstream.trainer.dpo.StepMetrics;
 import dev.prefstream.trainer.dpo.TextPair;
 import dev.prefstream.trainer.dpo.TrainerConfig;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * {@link PairTrainer} over the DPO trainer core ({@link DpoTrainer}): converts pairs with {@link PairTexts}, trains
@@ -24,6 +27,9 @@ public final class DpoPairTrainer implements PairTrainer {
 
     private static final Logger log = LoggerFactory.getLogger(DpoPairTrainer.class);
 
+    /** Manifest property listing changed hyperparameters, e.g. {@code dpo.beta: 0.1 -> 0.5}. */
+    public static final String HYPERPARAMETER_OVERRIDES = "hyperparameter_overrides";
+
     private final DpoTrainer trainer;
 
     public DpoPairTrainer(DpoTrainer trainer) {
@@ -32,27 +38,62 @@ public final class DpoPairTrainer implements PairTrainer {
 
     /**
      * Opens trainers: from the initial model with {@code config} (batching and reference mode taken from the
-     * streaming config so the two cannot disagree), or restored from a checkpoint (whose saved config wins, so a
-     * resumed run continues exactly as it started).
+     * streaming config so the two cannot disagree; the model converted to the precision's weight type), or restored
+     * from a checkpoint (whose saved config wins, so a resumed run continues exactly as it started; a checkpoint of
+     * another precision than {@code config}'s is refused with a clear error instead of silently training in it).
      */
     public static PairTrainerFactory factory(ModelSource initial, TrainerConfig config, StreamingTrainerConfig streaming, Device device) {
-        TrainerConfig effective = config.toBuilder()
+        TrainerConfig effective = withBatching(config, streaming);
+        RestoreOptions samePrecision = RestoreOptions.overriding(saved -> saved.toBuilder().precision(config.precision()).build(),
+                RestoreOptions.OptimizerState.RESTORED);
+        return from -> from.isPresent()
+                ? new DpoPairTrainer(DpoTrainer.restore(from.get().dir(), device, null, samePrecision))
+                : fresh(initial, effective, device);
+    }
+
+    /**
+     * Opens trainers for a replay with changed hyperparameters: a checkpoint is restored with
+     * {@code hyperparameters.apply(saved config)} (then batching and reference mode from the streaming config), the
+     * changes recorded in the trainer state and the manifests ({@code hyperparameter_overrides}). The optimizer
+     * state of the start checkpoint is kept or reset per {@code startOptimizer}; the replay's own checkpoints
+     * (under {@code streaming.checkpointsDir()}, an interrupted replay resuming) always restore theirs, so a resumed
+     * replay continues exactly. Without a checkpoint the initial model is trained with {@code config}.
+     */
+    public static PairTrainerFactory replayFactory(ModelSource initial, TrainerConfig config, StreamingTrainerConfig streaming,
+                                                   Device device, UnaryOperator<TrainerConfig> hyperparameters,
+                                                   RestoreOptions.OptimizerState startOptimizer) {
+        TrainerConfig effective = withBatching(config, streaming);
+        UnaryOperator<TrainerConfig> change = saved -> withBatching(hyperparameters.apply(saved), streaming);
+        Path own = streaming.checkpointsDir().toAbsolutePath().normalize();
+        return from -> {
+            if (from.isEmpty()) {
+                return fresh(initial, effective, device);
+            }
+            Path dir = from.get().dir();
+            boolean ownCheckpoint = dir.toAbsolutePath().normalize().startsWith(own);
+            RestoreOptions options = RestoreOptions.overriding(change,
+                    ownCheckpoint ? RestoreOptions.OptimizerState.RESTORED : startOptimizer);
+            return new DpoPairTrainer(DpoTrainer.restore(dir, device, null, options));
+        };
+    }
+
+    private static TrainerConfig withBatching(TrainerConfig config, StreamingTrainerConfig streaming) {
+        return config.toBuilder()
                 .pairsPerStep(streaming.batchPairs())
                 .accumulation(streaming.gradientAccumulation())
                 .referenceMode(streaming.referenceMode())
                 .build();
-        return from -> {
-            if (from.isPresent()) {
-                return new DpoPairTrainer(DpoTrainer.restore(from.get().dir(), device, null));
-            }
-            LoadedModel lm = initial.load(device);
-            try {
-                return new DpoPairTrainer(DpoTrainer.create(lm.model(), lm.tokenizer(), effective));
-            } catch (RuntimeException e) {
-                lm.close();
-                throw e;
-            }
-        };
+    }
+
+    private static DpoPairTrainer fresh(ModelSource initial, TrainerConfig config, Device device) {
+        DpoTrainer.checkPrecisionSupported(config.precision(), device);
+        LoadedModel lm = initial.load(device, config.precision().weightType());
+        try {
+            return new DpoPairTrainer(DpoTrainer.create(lm.model(), lm.tokenizer(), config));
+        } catch (RuntimeException e) {
+            lm.close();
+            throw e;
+        }
     }
 
     /** The wrapped trainer. */
@@ -78,6 +119,17 @@ public final class DpoPairTrainer implements PairTrainer {
         out.put("tokens", (double) m.tokens());
         out.put("truncated", (double) m.truncated());
         return out;
+    }
+
+    /** Precision, and the hyperparameters changed on restores of this lineage (when any). */
+    @Override
+    public Map<String, String> manifestProperties() {
+        Map<String, String> p = new java.util.LinkedHashMap<>();
+        p.put("precision", trainer.config().precision().name());
+        if (!trainer.overrides().isEmpty()) {
+            p.put(HYPERPARAMETER_OVERRIDES, SettingChange.describe(trainer.overrides()));
+        }
+        return p;
     }
 
     @Override

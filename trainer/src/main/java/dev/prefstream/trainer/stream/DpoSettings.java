@@ -2,6 +2,7 @@ package dev.prefstream.trainer.stream;
 
 import dev.prefstream.trainer.dpo.DpoConfig;
 import dev.prefstream.trainer.dpo.LossType;
+import dev.prefstream.trainer.dpo.Precision;
 import dev.prefstream.trainer.dpo.TrainerConfig;
 import dev.prefstream.trainer.dpo.TruncationMode;
 import dev.prefstream.trainer.optim.LrSchedule;
@@ -15,8 +16,8 @@ import java.util.Properties;
  * DPO hyperparameters from the {@code --config} properties file, keys {@code prefstream.dpo.<key>}:
  * learning-rate, beta, loss (comma list, e.g. {@code sigmoid,sft}), loss-weights, label-smoothing, max-length,
  * max-prompt-length, truncation (keep_start | keep_end), warmup-steps, schedule (constant | linear | cosine),
- * decay-steps, clip-norm, weight-decay, tr-alpha, tr-every-steps, reference-cache-size, seed. Batching and the
- * reference mode come from the streaming settings. Unknown keys are an error.
+ * decay-steps, clip-norm, weight-decay, tr-alpha, tr-every-steps, reference-cache-size, seed, precision (fp32 | fp16,
+ * fp16 on a GPU only). Batching and the reference mode come from the streaming settings. Unknown keys are an error.
  */
 public final class DpoSettings {
 
@@ -67,6 +68,7 @@ public final class DpoSettings {
                     case "tr-every-steps" -> b.trEverySteps(Integer.parseInt(v));
                     case "reference-cache-size" -> b.referenceCacheSize(Integer.parseInt(v));
                     case "seed" -> b.seed(Long.parseLong(v));
+                    case "precision" -> b.precision(Precision.parse(v));
                     default -> throw new IllegalArgumentException("unknown DPO setting '" + key + "'");
                 }
             } catch (NumberFormatException e) {

@@ -1,6 +1,8 @@
 package dev.prefstream.trainer.stream;
 
 import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import dev.prefstream.trainer.model.DecoderModel;
 import dev.prefstream.trainer.model.HfModelLoader;
 import dev.prefstream.trainer.model.LoadedModel;
 import dev.prefstream.trainer.model.ModelPresets;
@@ -43,6 +45,30 @@ public record ModelSource(Path dir, String preset, long seed) {
     /** Loads the model with its tokenizer onto {@code device}. */
     public LoadedModel load(Device device) {
         return dir != null ? HfModelLoader.loadWithTokenizer(dir, device) : ModelPresets.builtin(preset, device, seed);
+    }
+
+    /**
+     * Loads the model with weights of {@code weightType} (float32, or float16 for fp16 training): a directory is
+     * converted while loading; a preset is initialised in float32 (so its weights do not depend on the type) and
+     * then converted, like {@code model.half()}.
+     */
+    public LoadedModel load(Device device, DataType weightType) {
+        if (dir != null) {
+            return HfModelLoader.loadWithTokenizer(dir, device, weightType);
+        }
+        LoadedModel lm = ModelPresets.builtin(preset, device, seed);
+        if (lm.model().dtype() == weightType) {
+            return lm;
+        }
+        DecoderModel converted;
+        try {
+            converted = lm.model().toDtype(weightType);
+        } catch (RuntimeException e) {
+            lm.close();
+            throw e;
+        }
+        lm.model().close();
+        return new LoadedModel(converted, lm.tokenizer());
     }
 
     /** How manifests record it: the directory's absolute path or {@code preset:<name>:<seed>}. */

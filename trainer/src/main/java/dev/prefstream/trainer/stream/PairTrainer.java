@@ -33,6 +33,11 @@ public interface PairTrainer extends AutoCloseable {
      */
     void saveTo(Path dir) throws IOException;
 
+    /** Extra manifest properties describing the run (precision, changed hyperparameters ...); none by default. */
+    default Map<String, String> manifestProperties() {
+        return Map.of();
+    }
+
     @Override
     void close();
 }

@@ -116,8 +116,9 @@ class StreamingDpoKafkaTest {
             b.modelName = c.modelName();
             b.maxSteps = 5;
         });
-        StreamingTrainer replay = Replay.create(rc, kafka.clientConfigWithRegistry(), TinyDpo.factory(rc), Optional.of(start),
-                StartPositions.fromTimestamp(lastTrainedTs + 1));
+        // the replay path with a --config that changes nothing: same settings, same weights
+        StreamingTrainer replay = Replay.create(rc, kafka.clientConfigWithRegistry(), TinyDpo.replayFactory(rc, new java.util.Properties()),
+                Optional.of(start), StartPositions.fromTimestamp(lastTrainedTs + 1));
         assertThat(replay.run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
         VerifiedCheckpoint replayed = CheckpointReader.newestGood(replayDir).orElseThrow();
 
@@ -131,6 +132,25 @@ class StreamingDpoKafkaTest {
         replayedMetrics.remove("tokens_per_s"); // wall-clock throughput, the only metric that may differ
         originalMetrics.remove("tokens_per_s");
         assertThat(replayedMetrics).isEqualTo(originalMetrics).containsKey("loss");
+        assertThat(replayed.manifest().properties()).doesNotContainKey(DpoPairTrainer.HYPERPARAMETER_OVERRIDES)
+                .containsEntry("precision", "FP32");
+
+        // after a hyperparameter change (beta 0.1 -> 0.5): the same pairs, other weights, and the change on record
+        java.util.Properties changed = new java.util.Properties();
+        changed.setProperty("prefstream.dpo.beta", "0.5");
+        Path betaDir = tmp.resolve("replay-beta");
+        StreamingTrainerConfig bc = rc.with(b -> b.checkpointsDir = betaDir);
+        assertThat(Replay.create(bc, kafka.clientConfigWithRegistry(), TinyDpo.replayFactory(bc, changed), Optional.of(start),
+                StartPositions.fromTimestamp(lastTrainedTs + 1)).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
+        VerifiedCheckpoint withBeta = CheckpointReader.newestGood(betaDir).orElseThrow();
+        assertThat(withBeta.step()).isEqualTo(5);
+        assertThat(withBeta.manifest().offsets()).isEqualTo(end.manifest().offsets());
+        assertThat(Files.readAllBytes(withBeta.dir().resolve("model.safetensors"))).isNotEqualTo(Files.readAllBytes(end.dir().resolve("model.safetensors")));
+        assertThat(withBeta.manifest().properties()).containsEntry(DpoPairTrainer.HYPERPARAMETER_OVERRIDES, "dpo.beta: 0.1 -> 0.5");
+        try (DpoTrainer restored = DpoTrainer.restore(withBeta.dir(), Device.cpu(), null)) {
+            assertThat(restored.config().dpo().beta()).isEqualTo(0.5);
+            assertThat(restored.overrides()).extracting(dev.prefstream.trainer.dpo.SettingChange::setting).containsExactly("dpo.beta");
+        }
     }
 
     @Test

@@ -20,4 +20,10 @@ final class TinyDpo {
     static PairTrainerFactory factory(StreamingTrainerConfig streaming) {
         return DpoPairTrainer.factory(MODEL, config(), streaming, Device.cpu());
     }
+
+    /** As {@code prefstream replay --config} builds it: the {@code prefstream.dpo.*} keys applied to the checkpoint's config. */
+    static PairTrainerFactory replayFactory(StreamingTrainerConfig streaming, java.util.Properties settings) {
+        return DpoPairTrainer.replayFactory(MODEL, config(), streaming, Device.cpu(), saved -> DpoSettings.apply(saved, settings),
+                dev.prefstream.trainer.dpo.RestoreOptions.OptimizerState.RESTORED);
+    }
 }

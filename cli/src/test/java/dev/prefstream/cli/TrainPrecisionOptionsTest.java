@@ -1,0 +1,93 @@
+package dev.prefstream.cli;
+
+import ai.djl.engine.Engine;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+/** {@code --precision} of bench train, train and replay: parsing, the JSON field, and fp16's one-line refusal on a CPU. */
+class TrainPrecisionOptionsTest {
+
+    private static final String GPU_ONLY = "fp16 mixed precision runs on a GPU only";
+
+    @TempDir
+    Path tmp;
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private static void assumeCpu() {
+        assumeFalse(Engine.getInstance().defaultDevice().isGpu(), "fp16 is allowed on a GPU");
+    }
+
+    @Test
+    void benchTrainPrintsItsPrecisionInTheJsonLine() throws Exception {
+        assertThat(run("bench", "train", "--help").out()).contains("--precision");
+        Run r = run("bench", "train", "--model", "tiny", "--precision", "FP32", "--steps", "1", "--warmup", "0",
+                "--seq", "16", "--pairs-per-step", "1");
+        assertThat(r.exit()).as(r.err()).isZero();
+        String[] lines = r.out().strip().split("\n");
+        JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
+        assertThat(json.get("precision").asText()).isEqualTo("fp32");
+        assertThat(json.get("params").asLong()).isPositive();
+        assertThat(json.get("tokens_per_s").asDouble()).isPositive();
+    }
+
+    @Test
+    void anUnknownOrBf16PrecisionIsAUsageError() {
+        Run bf16 = run("bench", "train", "--precision", "bf16");
+        assertThat(bf16.exit()).isEqualTo(2);
+        assertThat(bf16.err()).contains("--precision").contains("bf16 is not supported").doesNotContain("\tat ");
+        Run other = run("train", "--model", "tiny", "--out", tmp.toString(), "--precision", "int8");
+        assertThat(other.exit()).isEqualTo(2);
+        assertThat(other.err()).contains("unknown precision 'int8', expected fp32 or fp16");
+    }
+
+    @Test
+    void fp16OnTheCpuIsRefusedInOneLineBeforeAnythingLoadsOrConnects() throws Exception {
+        assumeCpu();
+        Run bench = run("bench", "train", "--model", "tiny", "--precision", "fp16");
+        assertThat(bench.exit()).isEqualTo(2);
+        assertThat(bench.err().strip()).startsWith("prefstream bench train: " + GPU_ONLY).doesNotContain("\tat ").doesNotContain("\n");
+        assertThat(bench.out()).isEmpty();
+
+        // nothing listens on port 1: the command must fail on the precision, not on Kafka
+        Path out = tmp.resolve("ckpt");
+        Run train = run("train", "--model", "tiny", "--out", out.toString(), "--precision", "fp16",
+                "--bootstrap", "localhost:1", "--metrics-port", "-1", "--publish", "none");
+        assertThat(train.exit()).isEqualTo(1);
+        assertThat(train.err().strip()).startsWith("prefstream train: " + GPU_ONLY).doesNotContain("\tat ").doesNotContain("\n");
+        assertThat(out).doesNotExist();
+
+        Path config = Files.writeString(tmp.resolve("fp16.properties"), "prefstream.dpo.precision=fp16\n");
+        Run fromConfig = run("train", "--model", "tiny", "--out", out.toString(), "--config", config.toString(),
+                "--bootstrap", "localhost:1", "--metrics-port", "-1", "--publish", "none");
+        assertThat(fromConfig.exit()).isEqualTo(1);
+        assertThat(fromConfig.err()).startsWith("prefstream train: " + GPU_ONLY);
+
+        Run replay = run("replay", "--model", "m", "--initial", "tiny", "--from-timestamp", "0", "--out", out.toString(),
+                "--precision", "fp16", "--bootstrap", "localhost:1");
+        assertThat(replay.exit()).isEqualTo(1);
+        assertThat(replay.err().strip()).startsWith("prefstream replay: " + GPU_ONLY).doesNotContain("\tat ");
+    }
+}
