@@ -28,6 +28,7 @@ final class IngestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        kafka.provisionTopics(); // a bare cluster gets prefstream's topics (idempotent)
         IngestConfig config = IngestConfig.from(kafka.clientConfig());
         IngestService service = new IngestService(config);
         Thread hook = new Thread(() -> service.close(shutdownTimeout), "ingest-shutdown");

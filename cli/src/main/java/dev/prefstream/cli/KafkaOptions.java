@@ -1,5 +1,8 @@
 package dev.prefstream.cli;
 
+import dev.prefstream.schemas.TopicLayout;
+import dev.prefstream.schemas.embedded.TopicProvisioner;
+import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -7,7 +10,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -56,6 +61,25 @@ public final class KafkaOptions {
         Properties properties = new Properties();
         properties.putAll(clientConfig());
         return properties;
+    }
+
+    /**
+     * Creates any missing prefstream topic ({@link TopicLayout#topics}) on the cluster, so that services started on
+     * a bare cluster (compose.yaml) find their topics; existing topics are left as they are. Only Kafka client
+     * settings reach the admin client ({@code schema.registry.url} and {@code prefstream.*} keys are left out).
+     *
+     * @return the topics it created
+     */
+    public List<String> provisionTopics() {
+        Map<String, Object> adminConfig = new HashMap<>();
+        clientConfig().forEach((k, v) -> {
+            if (!k.startsWith("prefstream.") && !k.startsWith("schema.registry.") && !k.startsWith("ingest.")) {
+                adminConfig.put(k, v);
+            }
+        });
+        try (Admin admin = Admin.create(adminConfig)) {
+            return new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(TopicLayout.topics(TopicLayout.DEFAULT_DATA_PARTITIONS));
+        }
     }
 
     private Properties extraProperties() {

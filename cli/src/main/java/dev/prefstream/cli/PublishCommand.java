@@ -52,6 +52,7 @@ final class PublishCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        kafkaOptions.provisionTopics(); // a bare cluster gets prefstream's topics (idempotent)
         SplitClientConfig cfg = SplitClientConfig.of(kafkaOptions);
         ModelSource source = ModelSource.parse(model, seed);
         String name = modelName != null ? modelName : source.preset() != null ? source.preset() : source.dir().getFileName().toString();

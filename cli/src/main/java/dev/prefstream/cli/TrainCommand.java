@@ -97,6 +97,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        kafkaOptions.provisionTopics(); // a bare cluster gets prefstream's topics (idempotent)
         SplitClientConfig cfg = SplitClientConfig.of(kafkaOptions);
         ModelSource source = ModelSource.parse(model, seed);
         String name = modelName != null ? modelName : source.preset() != null ? source.preset() : source.dir().getFileName().toString();
