@@ -97,7 +97,6 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        kafkaOptions.provisionTopics(); // a bare cluster gets prefstream's topics (idempotent)
         SplitClientConfig cfg = SplitClientConfig.of(kafkaOptions);
         ModelSource source = ModelSource.parse(model, seed);
         String name = modelName != null ? modelName : source.preset() != null ? source.preset() : source.dir().getFileName().toString();
@@ -122,6 +121,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         Device device = Engine.getInstance().defaultDevice();
         DpoTrainer.checkPrecisionSupported(dpo.precision(), device); // one clear line before anything connects or loads
+        kafkaOptions.provisionTopics(); // a bare cluster gets prefstream's topics (idempotent); after the settings are validated
 
         PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         TrainerMetrics metrics = new TrainerMetrics(prometheus, name, System::currentTimeMillis);
