@@ -2,6 +2,9 @@ package dev.prefstream.cli;
 
 import dev.prefstream.ingest.config.IngestConfig;
 import dev.prefstream.ingest.service.IngestService;
+import dev.prefstream.trainer.stream.PrometheusEndpoint;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,12 +29,25 @@ final class IngestCommand implements Callable<Integer> {
             description = "How long a clean shutdown may take (default: ${DEFAULT-VALUE}).")
     Duration shutdownTimeout;
 
+    @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "9465",
+            description = "Serve Prometheus metrics (ingest counters and every Kafka Streams metric) at http://host:PORT/metrics;"
+                    + " -1 to disable (default: ${DEFAULT-VALUE}).")
+    int metricsPort;
+
     @Override
     public Integer call() throws InterruptedException {
         kafka.provisionTopics(); // a bare cluster gets prefstream's topics (idempotent)
         IngestConfig config = IngestConfig.from(kafka.clientConfig());
         IngestService service = new IngestService(config);
-        Thread hook = new Thread(() -> service.close(shutdownTimeout), "ingest-shutdown");
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        service.bindTo(prometheus);
+        PrometheusEndpoint endpoint = metricsPort >= 0 ? new PrometheusEndpoint(prometheus, metricsPort) : null;
+        Thread hook = new Thread(() -> {
+            service.close(shutdownTimeout);
+            if (endpoint != null) {
+                endpoint.close();
+            }
+        }, "ingest-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         service.start();
         service.awaitStopped();

@@ -73,7 +73,8 @@ class IngestCommandsTest {
         Path log = dir.resolve("ingest.log");
         Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "ingest",
-                "--bootstrap", kafka.bootstrapServers(), "--registry", kafka.registryUrl(), "--config", config.toString())
+                "--bootstrap", kafka.bootstrapServers(), "--registry", kafka.registryUrl(), "--config", config.toString(),
+                "--metrics-port", "0")
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             long deadline = System.nanoTime() + java.time.Duration.ofSeconds(90).toNanos();
@@ -82,6 +83,13 @@ class IngestCommandsTest {
                 assertThat(System.nanoTime()).as("ingest did not reach RUNNING:%n%s", Files.readString(log)).isLessThan(deadline);
                 Thread.sleep(100);
             }
+            java.util.regex.Matcher port = java.util.regex.Pattern.compile("Prometheus metrics at http://localhost:(\\d+)/metrics")
+                    .matcher(Files.readString(log));
+            assertThat(port.find()).as("metrics endpoint announced:%n%s", Files.readString(log)).isTrue();
+            String scrape = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + port.group(1) + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(scrape).contains("kafka_stream_");
             process.destroy(); // SIGTERM
             assertThat(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             assertThat(Files.readString(log)).contains("PENDING_SHUTDOWN -> NOT_RUNNING").contains("ingest stopped cleanly");

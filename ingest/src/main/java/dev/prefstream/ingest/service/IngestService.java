@@ -4,6 +4,10 @@ import dev.prefstream.ingest.config.IngestConfig;
 import dev.prefstream.ingest.metrics.IngestCounters;
 import dev.prefstream.ingest.topology.IngestTopology;
 import org.apache.kafka.streams.CloseOptions;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -67,6 +71,46 @@ public final class IngestService implements AutoCloseable {
     /** The ingest counters now, summed over threads. */
     public IngestCounters counters() {
         return IngestCounters.of(streams.metrics());
+    }
+
+    /**
+     * Exports metrics to a Micrometer registry (e.g. the Prometheus one {@code prefstream ingest} serves): every Kafka
+     * Streams client metric, and prefstream's ingest counters as {@code prefstream.ingest.<name>} counters with their
+     * tags (events-in{kind}, pairs-out{kind}, dropped{kind,reason}, duplicates, conflicts, dlq{reason}, ...). The
+     * counters are created by the processors once tasks start, and new tag values appear as data arrives, so they
+     * are registered as they show up, checked every {@link #COUNTER_REGISTRATION_PERIOD}.
+     */
+    public void bindTo(MeterRegistry registry) {
+        new KafkaStreamsMetrics(streams).bindTo(registry);
+        reporter.scheduleAtFixedRate(() -> registerNewCounters(registry), 0, COUNTER_REGISTRATION_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** How often {@link #bindTo} looks for counters that appeared since. */
+    static final Duration COUNTER_REGISTRATION_PERIOD = Duration.ofSeconds(2);
+
+    private final java.util.Set<String> exported = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private void registerNewCounters(MeterRegistry registry) {
+        try {
+            for (String key : counters().totals().keySet()) {
+                if (!exported.add(key)) {
+                    continue;
+                }
+                int brace = key.indexOf('{');
+                String name = brace < 0 ? key : key.substring(0, brace);
+                java.util.List<Tag> tags = new java.util.ArrayList<>();
+                if (brace >= 0) {
+                    for (String kv : key.substring(brace + 1, key.length() - 1).split(",")) {
+                        int eq = kv.indexOf('=');
+                        tags.add(Tag.of(kv.substring(0, eq), kv.substring(eq + 1)));
+                    }
+                }
+                FunctionCounter.builder("prefstream.ingest." + name.replace('-', '.'), this, s -> s.counters().get(key))
+                        .tags(tags).register(registry);
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not export ingest counters to metrics: {}", e.toString());
+        }
     }
 
     /** Blocks until the app has stopped (closed, or failed for good). */

@@ -106,7 +106,10 @@ class IngestIntegrationTest {
         byte[] garbage = "definitely not avro".getBytes(StandardCharsets.UTF_8);
         byte[] unknownSchema = ByteBuffer.allocate(8).put((byte) 0).putInt(987654).put(new byte[]{2, 4, 6}).array();
 
+        io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus =
+                new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
         try (IngestService service = new IngestService(config())) {
+            service.bindTo(prometheus);
             service.start();
             kafka.produceBytes(events, List.of(
                     record(comparison), record(comparison), record(respaced), record("g1", garbage), record("g2", unknownSchema),
@@ -160,6 +163,16 @@ class IngestIntegrationTest {
                         }
                     }).findFirst().orElseThrow();
             assertThat(((Number) jmx.getAttribute(conflictsBean, "conflicts-total")).longValue()).isEqualTo(1);
+            // and in Prometheus' text format, as `prefstream ingest --metrics-port` serves them
+            long scrapeDeadline = System.nanoTime() + SAFETY.toNanos();
+            java.util.regex.Pattern conflictsLine = java.util.regex.Pattern.compile("(?m)^prefstream_ingest_conflicts_total(\\{.*\\})? 1\\.0$");
+            while (!conflictsLine.matcher(prometheus.scrape()).find() && System.nanoTime() < scrapeDeadline) {
+                Thread.sleep(200);
+            }
+            String scrape = prometheus.scrape();
+            assertThat(scrape).containsPattern(conflictsLine)
+                    .containsPattern("(?m)^prefstream_ingest_dropped_total\\{kind=\"comparison\",reason=\"tie\"\\} 1\\.0$")
+                    .contains("kafka_stream_thread_");
             assertThat(service.close(Duration.ofSeconds(30))).isTrue();
         }
 
