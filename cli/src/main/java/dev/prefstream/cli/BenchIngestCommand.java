@@ -22,9 +22,14 @@ final class BenchIngestCommand implements Callable<Integer> {
             description = "Records to produce: mixed kinds, ~1 KB, 10% duplicates, 1% garbage (default: ${DEFAULT-VALUE}).")
     int events;
 
+    @Option(names = "--warmup-events", paramLabel = "W", defaultValue = "0",
+            description = "Records run through both paths untimed first, on topics of their own, so the timed passes measure "
+                    + "steady state, not JIT compilation; 0 measures a cold JVM, as the README's first figures (default: ${DEFAULT-VALUE}).")
+    int warmupEvents;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
-        BenchResult result = new IngestBenchmark(events, Files.createTempDirectory("prefstream-bench-ingest"),
+        BenchResult result = new IngestBenchmark(events, warmupEvents, Files.createTempDirectory("prefstream-bench-ingest"),
                 line -> System.err.println("bench ingest: " + line)).run();
         System.out.printf("events/s %.0f, raw records/s %.0f, ratio %.2f, pairs %d, dlq %d; CPU per record: raw %.3f ms, ingest %.3f ms (CPU ratio %.2f)%n",
                 result.eventsPerSecond(), result.rawRecordsPerSecond(), result.ratio(), result.pairs(), result.dlq(),

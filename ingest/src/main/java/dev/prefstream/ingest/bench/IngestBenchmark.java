@@ -54,14 +54,22 @@ import java.util.stream.Stream;
  *       have caught up, and its output transactions are committed (no open transaction on pairs and DLQ).</li>
  * </ol>
  * The ratio says how much of the broker's raw produce-to-consume rate ingest keeps.
+ *
+ * <p>Warm-up: before the timed passes, both paths run once, untimed, on {@code warmupEvents} other records (another
+ * seed) on topics and an application id of their own, so the timed passes measure steady state rather than the
+ * JIT compiling Kafka Streams, Avro and RocksDB code for the first time (profiled at N=30000 without warm-up, the C2
+ * compiler threads used about as much CPU as the stream thread during the ingest pass). The timed ingest app starts
+ * with empty stores and does exactly the work it did without warm-up. {@code warmupEvents = 0} measures cold.
  */
 public final class IngestBenchmark {
 
     private static final Logger log = LoggerFactory.getLogger(IngestBenchmark.class);
     private static final Duration SAFETY = Duration.ofMinutes(10);
     private static final int PARTITIONS = 3;
+    private static final String WARMUP = "warmup-";
 
     private final int events;
+    private final int warmupEvents;
     private final Path workDir;
     private final Consumer<String> progress;
 
@@ -71,10 +79,24 @@ public final class IngestBenchmark {
      * @param progress one-line progress messages (to stderr in the CLI)
      */
     public IngestBenchmark(int events, Path workDir, Consumer<String> progress) {
+        this(events, 0, workDir, progress);
+    }
+
+    /**
+     * @param events       records to produce in the timed passes (at least 100)
+     * @param warmupEvents records to run through both paths untimed first (0: none, a cold measurement)
+     * @param workDir      a directory for the broker's log and the app's state (deleted afterwards)
+     * @param progress     one-line progress messages (to stderr in the CLI)
+     */
+    public IngestBenchmark(int events, int warmupEvents, Path workDir, Consumer<String> progress) {
         if (events < 100) {
             throw new IllegalArgumentException("--events must be at least 100, got " + events);
         }
+        if (warmupEvents < 0) {
+            throw new IllegalArgumentException("--warmup-events must be >= 0, got " + warmupEvents);
+        }
         this.events = events;
+        this.warmupEvents = warmupEvents;
         this.workDir = workDir;
         this.progress = progress;
     }
@@ -88,6 +110,10 @@ public final class IngestBenchmark {
                     new TopicLayout.TopicSpec(TopicLayout.PREFERENCE_PAIRS, PARTITIONS, Map.of("retention.ms", "-1")),
                     new TopicLayout.TopicSpec(TopicLayout.PREFERENCE_EVENTS_DLQ, 1, Map.of()),
                     new TopicLayout.TopicSpec("bench-raw", PARTITIONS, Map.of()),
+                    new TopicLayout.TopicSpec(WARMUP + "raw", PARTITIONS, Map.of()),
+                    new TopicLayout.TopicSpec(WARMUP + TopicLayout.PREFERENCE_EVENTS, PARTITIONS, Map.of()),
+                    new TopicLayout.TopicSpec(WARMUP + TopicLayout.PREFERENCE_PAIRS, PARTITIONS, Map.of()),
+                    new TopicLayout.TopicSpec(WARMUP + TopicLayout.PREFERENCE_EVENTS_DLQ, 1, Map.of()),
                     new TopicLayout.TopicSpec(TopicLayout.SCHEMAS, 1, Map.of("cleanup.policy", "compact"))));
             try (EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(new EmbeddedSchemaRegistry.Settings(
                     broker.clientConfig(), "localhost", 0, TopicLayout.SCHEMAS, Duration.ofSeconds(30)))) {
@@ -96,20 +122,28 @@ public final class IngestBenchmark {
 
                 progress.accept("generating " + events + " records");
                 List<BenchEventGenerator.BenchRecord> records;
+                List<BenchEventGenerator.BenchRecord> warmup;
                 try (Serde<PreferenceEvent> serde = AvroSerdes.specific(PreferenceEvent.class, clients, false)) {
                     records = new BenchEventGenerator(42, Instant.now().minus(Duration.ofHours(1)))
                             .generate(events, e -> serde.serializer().serialize(TopicLayout.PREFERENCE_EVENTS, e));
+                    warmup = warmupEvents == 0 ? List.of() : new BenchEventGenerator(7, Instant.now().minus(Duration.ofHours(2)))
+                            .generate(warmupEvents, e -> serde.serializer().serialize(TopicLayout.PREFERENCE_EVENTS, e));
                 }
                 double averageBytes = records.stream().mapToInt(r -> r.value().length).average().orElse(0);
+                if (!warmup.isEmpty()) {
+                    progress.accept("warm-up (untimed): raw and ingest on " + warmup.size() + " other records, topics " + WARMUP + "*");
+                    rawProduceConsume(clients, WARMUP + "raw", warmup);
+                    ingest(clients, admin, warmup, WARMUP);
+                }
 
                 progress.accept(String.format("raw produce->consume of %d records (%.0f bytes on average)", events, averageBytes));
                 long cpuBefore = processCpuNanos();
-                double rawSeconds = rawProduceConsume(clients, records);
+                double rawSeconds = rawProduceConsume(clients, "bench-raw", records);
                 double rawCpu = (processCpuNanos() - cpuBefore) / 1e9;
                 progress.accept(String.format("raw: %.2f s (%.2f s of CPU)", rawSeconds, rawCpu));
 
                 progress.accept("ingest app on the same records");
-                IngestRun ingest = ingest(clients, admin, records);
+                IngestRun ingest = ingest(clients, admin, records, "");
                 progress.accept(String.format("ingest: %.2f s (%.2f s of CPU); %s", ingest.seconds(), ingest.cpuSeconds(), ingest.counters().summary()));
                 return new BenchResult(events, events / ingest.seconds(), events / rawSeconds,
                         ingest.counters().sum("pairs-out"), ingest.counters().sum("dlq"), averageBytes, rawCpu, ingest.cpuSeconds());
@@ -132,20 +166,20 @@ public final class IngestBenchmark {
         producer.flush();
     }
 
-    private double rawProduceConsume(Map<String, Object> clients, List<BenchEventGenerator.BenchRecord> records) {
+    private double rawProduceConsume(Map<String, Object> clients, String topic, List<BenchEventGenerator.BenchRecord> records) {
         Map<String, Object> config = new HashMap<>(clients);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
              KafkaProducer<byte[], byte[]> producer = producer(clients)) {
             List<TopicPartition> partitions = new ArrayList<>();
             for (int p = 0; p < PARTITIONS; p++) {
-                partitions.add(new TopicPartition("bench-raw", p));
+                partitions.add(new TopicPartition(topic, p));
             }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             consumer.poll(Duration.ZERO);
             long start = System.nanoTime();
-            Thread sender = new Thread(() -> produceAll(producer, "bench-raw", records), "bench-raw-producer");
+            Thread sender = new Thread(() -> produceAll(producer, topic, records), "bench-raw-producer");
             sender.start();
             long received = 0;
             long deadline = start + SAFETY.toNanos();
@@ -173,10 +207,15 @@ public final class IngestBenchmark {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
-    private IngestRun ingest(Map<String, Object> clients, Admin admin, List<BenchEventGenerator.BenchRecord> records) throws InterruptedException {
+    /** Runs a fresh ingest app (application id and topics prefixed with {@code prefix}) over the records. */
+    private IngestRun ingest(Map<String, Object> clients, Admin admin, List<BenchEventGenerator.BenchRecord> records, String prefix)
+            throws InterruptedException {
         Map<String, Object> settings = new HashMap<>(clients);
-        settings.put(IngestConfig.APPLICATION_ID, "bench-ingest");
-        settings.put("state.dir", workDir.resolve("state").toString());
+        settings.put(IngestConfig.APPLICATION_ID, prefix + "bench-ingest");
+        settings.put(IngestConfig.TOPIC_EVENTS, prefix + TopicLayout.PREFERENCE_EVENTS);
+        settings.put(IngestConfig.TOPIC_PAIRS, prefix + TopicLayout.PREFERENCE_PAIRS);
+        settings.put(IngestConfig.TOPIC_DLQ, prefix + TopicLayout.PREFERENCE_EVENTS_DLQ);
+        settings.put("state.dir", workDir.resolve(prefix + "state").toString());
         settings.put(IngestConfig.METRICS_LOG_INTERVAL, "PT1S");
         IngestConfig config = IngestConfig.from(settings);
         try (IngestService service = new IngestService(config);

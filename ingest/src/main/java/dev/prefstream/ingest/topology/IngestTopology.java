@@ -96,10 +96,11 @@ public final class IngestTopology {
         // round trips to the transaction coordinator. A second amortizes that over ~10x more records; pairs become
         // visible to read_committed readers (the trainer) at most ~1 s after their event. Overridable in the config.
         props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "1000");
-        // one stream thread runs validate, binarize and dedup for every task in series, so it caps the app at one
-        // core however many the machine has (profiled: that thread does ~70% of the process's work during ingest).
-        // A thread per core, up to the two sub-topologies' share of the work, lets stage 1 and stage 2 tasks run in
-        // parallel; each extra thread costs one consumer, one transactional producer and its own commits. Overridable.
+        // one stream thread runs validate, binarize and dedup for every task in series and is CPU-bound (profiled:
+        // ~70% of the Java samples of bench ingest's process, rarely waiting), so with a remote broker it caps the app
+        // at about one core. A thread per core lets stage 1 and stage 2 tasks run in parallel; each extra thread costs
+        // one consumer, one transactional producer and its own commits. On the 2-core bench box, where the in-process
+        // broker takes the other core, 1 and 2 threads measured the same (README). Overridable.
         props.putIfAbsent(StreamsConfig.NUM_STREAM_THREADS_CONFIG, String.valueOf(defaultStreamThreads()));
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class.getName());
