@@ -1,5 +1,6 @@
 package dev.prefstream.ingest.topology;
 
+import dev.prefstream.schemas.DeadLetterHeaders;
 import dev.prefstream.ingest.validate.Rejection;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;

@@ -3,7 +3,7 @@ package dev.prefstream.ingest.service;
 import dev.prefstream.ingest.Events;
 import dev.prefstream.ingest.config.IngestConfig;
 import dev.prefstream.ingest.metrics.IngestCounters;
-import dev.prefstream.ingest.topology.DeadLetterHeaders;
+import dev.prefstream.schemas.DeadLetterHeaders;
 import dev.prefstream.schemas.avro.ComparisonOutcome;
 import dev.prefstream.schemas.avro.PreferenceEvent;
 import dev.prefstream.schemas.avro.PreferencePair;

@@ -1,5 +1,6 @@
 package dev.prefstream.ingest.topology;
 
+import dev.prefstream.schemas.DeadLetterHeaders;
 import dev.prefstream.schemas.avro.FeedbackSource;
 import dev.prefstream.schemas.avro.JudgementKind;
 import dev.prefstream.schemas.avro.PreferenceEvent;

@@ -1,5 +1,6 @@
 package dev.prefstream.ingest.topology;
 
+import dev.prefstream.schemas.DeadLetterHeaders;
 import dev.prefstream.ingest.canonical.ContentHash;
 import dev.prefstream.ingest.metrics.IngestCounters;
 import dev.prefstream.schemas.avro.ComparisonOutcome;

@@ -1,5 +1,6 @@
 package dev.prefstream.ingest.topology;
 
+import dev.prefstream.schemas.DeadLetterHeaders;
 import dev.prefstream.ingest.Events;
 import dev.prefstream.ingest.validate.RejectReason;
 import dev.prefstream.schemas.avro.ChatMessage;

@@ -1,5 +1,6 @@
 package dev.prefstream.trainer.stream;
 
+import dev.prefstream.schemas.DeadLetterHeaders;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -17,16 +18,24 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static dev.prefstream.schemas.DeadLetterHeaders.CONSUMER;
+import static dev.prefstream.schemas.DeadLetterHeaders.MESSAGE;
+import static dev.prefstream.schemas.DeadLetterHeaders.REASON;
+import static dev.prefstream.schemas.DeadLetterHeaders.SOURCE_OFFSET;
+import static dev.prefstream.schemas.DeadLetterHeaders.SOURCE_PARTITION;
+import static dev.prefstream.schemas.DeadLetterHeaders.SOURCE_TOPIC;
+import static dev.prefstream.schemas.DeadLetterHeaders.STAGE;
+
 /**
  * The trainer's dead-letter producer: a pair record the trainer cannot use (undecodable, tombstone, untrainable) is
  * written to the dead-letter topic with its original key, value bytes and headers, plus (UTF-8 strings, the same
  * names as ingest's dead letters):
  * <ul>
- *   <li>{@value #REASON}: stable code: {@code not_wire_format}, {@code unknown_schema_id}, {@code malformed_avro},
+ *   <li>{@value DeadLetterHeaders#REASON}: stable code: {@code not_wire_format}, {@code unknown_schema_id}, {@code malformed_avro},
  *       other serde reasons in lower case, {@code undeserializable}, {@code tombstone} or {@code untrainable_pair}</li>
- *   <li>{@value #MESSAGE}: what is wrong, for a person</li>
- *   <li>{@value #SOURCE_TOPIC}, {@value #SOURCE_PARTITION}, {@value #SOURCE_OFFSET}: where it was read</li>
- *   <li>{@value #STAGE}: {@code trainer}; {@value #CONSUMER}: the model name of the trainer or replay</li>
+ *   <li>{@value DeadLetterHeaders#MESSAGE}: what is wrong, for a person</li>
+ *   <li>{@value DeadLetterHeaders#SOURCE_TOPIC}, {@value DeadLetterHeaders#SOURCE_PARTITION}, {@value DeadLetterHeaders#SOURCE_OFFSET}: where it was read</li>
+ *   <li>{@value DeadLetterHeaders#STAGE}: {@code trainer}; {@value DeadLetterHeaders#CONSUMER}: the model name of the trainer or replay</li>
  * </ul>
  * Delivery is at least once and happens before the checkpoint whose offsets pass the record:
  * {@link #awaitDelivered()} is called before every checkpoint, and a checkpoint is not written while a dead letter
@@ -36,13 +45,6 @@ final class DeadLetterPublisher implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DeadLetterPublisher.class);
 
-    public static final String REASON = "prefstream.dlq.reason";
-    public static final String MESSAGE = "prefstream.dlq.message";
-    public static final String SOURCE_TOPIC = "prefstream.dlq.source.topic";
-    public static final String SOURCE_PARTITION = "prefstream.dlq.source.partition";
-    public static final String SOURCE_OFFSET = "prefstream.dlq.source.offset";
-    public static final String STAGE = "prefstream.dlq.stage";
-    public static final String CONSUMER = "prefstream.dlq.consumer";
 
     /** Messages are cut to this many chars: a header is no place for a whole text. */
     private static final int MAX_MESSAGE_CHARS = 2000;
@@ -68,7 +70,7 @@ final class DeadLetterPublisher implements AutoCloseable {
     /**
      * @param kafka        client settings (schema.registry.url is ignored)
      * @param topic        the dead-letter topic
-     * @param consumerName who dead-letters (model name), for {@value #CONSUMER}
+     * @param consumerName who dead-letters (model name), for {@value DeadLetterHeaders#CONSUMER}
      */
     DeadLetterPublisher(Map<String, Object> kafka, String topic, String consumerName) {
         this.topic = topic;
