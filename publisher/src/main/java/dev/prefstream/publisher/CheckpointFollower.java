@@ -3,7 +3,6 @@ package dev.prefstream.publisher;
 import dev.prefstream.schemas.avro.CheckpointStatus;
 import dev.prefstream.schemas.avro.ModelCheckpoint;
 import dev.prefstream.schemas.serde.AvroDeserializer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -15,7 +14,6 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -89,13 +87,8 @@ public final class CheckpointFollower implements AutoCloseable {
     }
 
     private void run() {
-        Map<String, Object> c = new HashMap<>(kafka);
-        c.remove("schema.registry.url");
-        c.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        AvroDeserializer<ModelCheckpoint> values = new AvroDeserializer<>(ModelCheckpoint.class);
-        values.configure(kafka, false);
+        Map<String, Object> c = RegistryReader.consumerConfig(kafka);
+        AvroDeserializer<ModelCheckpoint> values = RegistryReader.valueDeserializer(kafka);
         try (KafkaConsumer<String, byte[]> kc = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer = kc;
             if (closed) {

@@ -29,13 +29,8 @@ public record RegistryReader(List<ModelCheckpoint> history, Map<String, ModelChe
 
     /** Reads the whole topic now. */
     public static RegistryReader read(Map<String, Object> kafka, String topic) {
-        Map<String, Object> c = new HashMap<>(kafka);
-        c.remove("schema.registry.url");
-        c.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        AvroDeserializer<ModelCheckpoint> values = new AvroDeserializer<>(ModelCheckpoint.class);
-        values.configure(kafka, false);
+        Map<String, Object> c = consumerConfig(kafka);
+        AvroDeserializer<ModelCheckpoint> values = valueDeserializer(kafka);
         LinkedHashMap<String, ModelCheckpoint> versions = new LinkedHashMap<>();
         Map<String, ModelCheckpoint> latest = new LinkedHashMap<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
@@ -77,5 +72,25 @@ public record RegistryReader(List<ModelCheckpoint> history, Map<String, ModelChe
     /** The latest promoted checkpoint of {@code model}. */
     public Optional<ModelCheckpoint> latestPromoted(String model) {
         return Optional.ofNullable(latest.get(model));
+    }
+
+    /**
+     * Config of a consumer that reads model-registry from the start without a group (no commits, committed
+     * transactions only): the Kafka client keys of {@code kafka} without the registry URL.
+     */
+    static Map<String, Object> consumerConfig(Map<String, Object> kafka) {
+        Map<String, Object> c = new HashMap<>(kafka);
+        c.remove("schema.registry.url");
+        c.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return c;
+    }
+
+    /** Deserializer of the registry's values, configured from {@code kafka} (which holds schema.registry.url). */
+    static AvroDeserializer<ModelCheckpoint> valueDeserializer(Map<String, Object> kafka) {
+        AvroDeserializer<ModelCheckpoint> values = new AvroDeserializer<>(ModelCheckpoint.class);
+        values.configure(kafka, false);
+        return values;
     }
 }

@@ -98,8 +98,8 @@ public final class DecoderModel implements CausalLM {
             NDManager buffers = manager.newSubManager();
             NDArray[] tables = ropeTables(buffers, config);
             // computed in float32 and cast once, as HF's rotary embedding returns cos/sin in the input's type
-            this.ropeCos = castOnce(tables[0], dtype);
-            this.ropeSin = castOnce(tables[1], dtype);
+            this.ropeCos = DtypeCast.replaceConstant(tables[0], dtype);
+            this.ropeSin = DtypeCast.replaceConstant(tables[1], dtype);
         } else {
             this.ropeCos = null;
             this.ropeSin = null;
@@ -118,16 +118,6 @@ public final class DecoderModel implements CausalLM {
         throw new IllegalArgumentException("weights must be float32 or float16, got " + type);
     }
 
-    /** {@code a} as {@code type} in the same manager (not differentiable: for constant buffers only). */
-    private static NDArray castOnce(NDArray a, DataType type) {
-        if (a.getDataType() == type) {
-            return a;
-        }
-        NDArray c = a.toType(type, false);
-        c.attach(a.getManager());
-        a.close();
-        return c;
-    }
 
     /** cos/sin [maxPositions, headDim] = cat(freqs, freqs) with freqs[p, i] = p / theta^(2i/d), as HF's default RoPE. */
     private static NDArray[] ropeTables(NDManager m, ModelConfig c) {

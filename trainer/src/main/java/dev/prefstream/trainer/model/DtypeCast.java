@@ -38,4 +38,18 @@ public final class DtypeCast {
         JniUtils.indexAdvPut(out, ELLIPSIS, (PtNDArray) x);
         return out;
     }
+
+    /**
+     * Replaces a constant {@code a} (weights being loaded, RoPE tables) by a copy in {@code type} in the same manager
+     * and frees {@code a} at once, so two full copies never coexist. Not differentiable: for arrays outside any graph.
+     */
+    public static NDArray replaceConstant(NDArray a, DataType type) {
+        if (a.getDataType() == type) {
+            return a;
+        }
+        NDArray c = a.toType(type, false);
+        c.attach(a.getManager());
+        a.close();
+        return c;
+    }
 }

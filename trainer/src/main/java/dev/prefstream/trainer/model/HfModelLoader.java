@@ -129,7 +129,7 @@ public final class HfModelLoader {
                     throw new ModelFormatException(r.file() + ": tensor " + stored + " has shape " + actual
                             + ", expected " + e.getValue());
                 }
-                weights.put(name, converted(r.read(stored, m), weightType));
+                weights.put(name, DtypeCast.replaceConstant(r.read(stored, m), weightType));
                 used.add(stored);
             }
             Set<String> unused = new TreeSet<>(byTensor.keySet());
@@ -147,16 +147,6 @@ public final class HfModelLoader {
         }
     }
 
-    /** {@code a} (float32, as read) in {@code type}, in the same manager; the float32 array is freed at once. */
-    private static NDArray converted(NDArray a, DataType type) {
-        if (a.getDataType() == type) {
-            return a;
-        }
-        NDArray c = a.toType(type, false);
-        c.attach(a.getManager());
-        a.close();
-        return c;
-    }
 
     /** Maps each stored tensor name to the reader of the file that holds it. */
     private static Map<String, SafetensorsReader> openWeights(Path dir, List<SafetensorsReader> readers) {
