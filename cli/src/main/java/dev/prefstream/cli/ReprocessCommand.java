@@ -1,6 +1,7 @@
 package dev.prefstream.cli;
 
 import dev.prefstream.ingest.config.IngestConfig;
+import dev.prefstream.ingest.service.ConsumerGroupProgress;
 import dev.prefstream.ingest.service.IngestService;
 import dev.prefstream.schemas.TopicLayout;
 import dev.prefstream.schemas.embedded.TopicProvisioner;
@@ -97,25 +98,42 @@ final class ReprocessCommand implements Callable<Integer> {
             }
         }
 
-        try (IngestService service = new IngestService(config); Admin a = Admin.create(admin)) {
+        try (IngestService service = new IngestService(config); ConsumerGroupProgress progress = new ConsumerGroupProgress(admin, appId)) {
             Runtime.getRuntime().addShutdownHook(new Thread(service::close, "prefstream-reprocess-shutdown"));
             service.start();
             System.out.println("prefstream reprocess: " + eventsTopic + " from " + from + " -> " + toTopic + " (application.id " + appId + ")");
-            while (true) {
-                Thread.sleep(1000);
-                if (follow) {
-                    continue;
-                }
-                Map<TopicPartition, OffsetAndMetadata> committed = a.listConsumerGroupOffsets(appId).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-                boolean caughtUp = endAtStart.entrySet().stream().allMatch(e -> {
-                    OffsetAndMetadata c = committed.get(e.getKey());
-                    return c != null && c.offset() >= e.getValue();
-                });
-                if (caughtUp) {
-                    System.out.println("prefstream reprocess: caught up with the events present at start; pairs in " + toTopic);
-                    return 0;
-                }
+            if (follow) {
+                service.awaitStopped();
+                return 0;
             }
+            // stage 1 has consumed every event present at start; what it forwarded sits on the repartition topic,
+            // written in the same transactions as those input offsets, so its end offsets now bound stage 2's work
+            awaitReached(progress, endAtStart);
+            Map<TopicPartition, Long> repartitionEnds = progress.endOffsets(repartitionPartitions(admin, appId));
+            awaitReached(progress, repartitionEnds);
+            System.out.println("prefstream reprocess: caught up with the events present at start; pairs in " + toTopic);
+            return 0;
+        }
+    }
+
+    private static void awaitReached(ConsumerGroupProgress progress, Map<TopicPartition, Long> targets) throws InterruptedException {
+        while (!progress.reached(targets)) {
+            Thread.sleep(1000);
+        }
+    }
+
+    /** The partitions of the application's internal repartition topics. */
+    private static List<TopicPartition> repartitionPartitions(Map<String, Object> admin, String appId) throws Exception {
+        try (Admin a = Admin.create(admin)) {
+            List<String> topics = a.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                    .filter(t -> t.startsWith(appId + "-") && t.endsWith("-repartition")).toList();
+            List<TopicPartition> partitions = new java.util.ArrayList<>();
+            a.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).forEach((name, d) ->
+                    d.partitions().forEach(p -> partitions.add(new TopicPartition(name, p.partition()))));
+            if (partitions.isEmpty()) {
+                throw new IllegalStateException("no repartition topic of " + appId + " found");
+            }
+            return partitions;
         }
     }
 
