@@ -3,15 +3,12 @@ package dev.prefstream.schemas.serde;
 import dev.prefstream.schemas.registry.RegistryErrorException;
 import dev.prefstream.schemas.registry.RegistryUnavailableException;
 import dev.prefstream.schemas.registry.SchemaRegistryClient;
-import dev.prefstream.schemas.registry.SchemaRegistryClients;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroTypeException;
 import org.apache.avro.Schema;
-import org.apache.avro.data.TimeConversions;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DatumReader;
@@ -34,20 +31,11 @@ import org.apache.kafka.common.serialization.Deserializer;
  * Null bytes give null (tombstones). Failures are {@link SerdeException}s with a {@link SerdeException.Reason}.
  * Thread-safe after configure().
  */
-public class AvroDeserializer<T> implements Deserializer<T> {
+public class AvroDeserializer<T> extends RegistryAvroSerdeBase implements Deserializer<T> {
 
-    static {
-        AvroTrust.ensureTrusted();
-    }
-
-    private SchemaRegistryClient registry;
-    private boolean ownsRegistry;
     private Class<?> targetType;
     private Schema genericReaderSchema;
     private boolean specificReader;
-    private boolean isKey;
-    private SubjectNameStrategy strategy = SubjectNameStrategy.TOPIC_NAME;
-    private GenericData genericData = GenericData.get();
     private boolean configured;
     private final Map<Integer, DatumReader<Object>> readers = new ConcurrentHashMap<>();
 
@@ -62,7 +50,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
 
     /** With a given registry client (not closed by this deserializer); {@code type} null means config decides (generic by default). */
     public AvroDeserializer(SchemaRegistryClient registry, Class<T> type) {
-        this.registry = Objects.requireNonNull(registry, "registry");
+        super(registry);
         this.targetType = type == null ? null : requireSpecific(type);
     }
 
@@ -85,32 +73,13 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     }
 
     @Override
-    public void configure(Map<String, ?> configs, boolean isKey) {
-        AvroSerdeConfig c = new AvroSerdeConfig(configs);
-        if (registry != null) {
-            configure(registry, c, isKey, ownsRegistry);
-        } else {
-            configure(SchemaRegistryClients.forUrl(c), c, isKey, true);
-        }
-    }
-
-    final void configure(SchemaRegistryClient registry, AvroSerdeConfig config, boolean isKey, boolean ownsRegistry) {
-        this.registry = registry;
-        this.ownsRegistry = ownsRegistry;
-        this.isKey = isKey;
-        this.strategy = config.subjectNameStrategy(isKey);
+    void configured(AvroSerdeConfig config) {
         if (targetType == null) {
             targetType = config.specificType(isKey).map(AvroDeserializer::requireSpecific).orElse(null);
         }
         this.specificReader = config.specificAvroReader();
-        this.genericData = genericData(config);
         this.readers.clear();
         this.configured = true;
-    }
-
-    /** The registry this deserializer uses. */
-    public SchemaRegistryClient registry() {
-        return registry;
     }
 
     @Override
@@ -202,21 +171,6 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         return (DatumReader<Object>) (DatumReader<?>) new SpecificDatumReader<>(writer, model.getSchema(type), model);
     }
 
-    static GenericData genericData(AvroSerdeConfig config) {
-        if (!config.useLogicalTypeConverters()) {
-            return GenericData.get();
-        }
-        GenericData data = new GenericData();
-        data.addLogicalTypeConversion(new TimeConversions.TimestampMillisConversion());
-        data.addLogicalTypeConversion(new TimeConversions.TimestampMicrosConversion());
-        data.addLogicalTypeConversion(new TimeConversions.DateConversion());
-        data.addLogicalTypeConversion(new TimeConversions.TimeMillisConversion());
-        data.addLogicalTypeConversion(new TimeConversions.TimeMicrosConversion());
-        data.addLogicalTypeConversion(new TimeConversions.LocalTimestampMillisConversion());
-        data.addLogicalTypeConversion(new TimeConversions.LocalTimestampMicrosConversion());
-        return data;
-    }
-
     private static Class<?> requireSpecific(Class<?> type) {
         if (!SpecificRecord.class.isAssignableFrom(type)) {
             throw new IllegalArgumentException(type.getName() + " is not a generated Avro SpecificRecord class");
@@ -224,10 +178,4 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         return type;
     }
 
-    @Override
-    public void close() {
-        if (ownsRegistry && registry != null) {
-            registry.close();
-        }
-    }
 }

@@ -4,7 +4,6 @@ import dev.prefstream.schemas.registry.RegisteredSchema;
 import dev.prefstream.schemas.registry.RegistryErrorException;
 import dev.prefstream.schemas.registry.RegistryUnavailableException;
 import dev.prefstream.schemas.registry.SchemaRegistryClient;
-import dev.prefstream.schemas.registry.SchemaRegistryClients;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
@@ -33,18 +32,9 @@ import org.apache.kafka.common.serialization.Serializer;
  * (false), or replaced by the subject's latest version (use.latest.version=true). Null values stay null (tombstones).
  * Usable by class name in producer properties (configure() reads {@link AvroSerdeConfig}). Thread-safe after configure().
  */
-public class AvroSerializer<T> implements Serializer<T> {
+public class AvroSerializer<T> extends RegistryAvroSerdeBase implements Serializer<T> {
 
-    static {
-        AvroTrust.ensureTrusted();
-    }
-
-    private SchemaRegistryClient registry;
-    private boolean ownsRegistry;
     private AvroSerdeConfig config;
-    private boolean isKey;
-    private SubjectNameStrategy strategy;
-    private GenericData genericData = GenericData.get();
     private final Map<Schema, DatumWriter<Object>> genericWriters = new ConcurrentHashMap<>();
     private final Map<Class<?>, DatumWriter<Object>> specificWriters = new ConcurrentHashMap<>();
     private final Map<String, Latest> latestBySubject = new ConcurrentHashMap<>();
@@ -58,7 +48,7 @@ public class AvroSerializer<T> implements Serializer<T> {
 
     /** With a given registry client (not closed by this serializer); configure() still reads the other settings. */
     public AvroSerializer(SchemaRegistryClient registry) {
-        this.registry = Objects.requireNonNull(registry, "registry");
+        super(registry);
     }
 
     /** Ready to use: client, settings and whether it serializes keys. */
@@ -67,27 +57,8 @@ public class AvroSerializer<T> implements Serializer<T> {
     }
 
     @Override
-    public void configure(Map<String, ?> configs, boolean isKey) {
-        AvroSerdeConfig c = new AvroSerdeConfig(configs);
-        if (registry != null) {
-            configure(registry, c, isKey, ownsRegistry);
-        } else {
-            configure(SchemaRegistryClients.forUrl(c), c, isKey, true);
-        }
-    }
-
-    final void configure(SchemaRegistryClient registry, AvroSerdeConfig config, boolean isKey, boolean ownsRegistry) {
-        this.registry = registry;
-        this.ownsRegistry = ownsRegistry;
+    void configured(AvroSerdeConfig config) {
         this.config = config;
-        this.isKey = isKey;
-        this.strategy = config.subjectNameStrategy(isKey);
-        this.genericData = AvroDeserializer.genericData(config);
-    }
-
-    /** The registry this serializer uses. */
-    public SchemaRegistryClient registry() {
-        return registry;
     }
 
     @Override
@@ -186,10 +157,4 @@ public class AvroSerializer<T> implements Serializer<T> {
         return genericWriters.computeIfAbsent(schema, s -> new GenericDatumWriter<>(s, genericData));
     }
 
-    @Override
-    public void close() {
-        if (ownsRegistry && registry != null) {
-            registry.close();
-        }
-    }
 }
