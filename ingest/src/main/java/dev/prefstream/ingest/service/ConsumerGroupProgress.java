@@ -45,6 +45,10 @@ public final class ConsumerGroupProgress implements AutoCloseable {
         probeConfig.remove(ConsumerConfig.GROUP_ID_CONFIG);
         probeConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         probeConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString().toLowerCase(Locale.ROOT));
+        // a committed offset below the log start (retention deleted records the group had not read) puts the probe
+        // out of range; the default "latest" reset would jump it to the end and report nothing left to read, while
+        // the group restarts from the log start with records still to process. "earliest" reads those records.
+        probeConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         this.admin = Admin.create(clientConfig);
         this.probe = new KafkaConsumer<>(probeConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.groupId = groupId;
