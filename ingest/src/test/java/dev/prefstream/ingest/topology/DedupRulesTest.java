@@ -19,7 +19,7 @@ import static dev.prefstream.ingest.Events.comparison;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-/** Dedup by pair_id over the window store, the conflict rule and retention. (State across a restart: IngestIntegrationTest.) */
+/** Dedup by pair_id over the window store, the conflict rule and retention. (State across a restart: DriverRestartTest through the driver, IngestIntegrationTest on the broker.) */
 class DedupRulesTest {
 
     @TempDir
