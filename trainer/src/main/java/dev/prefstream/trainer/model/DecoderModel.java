@@ -18,8 +18,11 @@ import java.util.Map;
  * <ul>
  *   <li>GPT-2: learned positions, LayerNorm with bias, fused {@code c_attn} Conv1D ([in, 3*out], applied as
  *       {@code x @ W + b}), {@code gelu_new} (tanh approximation), head tied to {@code wte}.</li>
- *   <li>Llama / Mistral / Qwen2: RMSNorm in float32, rotary embeddings (rotate_half convention), SwiGLU MLP,
- *       grouped-query attention, optional q/k/v (and o) biases, tied or untied head.</li>
+ *   <li>Llama / Mistral / Qwen2 / Qwen3: RMSNorm in float32, rotary embeddings (rotate_half convention; default,
+ *       linear or llama3 frequencies, {@link RopeScaling}), SwiGLU MLP, grouped-query attention, optional q/k/v
+ *       (and o) biases, tied or untied head; Qwen3's per-head q/k RMSNorm before RoPE; sliding-window attention
+ *       in the layers {@link ModelConfig#slidingWindowAt} names (query i sees keys j with i - window < j <= i,
+ *       i and j counted in cache columns as transformers' masks do, so left padding counts too).</li>
  * </ul>
  * Memory rule: every operation has an array of the caller's scope as its receiver (or goes through
  * {@code NDArrayEx} ops, which attach to the input's manager), so nothing computed in {@link #forward} lands in the
@@ -119,13 +122,17 @@ public final class DecoderModel implements CausalLM {
     }
 
 
-    /** cos/sin [maxPositions, headDim] = cat(freqs, freqs) with freqs[p, i] = p / theta^(2i/d), as HF's default RoPE. */
+    /**
+     * cos/sin [maxPositions, headDim] = cat(freqs, freqs) with freqs[p, i] = p * inv_freq[i], inv_freq from the
+     * config's {@link RopeScaling} (theta^(-2i/d) unscaled) rounded to float32 as HF keeps it.
+     */
     private static NDArray[] ropeTables(NDManager m, ModelConfig c) {
         int d = c.headDim();
         int n = c.maxPositions();
+        double[] exact = c.ropeScaling().inverseFrequencies(d, c.ropeTheta());
         float[] invFreq = new float[d / 2];
         for (int i = 0; i < d / 2; i++) {
-            invFreq[i] = (float) (1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / d));
+            invFreq[i] = (float) exact[i];
         }
         float[] cos = new float[n * d];
         float[] sin = new float[n * d];
@@ -251,7 +258,9 @@ public final class DecoderModel implements CausalLM {
         }
         NDArray pos = positionIds != null ? positionIds
                 : m.arange(past, past + t, 1, DataType.INT64).expandDims(0);
-        NDArray bias = attentionBias(m, attentionMask, t, past);
+        NDArray bias = attentionBias(m, attentionMask, t, past, null);
+        NDArray windowBias = config.hasSlidingLayers()
+                ? attentionBias(m, attentionMask, t, past, config.slidingWindow()) : null;
 
         NDArray x;
         NDArray cos = null;
@@ -266,7 +275,7 @@ public final class DecoderModel implements CausalLM {
         for (int i = 0; i < config.numLayers(); i++) {
             x = config.family() == ModelConfig.Family.GPT2
                     ? gpt2Block(i, x, bias, cache)
-                    : llamaBlock(i, x, cos, sin, bias, cache);
+                    : llamaBlock(i, x, cos, sin, config.slidingWindowAt(i) ? windowBias : bias, cache);
         }
         NDArray logits;
         if (config.family() == ModelConfig.Family.GPT2) {
@@ -284,11 +293,19 @@ public final class DecoderModel implements CausalLM {
         return logits;
     }
 
-    /** Additive bias [B|1, 1, 1, T, P+T]: 0 where key k may be seen by query q (k <= P+q and k is real), else -1e9. */
-    private NDArray attentionBias(NDManager m, NDArray attentionMask, int t, int past) {
+    /**
+     * Additive bias [B|1, 1, 1, T, P+T]: 0 where key k may be seen by query q (k <= P+q, k is real and, with a
+     * window w, k > P+q-w), else -1e9.
+     */
+    private NDArray attentionBias(NDManager m, NDArray attentionMask, int t, int past, Integer window) {
         NDArray keyIdx = m.arange(0, past + t, 1, DataType.INT64);
         NDArray queryIdx = m.arange(past, past + t, 1, DataType.INT64).expandDims(1);
         NDArray allowed = keyIdx.lte(queryIdx);                       // [T, K]
+        if (window != null) {
+            // the oldest visible key of each query, as an array: no scalar op (a device sync on CUDA)
+            NDArray oldest = m.arange(past - window + 1, past + t - window + 1, 1, DataType.INT64).expandDims(1);
+            allowed = allowed.logicalAnd(keyIdx.gte(oldest));
+        }
         if (attentionMask != null) {
             NDArray real = attentionMask.getDataType() == DataType.BOOLEAN
                     ? attentionMask : attentionMask.toType(DataType.BOOLEAN, false);
@@ -303,7 +320,7 @@ public final class DecoderModel implements CausalLM {
         String p = "transformer.h." + i + ".";
         NDArray h = layerNorm(x, w(p + "ln_1.weight"), w(p + "ln_1.bias"));
         NDList qkv = h.matMul(w(p + "attn.c_attn.weight")).add(w(p + "attn.c_attn.bias")).split(3, 2);
-        NDArray a = attention(i, qkv.get(0), qkv.get(1), qkv.get(2), null, null, bias, cache);
+        NDArray a = attention(i, qkv.get(0), qkv.get(1), qkv.get(2), null, null, null, null, bias, cache);
         x = x.add(a.matMul(w(p + "attn.c_proj.weight")).add(w(p + "attn.c_proj.bias")));
         h = layerNorm(x, w(p + "ln_2.weight"), w(p + "ln_2.bias"));
         h = geluNew(h.matMul(w(p + "mlp.c_fc.weight")).add(w(p + "mlp.c_fc.bias")));
@@ -316,7 +333,8 @@ public final class DecoderModel implements CausalLM {
         NDArray q = linear(h, w(p + "self_attn.q_proj.weight"), b(p + "self_attn.q_proj.bias"));
         NDArray k = linear(h, w(p + "self_attn.k_proj.weight"), b(p + "self_attn.k_proj.bias"));
         NDArray v = linear(h, w(p + "self_attn.v_proj.weight"), b(p + "self_attn.v_proj.bias"));
-        NDArray a = attention(i, q, k, v, cos, sin, bias, cache);
+        NDArray a = attention(i, q, k, v, b(p + "self_attn.q_norm.weight"), b(p + "self_attn.k_norm.weight"),
+                cos, sin, bias, cache);
         x = x.add(linear(a, w(p + "self_attn.o_proj.weight"), b(p + "self_attn.o_proj.bias")));
         h = rmsNorm(x, w(p + "post_attention_layernorm.weight"), normEps);
         NDArray gate = linear(h, w(p + "mlp.gate_proj.weight"), b(p + "mlp.gate_proj.bias"));
@@ -327,18 +345,25 @@ public final class DecoderModel implements CausalLM {
 
     /**
      * Causal self-attention with grouped-query heads, computed as a 5-d broadcast ([B, kvHeads, group, T, D] queries
-     * against [B, kvHeads, 1, K, D] keys) so that key/value heads are never copied per query head.
+     * against [B, kvHeads, 1, K, D] keys) so that key/value heads are never copied per query head. With
+     * {@code qNorm}/{@code kNorm} (Qwen3) each head's query and key is RMS-normalised over head_dim before RoPE.
      */
-    private NDArray attention(int layer, NDArray q, NDArray k, NDArray v, NDArray cos, NDArray sin,
-                              NDArray bias, KvCache cache) {
+    private NDArray attention(int layer, NDArray q, NDArray k, NDArray v, NDArray qNorm, NDArray kNorm,
+                              NDArray cos, NDArray sin, NDArray bias, KvCache cache) {
         Shape s = q.getShape();
         long bsz = s.get(0);
         long t = s.get(1);
         int kvHeads = config.numKvHeads();
         int group = config.groupSize();
         int d = config.headDim();
-        q = q.reshape(bsz, t, kvHeads, group, d).transpose(0, 2, 3, 1, 4);   // [B, KV, G, T, D]
-        k = k.reshape(bsz, t, kvHeads, d).transpose(0, 2, 1, 3);             // [B, KV, T, D]
+        q = q.reshape(bsz, t, kvHeads, group, d);
+        k = k.reshape(bsz, t, kvHeads, d);
+        if (qNorm != null) {
+            q = rmsNorm(q, qNorm, normEps);
+            k = rmsNorm(k, kNorm, normEps);
+        }
+        q = q.transpose(0, 2, 3, 1, 4);                                       // [B, KV, G, T, D]
+        k = k.transpose(0, 2, 1, 3);                                          // [B, KV, T, D]
         v = v.reshape(bsz, t, kvHeads, d).transpose(0, 2, 1, 3);
         if (cos != null) {
             q = rotary(q, cos.expandDims(1), sin.expandDims(1));

@@ -4,10 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,26 +15,34 @@ import java.util.Locale;
 
 /**
  * The architecture of a decoder-only model, in Hugging Face {@code config.json} terms. One record covers GPT-2 and
- * the Llama family (Llama, Mistral, Qwen2, SmolLM); the family decides which weights exist and how they are used.
+ * the Llama family (Llama, Mistral, Qwen2, Qwen3, SmolLM); the family decides which weights exist and how they are
+ * used. Everything a forward pass depends on is checked here, when config.json is read, so an unsupported
+ * architecture fails at load time with the key that makes it unsupported.
  *
- * @param modelType         HF {@code model_type}: gpt2, llama, mistral or qwen2
+ * @param modelType         HF {@code model_type}: gpt2, llama, mistral, qwen2 or qwen3
  * @param vocabSize         rows of the embedding and of the output head ({@code vocab_size})
  * @param hiddenSize        width of the residual stream ({@code n_embd} / {@code hidden_size})
  * @param numLayers         transformer blocks ({@code n_layer} / {@code num_hidden_layers})
  * @param numHeads          query heads ({@code n_head} / {@code num_attention_heads})
  * @param numKvHeads        key/value heads, fewer than {@code numHeads} for grouped-query attention
- * @param headDim           width of one head ({@code head_dim}, default hidden / heads)
+ * @param headDim           width of one head ({@code head_dim}, default hidden / heads; 128 for qwen3 as in HF)
  * @param intermediateSize  MLP width ({@code n_inner}, default 4 x hidden for GPT-2 / {@code intermediate_size})
  * @param maxPositions      longest sequence ({@code n_positions} / {@code max_position_embeddings})
  * @param normEps           LayerNorm / RMSNorm epsilon ({@code layer_norm_epsilon} / {@code rms_norm_eps})
  * @param ropeTheta         rotary base ({@code rope_theta}); unused by GPT-2
  * @param tieWordEmbeddings output head shares the token embedding ({@code tie_word_embeddings})
- * @param qkvBias           q/k/v projections have biases (Llama {@code attention_bias}, always for Qwen2)
- * @param outputBias        the attention output projection has a bias (Llama {@code attention_bias}, not Qwen2)
+ * @param qkvBias           q/k/v projections have biases ({@code attention_bias}, always for Qwen2)
+ * @param outputBias        the attention output projection has a bias ({@code attention_bias}, never for Qwen2)
  * @param mlpBias           gate/up/down projections have biases ({@code mlp_bias})
  * @param hiddenAct         MLP activation: gelu_new (GPT-2) or silu (Llama family)
  * @param bosTokenId        beginning-of-sequence id, or null
  * @param eosTokenId        end-of-sequence id (first one when the config lists several), or null
+ * @param slidingWindow     keys a windowed layer's query sees, itself included (query i sees keys j with
+ *                          i - window < j <= i), or null for full causal attention everywhere: Mistral's
+ *                          {@code sliding_window}; Qwen2/Qwen3's only when {@code use_sliding_window} is true
+ * @param maxWindowLayers   the first layer that uses the window (Qwen2/Qwen3 {@code max_window_layers}: layers
+ *                          {@code >=} it slide, the ones below attend to everything); 0 for Mistral
+ * @param ropeScaling       RoPE frequency scaling ({@code rope_scaling} / {@code rope_parameters}); NONE for GPT-2
  * @param sourceJson        the config.json text this was read from (kept so that saving preserves unknown keys), or null
  */
 public record ModelConfig(
@@ -58,16 +64,25 @@ public record ModelConfig(
         String hiddenAct,
         Integer bosTokenId,
         Integer eosTokenId,
+        Integer slidingWindow,
+        int maxWindowLayers,
+        RopeScaling ropeScaling,
         String sourceJson) {
 
     /** The two computation graphs this project implements. */
     public enum Family { GPT2, LLAMA }
 
     /** model_type values that load. */
-    public static final List<String> SUPPORTED_MODEL_TYPES = List.of("gpt2", "llama", "mistral", "qwen2");
+    public static final List<String> SUPPORTED_MODEL_TYPES = List.of("gpt2", "llama", "mistral", "qwen2", "qwen3");
+
+    /** model_type values whose transformers implementation has sliding-window attention. */
+    private static final List<String> WINDOWED_MODEL_TYPES = List.of("mistral", "qwen2", "qwen3");
+
+    /** transformers' defaults for an absent {@code sliding_window} / {@code max_window_layers}. */
+    private static final int HF_DEFAULT_SLIDING_WINDOW = 4096;
+    private static final int HF_DEFAULT_MAX_WINDOW_LAYERS = 28;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final Logger LOG = LoggerFactory.getLogger(ModelConfig.class);
 
     public ModelConfig {
         if (modelType == null || !SUPPORTED_MODEL_TYPES.contains(modelType)) {
@@ -111,6 +126,22 @@ public record ModelConfig(
                 throw new ModelFormatException("rope_theta must be > 0, got " + ropeTheta);
             }
         }
+        if (ropeScaling == null) {
+            throw new ModelFormatException("ropeScaling must not be null (RopeScaling.NONE for unscaled RoPE)");
+        }
+        if (modelType.equals("gpt2") && !ropeScaling.equals(RopeScaling.NONE)) {
+            throw new ModelFormatException("gpt2 has learned positions, not RoPE: rope scaling does not apply");
+        }
+        if (slidingWindow != null) {
+            if (!WINDOWED_MODEL_TYPES.contains(modelType)) {
+                throw new ModelFormatException(modelType + " has no sliding-window attention (only "
+                        + String.join(", ", WINDOWED_MODEL_TYPES) + ")");
+            }
+            positive("sliding_window", slidingWindow);
+        }
+        if (maxWindowLayers < 0) {
+            throw new ModelFormatException("max_window_layers must be >= 0, got " + maxWindowLayers);
+        }
         if (eosTokenId != null && (eosTokenId < 0 || eosTokenId >= vocabSize)) {
             throw new ModelFormatException("eos_token_id " + eosTokenId + " is outside the vocabulary (" + vocabSize + ")");
         }
@@ -127,6 +158,35 @@ public record ModelConfig(
         return modelType.equals("gpt2") ? Family.GPT2 : Family.LLAMA;
     }
 
+    /** True when layer {@code layer} attends only to the last {@link #slidingWindow} positions. */
+    public boolean slidingWindowAt(int layer) {
+        return slidingWindow != null && layer >= maxWindowLayers;
+    }
+
+    /** True when any layer uses the sliding window. */
+    public boolean hasSlidingLayers() {
+        return slidingWindow != null && maxWindowLayers < numLayers;
+    }
+
+    /** Qwen3's per-head RMSNorm of queries and keys ({@code self_attn.q_norm} / {@code k_norm}) before RoPE. */
+    public boolean qkNorm() {
+        return modelType.equals("qwen3");
+    }
+
+    /** The same architecture with another sliding window (null: none) from layer {@code fromLayer} on. */
+    public ModelConfig withSlidingWindow(Integer window, int fromLayer) {
+        return new ModelConfig(modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim,
+                intermediateSize, maxPositions, normEps, ropeTheta, tieWordEmbeddings, qkvBias, outputBias, mlpBias,
+                hiddenAct, bosTokenId, eosTokenId, window, fromLayer, ropeScaling, null);
+    }
+
+    /** The same architecture with another RoPE scaling. */
+    public ModelConfig withRopeScaling(RopeScaling scaling) {
+        return new ModelConfig(modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim,
+                intermediateSize, maxPositions, normEps, ropeTheta, tieWordEmbeddings, qkvBias, outputBias, mlpBias,
+                hiddenAct, bosTokenId, eosTokenId, slidingWindow, maxWindowLayers, scaling, null);
+    }
+
     /** Query heads per key/value head. */
     public int groupSize() {
         return numHeads / numKvHeads;
@@ -136,7 +196,7 @@ public record ModelConfig(
     public ModelConfig withoutSource() {
         return new ModelConfig(modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim,
                 intermediateSize, maxPositions, normEps, ropeTheta, tieWordEmbeddings, qkvBias, outputBias, mlpBias,
-                hiddenAct, bosTokenId, eosTokenId, null);
+                hiddenAct, bosTokenId, eosTokenId, slidingWindow, maxWindowLayers, ropeScaling, null);
     }
 
     /** A Llama-style config built in code (presets, tests). */
@@ -144,7 +204,7 @@ public record ModelConfig(
                                     int intermediateSize, int maxPositions, boolean tieWordEmbeddings, int eosTokenId) {
         return new ModelConfig("llama", vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, hiddenSize / numHeads,
                 intermediateSize, maxPositions, 1e-5, 10000.0, tieWordEmbeddings, false, false, false, "silu",
-                eosTokenId, eosTokenId, null);
+                eosTokenId, eosTokenId, null, 0, RopeScaling.NONE, null);
     }
 
     /** A GPT-2-style config built in code (presets, tests). */
@@ -152,7 +212,7 @@ public record ModelConfig(
                                    int eosTokenId) {
         return new ModelConfig("gpt2", vocabSize, hiddenSize, numLayers, numHeads, numHeads, hiddenSize / numHeads,
                 4 * hiddenSize, maxPositions, 1e-5, 10000.0, true, true, true, true, "gelu_new",
-                eosTokenId, eosTokenId, null);
+                eosTokenId, eosTokenId, null, 0, RopeScaling.NONE, null);
     }
 
     /** Reads and validates {@code dir/config.json}; errors name the file. */
@@ -212,53 +272,82 @@ public record ModelConfig(
                     requiredInt(n, "n_positions", "max_position_embeddings"),
                     n.path("layer_norm_epsilon").asDouble(1e-5), 10000.0,
                     n.path("tie_word_embeddings").asBoolean(true), true, true, true,
-                    n.path("activation_function").asText("gelu_new"), bos, eos, json);
+                    n.path("activation_function").asText("gelu_new"), bos, eos, null, 0, RopeScaling.NONE, json);
         }
         int hidden = requiredInt(n, "hidden_size");
         int heads = requiredInt(n, "num_attention_heads");
+        int layers = requiredInt(n, "num_hidden_layers");
+        int maxPositions = requiredInt(n, "max_position_embeddings");
         Integer kv = optionalInt(n, "num_key_value_heads");
+        boolean qwen2 = modelType.equals("qwen2");
         Integer headDim = optionalInt(n, "head_dim");
+        if (headDim == null && modelType.equals("qwen3")) {
+            headDim = 128;                      // Qwen3Config's default, not hidden / heads
+        }
         if (headDim == null && hidden % heads != 0) {
             throw new ModelFormatException("hidden_size (" + hidden + ") is not a multiple of num_attention_heads (" + heads + ")");
         }
         boolean attentionBias = n.path("attention_bias").asBoolean(false);
-        JsonNode window = n.get("sliding_window");
-        boolean windowed = window != null && window.canConvertToInt()
-                && (modelType.equals("mistral") || n.path("use_sliding_window").asBoolean(false));
-        if (windowed && window.asInt() < requiredInt(n, "max_position_embeddings")) {
-            // we always attend to the full prefix: identical to HF only while sequences fit in the window
-            LOG.warn("{}: sliding_window {} is not implemented; sequences longer than it differ from transformers",
-                    source, window.asInt());
-        }
-        boolean qwen2 = modelType.equals("qwen2");
-        return new ModelConfig(modelType, vocab, hidden, requiredInt(n, "num_hidden_layers"), heads,
+        int[] window = slidingWindow(n, modelType, layers);
+        return new ModelConfig(modelType, vocab, hidden, layers, heads,
                 kv == null ? heads : kv, headDim == null ? hidden / heads : headDim,
-                requiredInt(n, "intermediate_size"), requiredInt(n, "max_position_embeddings"),
-                n.path("rms_norm_eps").asDouble(1e-6), ropeTheta(n),
+                requiredInt(n, "intermediate_size"), maxPositions,
+                n.path("rms_norm_eps").asDouble(1e-6), RopeScaling.theta(n),
                 n.path("tie_word_embeddings").asBoolean(false),
                 qwen2 || attentionBias, !qwen2 && attentionBias, n.path("mlp_bias").asBoolean(false),
-                n.path("hidden_act").asText("silu"), bos, eos, json);
+                n.path("hidden_act").asText("silu"), bos, eos,
+                window == null ? null : window[0], window == null ? 0 : window[1],
+                RopeScaling.parse(n, maxPositions), json);
     }
 
-    /** rope_theta at top level (transformers 4) or in rope_parameters (transformers 5); only unscaled RoPE. */
-    private static double ropeTheta(JsonNode n) {
-        for (String key : List.of("rope_scaling", "rope_parameters")) {
-            JsonNode rope = n.get(key);
-            if (rope != null && rope.isObject()) {
-                String type = rope.path("rope_type").asText(rope.path("type").asText("default"));
-                if (!type.equals("default")) {
-                    throw new ModelFormatException(key + ".rope_type '" + type + "' is not supported (default only)");
-                }
+    /**
+     * {window, first windowed layer} as transformers builds them, or null for full attention. Mistral: every layer,
+     * {@code sliding_window} (absent: 4096, null: none). Qwen2/Qwen3: only with {@code use_sliding_window}, layers
+     * {@code >= max_window_layers} (default 28), or as an explicit {@code layer_types} list says, which must then be
+     * full layers followed by sliding ones. Llama has no window: its {@code sliding_window}, if any, is ignored.
+     */
+    private static int[] slidingWindow(JsonNode n, String modelType, int layers) {
+        if (!WINDOWED_MODEL_TYPES.contains(modelType)) {
+            return null;
+        }
+        Integer window = n.has("sliding_window") ? optionalInt(n, "sliding_window")
+                : Integer.valueOf(HF_DEFAULT_SLIDING_WINDOW);
+        if (modelType.equals("mistral")) {
+            return window == null ? null : new int[] {window, 0};
+        }
+        if (!n.path("use_sliding_window").asBoolean(false) || window == null) {
+            return null;
+        }
+        Integer fromLayer = optionalInt(n, "max_window_layers");
+        int first = fromLayer == null ? HF_DEFAULT_MAX_WINDOW_LAYERS : fromLayer;
+        JsonNode types = n.get("layer_types");
+        if (types != null && !types.isNull()) {
+            first = firstSlidingLayer(types, layers);
+        }
+        return new int[] {window, first};
+    }
+
+    /** The index where an explicit layer_types list switches from full to sliding attention (layers if never). */
+    private static int firstSlidingLayer(JsonNode types, int layers) {
+        if (!types.isArray() || types.size() != layers) {
+            throw new ModelFormatException("layer_types must list one type per layer (" + layers + "), got " + types);
+        }
+        int first = layers;
+        for (int i = 0; i < layers; i++) {
+            String type = types.get(i).asText();
+            if (!type.equals("full_attention") && !type.equals("sliding_attention")) {
+                throw new ModelFormatException("layer_types[" + i + "] '" + type + "' is not supported "
+                        + "(full_attention, sliding_attention)");
+            }
+            boolean sliding = type.equals("sliding_attention");
+            if (sliding && first == layers) {
+                first = i;
+            } else if (!sliding && first < layers) {
+                throw new ModelFormatException("layer_types with a full_attention layer (" + i + ") after a "
+                        + "sliding_attention layer (" + first + ") is not supported");
             }
         }
-        if (n.hasNonNull("rope_theta")) {
-            return n.get("rope_theta").asDouble();
-        }
-        JsonNode params = n.get("rope_parameters");
-        if (params != null && params.hasNonNull("rope_theta")) {
-            return params.get("rope_theta").asDouble();
-        }
-        return 10000.0;
+        return first;
     }
 
     private static int requiredInt(JsonNode n, String... keys) {
@@ -338,6 +427,7 @@ public record ModelConfig(
             String arch = switch (modelType) {
                 case "mistral" -> "MistralForCausalLM";
                 case "qwen2" -> "Qwen2ForCausalLM";
+                case "qwen3" -> "Qwen3ForCausalLM";
                 default -> "LlamaForCausalLM";
             };
             o.putArray("architectures").add(arch);
@@ -351,8 +441,18 @@ public record ModelConfig(
             o.put("rms_norm_eps", normEps);
             o.put("rope_theta", ropeTheta);
             ObjectNode rope = o.putObject("rope_parameters");
-            rope.put("rope_type", "default");
+            ropeScaling.writeTo(rope);
             rope.put("rope_theta", ropeTheta);
+            if (ropeScaling.equals(RopeScaling.NONE)) {
+                if (o.has("rope_scaling")) {
+                    o.putNull("rope_scaling");
+                }
+            } else {
+                // transformers 4 reads only rope_scaling (5 gives it priority): both say the same
+                ropeScaling.writeTo(o.putObject("rope_scaling"));
+            }
+            o.remove("partial_rotary_factor");
+            writeSlidingWindow(o);
             o.put("hidden_act", hiddenAct);
             if (!modelType.equals("qwen2")) {
                 o.put("attention_bias", qkvBias);
@@ -367,6 +467,32 @@ public record ModelConfig(
             return JSON.writeValueAsString(o);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Mistral's sliding_window, or Qwen's use_sliding_window / sliding_window / max_window_layers (/ layer_types). */
+    private void writeSlidingWindow(ObjectNode o) {
+        if (modelType.equals("mistral")) {
+            if (slidingWindow == null) {
+                o.putNull("sliding_window");
+            } else {
+                o.put("sliding_window", slidingWindow);
+            }
+        } else if (modelType.equals("qwen2") || modelType.equals("qwen3")) {
+            o.put("use_sliding_window", slidingWindow != null);
+            if (slidingWindow != null) {
+                o.put("sliding_window", slidingWindow);
+            } else if (!o.has("sliding_window")) {
+                o.putNull("sliding_window");
+            }
+            o.put("max_window_layers", maxWindowLayers);
+            if (o.has("layer_types")) {
+                // transformers prefers an explicit list to max_window_layers: keep it in step
+                ArrayNode types = o.putArray("layer_types");
+                for (int i = 0; i < numLayers; i++) {
+                    types.add(slidingWindowAt(i) ? "sliding_attention" : "full_attention");
+                }
+            }
         }
     }
 

@@ -98,7 +98,8 @@ public final class ModelPresets {
 
     private static boolean isNormWeight(String name) {
         return name.endsWith(".weight")
-                && (name.contains("ln_") || name.contains("layernorm") || name.equals("model.norm.weight"));
+                && (name.contains("ln_") || name.contains("layernorm") || name.endsWith("_norm.weight")
+                || name.equals("model.norm.weight"));
     }
 
     /** Box-Muller, so that the sequence does not depend on java.util.Random's internals. */

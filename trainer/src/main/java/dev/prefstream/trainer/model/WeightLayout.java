@@ -52,6 +52,10 @@ public final class WeightLayout {
             linear(m, p + "self_attn.k_proj", kv, h, c.qkvBias());
             linear(m, p + "self_attn.v_proj", kv, h, c.qkvBias());
             linear(m, p + "self_attn.o_proj", h, q, c.outputBias());
+            if (c.qkNorm()) {
+                m.put(p + "self_attn.q_norm.weight", new Shape(c.headDim()));
+                m.put(p + "self_attn.k_norm.weight", new Shape(c.headDim()));
+            }
             linear(m, p + "mlp.gate_proj", ff, h, c.mlpBias());
             linear(m, p + "mlp.up_proj", ff, h, c.mlpBias());
             linear(m, p + "mlp.down_proj", h, ff, c.mlpBias());
