@@ -1,6 +1,7 @@
 package dev.prefstream.schemas.registry.server;
 
 import dev.prefstream.schemas.registry.CompatibilityLevel;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,15 +20,29 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Routes Confluent Schema Registry REST requests to {@link RegistryService} and writes JSON answers with content
- * type {@code application/vnd.schemaregistry.v1+json}; failures become {@code {"error_code":..,"message":..}}.
+ * type {@code application/vnd.schemaregistry.v1+json} (or {@code application/json} for a client that accepts only
+ * that); failures become {@code {"error_code":..,"message":..}}. Request bodies must be JSON objects sent as the vnd
+ * types, {@code application/json} or {@code application/octet-stream} (Confluent's list; no Content-Type is taken
+ * as the latter): anything else is 415, unparsable JSON 400, JSON of the wrong shape 422, as Confluent answers.
+ * Query parameters Confluent clients send and that mean nothing here ({@code normalize}, {@code subject},
+ * {@code format} other than "resolved", {@code offset}/{@code limit}...) are accepted and ignored.
  */
 final class RegistryHttpHandler implements HttpHandler {
 
     static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+    private static final String PLAIN_JSON = "application/json";
+    private static final Set<String> ACCEPTED_BODY_TYPES = Set.of(CONTENT_TYPE, "application/vnd.schemaregistry+json", PLAIN_JSON,
+            "application/octet-stream");
+    /** The only mode this registry has: no READONLY, no IMPORT (ids are always assigned here). */
+    private static final String MODE = "READWRITE";
+    private static final Set<String> CONFLUENT_MODES = Set.of("READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT");
     private static final Logger log = LoggerFactory.getLogger(RegistryHttpHandler.class);
 
     private final RegistryService service;
@@ -43,22 +58,23 @@ final class RegistryHttpHandler implements HttpHandler {
         try (exchange) {
             int status = 200;
             Object body;
+            List<String> path = segments(exchange.getRequestURI().getRawPath());
             try {
-                body = route(exchange.getRequestMethod(), segments(exchange.getRequestURI().getRawPath()),
-                        query(exchange.getRequestURI().getRawQuery()), exchange);
+                body = route(exchange.getRequestMethod(), path, query(exchange.getRequestURI().getRawQuery()), exchange);
             } catch (RegistryError e) {
                 status = e.httpStatus();
                 body = error(e.errorCode(), e.getMessage());
             } catch (JsonProcessingException e) {
-                status = 400;
-                body = error(400, "Unrecognized request body: " + e.getOriginalMessage());
+                // unparsable JSON is 400; JSON that parses but does not map onto the request is 422 (Confluent's mappers)
+                status = e instanceof JsonParseException ? 400 : RegistryError.UNPROCESSABLE_ENTITY;
+                body = error(status, "Unrecognized request body: " + e.getOriginalMessage());
             } catch (RuntimeException e) {
                 log.error("registry request {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
                 status = 500;
                 body = error(500, "Internal Server Error: " + e);
             }
-            byte[] bytes = json.writeValueAsBytes(body);
-            exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
+            byte[] bytes = body instanceof RawJson raw ? raw.text().getBytes(StandardCharsets.UTF_8) : json.writeValueAsBytes(body);
+            exchange.getResponseHeaders().set("Content-Type", responseType(exchange.getRequestHeaders().getFirst("Accept")));
             exchange.sendResponseHeaders(status, bytes.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(bytes);
@@ -66,57 +82,91 @@ final class RegistryHttpHandler implements HttpHandler {
         }
     }
 
+    /** A body written as is: a stored schema text, which is JSON already. */
+    private record RawJson(String text) {
+    }
+
     private Object route(String method, List<String> path, Map<String, String> query, HttpExchange exchange) throws IOException {
         int n = path.size();
         String first = n > 0 ? path.get(0) : "";
+        boolean deleted = flag(query, "deleted");
+        RegistryState.Filter filter = RegistryState.Filter.of(deleted, flag(query, "deletedOnly"));
         switch (method + " " + first + " " + n) {
             case "GET  0":
                 return json.createObjectNode();
             case "GET subjects 1":
-                return service.subjects();
+                return service.subjects(filter, query.get("subjectPrefix"));
             case "POST subjects 2": {
                 Request r = request(exchange);
-                return registered(service.lookup(path.get(1), r.schema, r.schemaType, r.references), true);
+                return versionBody(service.lookup(path.get(1), r.schema, r.schemaType, r.references, deleted));
             }
             case "DELETE subjects 2":
-                return service.deleteSubject(path.get(1));
+                return service.deleteSubject(path.get(1), flag(query, "permanent"));
             case "GET subjects 3":
                 if (path.get(2).equals("versions")) {
-                    return service.versions(path.get(1));
+                    return service.versions(path.get(1), filter);
                 }
                 break;
             case "POST subjects 3":
                 if (path.get(2).equals("versions")) {
                     Request r = request(exchange);
-                    return json.createObjectNode().put("id", service.register(path.get(1), r.schema, r.schemaType, r.references).id());
+                    return json.createObjectNode().put("id", service.register(path.get(1), r.schema, r.schemaType, r.references, r.id).id());
                 }
                 break;
             case "GET subjects 4":
                 if (path.get(2).equals("versions")) {
-                    return registered(RegistryService.Registered.of(service.version(path.get(1), path.get(3))), true);
+                    return versionBody(RegistryService.Registered.of(service.version(path.get(1), path.get(3), deleted)));
+                }
+                break;
+            case "DELETE subjects 4":
+                if (path.get(2).equals("versions")) {
+                    return service.deleteVersion(path.get(1), path.get(3), flag(query, "permanent"));
                 }
                 break;
             case "GET subjects 5":
                 if (path.get(2).equals("versions") && path.get(4).equals("schema")) {
-                    return json.readTree(service.version(path.get(1), path.get(3)).schema());
+                    return new RawJson(service.version(path.get(1), path.get(3), deleted).schema());
+                }
+                if (path.get(2).equals("versions") && path.get(4).equals("referencedby")) {
+                    return service.referencedBy(path.get(1), path.get(3));
+                }
+                break;
+            case "GET schemas 1":
+                return schemaList(service.schemas(deleted ? RegistryState.Filter.INCLUDE_DELETED : RegistryState.Filter.LIVE,
+                        query.get("subjectPrefix"), flag(query, "latestOnly")));
+            case "GET schemas 2":
+                if (path.get(1).equals("types")) {
+                    return List.of("AVRO");
                 }
                 break;
             case "GET schemas 3":
                 if (path.get(1).equals("ids")) {
-                    return schemaById(path.get(2));
+                    return schemaById(path.get(2), query);
                 }
                 break;
             case "GET schemas 4":
-                if (path.get(1).equals("ids") && path.get(3).equals("schema")) {
-                    return json.readTree(service.schemaById(parseId(path.get(2))).schema());
+                if (path.get(1).equals("ids")) {
+                    int id = parseId(path.get(2));
+                    switch (path.get(3)) {
+                        case "schema":
+                            return new RawJson(formatted(service.schemaById(id), query.get("format")));
+                        case "subjects":
+                            return service.subjectsForId(id, query.get("subject"), deleted);
+                        case "versions":
+                            return service.versionsForId(id, query.get("subject"), deleted).stream()
+                                    .map(v -> json.createObjectNode().put("subject", v.subject()).put("version", v.version())).toList();
+                        default:
+                            break;
+                    }
                 }
                 break;
+            case "POST compatibility 4":
             case "POST compatibility 5":
                 if (path.get(1).equals("subjects") && path.get(3).equals("versions")) {
                     Request r = request(exchange);
-                    List<String> problems = service.compatibility(path.get(2), path.get(4), r.schema, r.schemaType, r.references);
+                    List<String> problems = service.compatibility(path.get(2), n == 5 ? path.get(4) : null, r.schema, r.schemaType, r.references);
                     ObjectNode answer = json.createObjectNode().put("is_compatible", problems.isEmpty());
-                    if (Boolean.parseBoolean(query.get("verbose"))) {
+                    if (flag(query, "verbose")) {
                         answer.set("messages", json.valueToTree(problems));
                     }
                     return answer;
@@ -129,7 +179,7 @@ final class RegistryHttpHandler implements HttpHandler {
             case "GET config 2": {
                 String subject = path.get(1);
                 CompatibilityLevel level = service.subjectLevel(subject).orElseGet(() -> {
-                    if (Boolean.parseBoolean(query.get("defaultToGlobal"))) {
+                    if (flag(query, "defaultToGlobal")) {
                         return service.globalLevel();
                     }
                     throw new RegistryError(RegistryError.SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED,
@@ -141,34 +191,117 @@ final class RegistryHttpHandler implements HttpHandler {
                 return json.createObjectNode().put("compatibility", service.setSubjectLevel(path.get(1), compatibilityField(exchange)).name());
             case "DELETE config 2":
                 return json.createObjectNode().put("compatibilityLevel", service.deleteSubjectLevel(path.get(1)).name());
+            case "GET mode 1":
+                return json.createObjectNode().put("mode", MODE);
+            case "GET mode 2":
+                // as Confluent: no subject has a mode of its own, so only defaultToGlobal=true answers
+                if (flag(query, "defaultToGlobal")) {
+                    return json.createObjectNode().put("mode", MODE);
+                }
+                throw new RegistryError(RegistryError.SUBJECT_LEVEL_MODE_NOT_CONFIGURED,
+                        "Subject '" + path.get(1) + "' does not have subject-level mode configured");
+            case "PUT mode 1":
+            case "PUT mode 2":
+                return json.createObjectNode().put("mode", requireReadWrite(readBody(exchange).path("mode").asText(null)));
             default:
                 break;
+        }
+        if (!allowedMethods(path).isEmpty()) {
+            throw new RegistryError(RegistryError.METHOD_NOT_ALLOWED, "HTTP 405 Method Not Allowed: " + method + " /" + String.join("/", path)
+                    + " (allowed: " + String.join(", ", allowedMethods(path)) + ")");
         }
         throw new RegistryError(404, "HTTP 404 Not Found: " + method + " /" + String.join("/", path));
     }
 
-    private ObjectNode schemaById(String rawId) {
+    /** Methods the router answers on this path, for a 405 instead of a 404 when only the method is wrong. */
+    private static List<String> allowedMethods(List<String> path) {
+        int n = path.size();
+        String first = n > 0 ? path.get(0) : "";
+        String third = n > 2 ? path.get(2) : "";
+        String last = n > 0 ? path.get(n - 1) : "";
+        if (n == 0) {
+            return List.of("GET");
+        }
+        return switch (first + " " + n) {
+            case "subjects 1", "schemas 1", "mode 1" -> first.equals("mode") ? List.of("GET", "PUT") : List.of("GET");
+            case "subjects 2" -> List.of("POST", "DELETE");
+            case "subjects 3" -> third.equals("versions") ? List.of("GET", "POST") : List.of();
+            case "subjects 4" -> third.equals("versions") ? List.of("GET", "DELETE") : List.of();
+            case "subjects 5" -> third.equals("versions") && (last.equals("schema") || last.equals("referencedby")) ? List.of("GET") : List.of();
+            case "schemas 2" -> last.equals("types") ? List.of("GET") : List.of();
+            case "schemas 3" -> path.get(1).equals("ids") ? List.of("GET") : List.of();
+            case "schemas 4" -> path.get(1).equals("ids") && Set.of("schema", "subjects", "versions").contains(last) ? List.of("GET") : List.of();
+            case "compatibility 4", "compatibility 5" -> path.get(1).equals("subjects") && path.get(3).equals("versions")
+                    ? List.of("POST") : List.of();
+            case "config 1" -> List.of("GET", "PUT");
+            case "config 2" -> List.of("GET", "PUT", "DELETE");
+            case "mode 2" -> List.of("GET", "PUT");
+            default -> List.of();
+        };
+    }
+
+    private static String requireReadWrite(String mode) {
+        if (mode == null || !CONFLUENT_MODES.contains(mode.toUpperCase(Locale.ROOT))) {
+            throw new RegistryError(RegistryError.INVALID_MODE, "Invalid mode " + mode + ": one of " + new TreeSet<>(CONFLUENT_MODES));
+        }
+        if (!mode.equalsIgnoreCase(MODE)) {
+            throw new RegistryError(RegistryError.OPERATION_NOT_PERMITTED, "Mode " + mode + " is not supported: the embedded registry is always " + MODE);
+        }
+        return MODE;
+    }
+
+    /** Answers with the vnd type unless the client's Accept names plain JSON and not the vnd types. */
+    private static String responseType(String accept) {
+        if (accept != null && accept.contains(PLAIN_JSON) && !accept.contains("application/vnd.schemaregistry")) {
+            return PLAIN_JSON;
+        }
+        return CONTENT_TYPE;
+    }
+
+    private static boolean flag(Map<String, String> query, String name) {
+        return Boolean.parseBoolean(query.get(name));
+    }
+
+    private List<ObjectNode> schemaList(List<StoredVersion> versions) {
+        return versions.stream().map(v -> versionBody(RegistryService.Registered.of(v))).toList();
+    }
+
+    /** Confluent's "resolved" format inlines referenced types; every other format is the text as registered. */
+    private String formatted(StoredVersion v, String format) {
+        if ("resolved".equalsIgnoreCase(format)) {
+            return service.resolved(v);
+        }
+        return v.schema();
+    }
+
+    private ObjectNode schemaById(String rawId, Map<String, String> query) {
         StoredVersion v = service.schemaById(parseId(rawId));
-        ObjectNode answer = json.createObjectNode().put("schema", v.schema());
+        ObjectNode answer = json.createObjectNode().put("schema", formatted(v, query.get("format")));
         if (!v.references().isEmpty()) {
             answer.set("references", json.valueToTree(v.references()));
+        }
+        if (flag(query, "fetchMaxId")) {
+            answer.put("maxId", service.maxId());
         }
         return answer;
     }
 
-    private ObjectNode registered(RegistryService.Registered r, boolean withSubject) {
+    /** Confluent's Schema entity: subject, version, id, schema; schemaType only when not AVRO, references when any. */
+    private ObjectNode versionBody(RegistryService.Registered r) {
         ObjectNode answer = json.createObjectNode();
-        if (withSubject) {
-            answer.put("subject", r.subject()).put("version", r.version());
+        answer.put("subject", r.subject()).put("version", r.version()).put("id", r.id());
+        if (r.schemaType() != null && !r.schemaType().equals("AVRO")) {
+            answer.put("schemaType", r.schemaType());
         }
-        answer.put("id", r.id()).put("schema", r.schema());
+        answer.put("schema", r.schema());
         if (!r.references().isEmpty()) {
             answer.set("references", json.valueToTree(r.references()));
         }
         return answer;
     }
 
-    private record Request(String schema, String schemaType, List<SchemaReference> references) {
+    /** @param id the "id" field, null when absent */
+    private record Request(String schema, String schemaType, List<SchemaReference> references, Integer id) {
     }
 
     private Request request(HttpExchange exchange) throws IOException {
@@ -182,7 +315,11 @@ final class RegistryHttpHandler implements HttpHandler {
         if (body.hasNonNull("references")) {
             references.addAll(Arrays.asList(json.treeToValue(body.get("references"), SchemaReference[].class)));
         }
-        return new Request(schema.asText(), schemaType, references);
+        JsonNode id = body.get("id");
+        if (id != null && !id.isNull() && !id.canConvertToInt()) {
+            throw new RegistryError(RegistryError.UNPROCESSABLE_ENTITY, "Unrecognized request body: \"id\" must be an integer");
+        }
+        return new Request(schema.asText(), schemaType, references, id == null || id.isNull() ? null : id.asInt());
     }
 
     private String compatibilityField(HttpExchange exchange) throws IOException {
@@ -192,11 +329,19 @@ final class RegistryHttpHandler implements HttpHandler {
     }
 
     private JsonNode readBody(HttpExchange exchange) throws IOException {
+        String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+        if (contentType != null && !contentType.isBlank()) {
+            String mediaType = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+            if (!ACCEPTED_BODY_TYPES.contains(mediaType)) {
+                throw new RegistryError(RegistryError.UNSUPPORTED_MEDIA_TYPE, "HTTP 415 Unsupported Media Type: " + mediaType
+                        + "; send " + CONTENT_TYPE + " or " + PLAIN_JSON);
+            }
+        }
         try (InputStream in = exchange.getRequestBody()) {
             byte[] bytes = in.readAllBytes();
             JsonNode body = bytes.length == 0 ? json.createObjectNode() : json.readTree(bytes);
-            if (!body.isObject()) {
-                throw RegistryError.badRequest("Unrecognized request body: expected a JSON object");
+            if (body == null || !body.isObject()) {
+                throw new RegistryError(RegistryError.UNPROCESSABLE_ENTITY, "Unrecognized request body: expected a JSON object");
             }
             return body;
         }

@@ -21,12 +21,32 @@ import java.util.TreeSet;
  */
 final class RegistryState {
 
+    /** Which versions a listing includes: Confluent's default (live only), {@code deleted=true}, {@code deletedOnly=true}. */
+    enum Filter {
+        LIVE, INCLUDE_DELETED, DELETED_ONLY;
+
+        static Filter of(boolean deleted, boolean deletedOnly) {
+            return deletedOnly ? DELETED_ONLY : deleted ? INCLUDE_DELETED : LIVE;
+        }
+
+        boolean accepts(StoredVersion v) {
+            return switch (this) {
+                case LIVE -> !v.deleted();
+                case INCLUDE_DELETED -> true;
+                case DELETED_ONLY -> v.deleted();
+            };
+        }
+    }
+
+    /** Live and soft-deleted versions per subject; permanently deleted ones are gone from here. */
     private final Map<String, TreeMap<Integer, StoredVersion>> subjects = new HashMap<>();
-    private final Map<Integer, StoredVersion> byId = new HashMap<>();
+    /** Highest version number ever stored per subject, permanently deleted ones included: numbers are not reused. */
+    private final Map<String, Integer> highestVersion = new HashMap<>();
     private final Map<String, Integer> idByIdentity = new HashMap<>();
     private final Map<String, CompatibilityLevel> subjectLevels = new HashMap<>();
     private CompatibilityLevel globalLevel;
     private final CompatibilityLevel defaultLevel;
+    /** Highest id ever assigned, purged ones included: ids are never reused. */
     private int maxId;
 
     RegistryState(CompatibilityLevel defaultLevel) {
@@ -36,6 +56,8 @@ final class RegistryState {
     void apply(SchemaLog.Entry entry) {
         if (entry instanceof SchemaLog.VersionEntry v) {
             applyVersion(v.version());
+        } else if (entry instanceof SchemaLog.PurgedEntry p) {
+            applyPurge(p.subject(), p.version(), p.id());
         } else if (entry instanceof SchemaLog.ConfigEntry c) {
             applyConfig(c.subject(), c.level());
         }
@@ -43,12 +65,26 @@ final class RegistryState {
 
     void applyVersion(StoredVersion v) {
         subjects.computeIfAbsent(v.subject(), s -> new TreeMap<>()).put(v.version(), v);
-        byId.putIfAbsent(v.id(), v);
+        highestVersion.merge(v.subject(), v.version(), Math::max);
         maxId = Math.max(maxId, v.id());
         try {
             idByIdentity.putIfAbsent(identity(parse(v.schema(), v.references()), v.references()), v.id());
         } catch (RegistryError | SchemaParseException e) {
             // an unparsable stored schema still resolves by id; it just cannot be matched by content
+        }
+    }
+
+    /** Forgets a version for good; its id stops resolving once no other version holds it. */
+    void applyPurge(String subject, int version, int id) {
+        highestVersion.merge(subject, version, Math::max);
+        maxId = Math.max(maxId, id);
+        TreeMap<Integer, StoredVersion> versions = subjects.get(subject);
+        StoredVersion gone = versions == null ? null : versions.remove(version);
+        if (versions != null && versions.isEmpty()) {
+            subjects.remove(subject);
+        }
+        if (gone != null && holders(gone.id()).isEmpty()) {
+            idByIdentity.values().removeIf(held -> held == gone.id());
         }
     }
 
@@ -66,33 +102,73 @@ final class RegistryState {
         return maxId + 1;
     }
 
+    int maxId() {
+        return maxId;
+    }
+
     /** Live (not deleted) versions of a subject, oldest first; empty if none. */
     List<StoredVersion> liveVersions(String subject) {
+        return versions(subject, Filter.LIVE);
+    }
+
+    /** The subject's versions the filter accepts, oldest first; empty if none. */
+    List<StoredVersion> versions(String subject, Filter filter) {
         TreeMap<Integer, StoredVersion> versions = subjects.get(subject);
         if (versions == null) {
             return List.of();
         }
-        return versions.values().stream().filter(v -> !v.deleted()).toList();
+        return versions.values().stream().filter(filter::accepts).toList();
     }
 
     /** Highest version number ever used in the subject (deleted ones included), 0 if none. */
     int lastVersionNumber(String subject) {
-        TreeMap<Integer, StoredVersion> versions = subjects.get(subject);
-        return versions == null || versions.isEmpty() ? 0 : versions.lastKey();
+        return highestVersion.getOrDefault(subject, 0);
     }
 
     Set<String> liveSubjects() {
-        Set<String> live = new TreeSet<>();
-        subjects.forEach((name, versions) -> {
-            if (versions.values().stream().anyMatch(v -> !v.deleted())) {
-                live.add(name);
-            }
-        });
-        return live;
+        return subjects(Filter.LIVE);
     }
 
+    /** Subjects having at least one version the filter accepts, sorted. */
+    Set<String> subjects(Filter filter) {
+        Set<String> names = new TreeSet<>();
+        subjects.forEach((name, versions) -> {
+            if (versions.values().stream().anyMatch(filter::accepts)) {
+                names.add(name);
+            }
+        });
+        return names;
+    }
+
+    /**
+     * Every stored version (live or soft-deleted) registered with this id, by subject then version. A scan: the
+     * embedded registry holds tens of versions, and a scan cannot go stale when versions are deleted.
+     */
+    List<StoredVersion> holders(int id) {
+        List<StoredVersion> found = new ArrayList<>();
+        new TreeMap<>(subjects).values().forEach(versions -> versions.values().forEach(v -> {
+            if (v.id() == id) {
+                found.add(v);
+            }
+        }));
+        return found;
+    }
+
+    /** The schema behind an id: a live holder if there is one, else a soft-deleted one (ids survive soft deletes). */
     Optional<StoredVersion> byId(int id) {
-        return Optional.ofNullable(byId.get(id));
+        List<StoredVersion> holders = holders(id);
+        return holders.stream().filter(v -> !v.deleted()).findFirst().or(() -> holders.stream().findFirst());
+    }
+
+    /** Ids of live versions whose references point at {@code subject}/{@code version}, ascending. */
+    List<Integer> referencedBy(String subject, int version) {
+        Set<Integer> ids = new TreeSet<>();
+        subjects.values().forEach(versions -> versions.values().forEach(v -> {
+            if (!v.deleted() && v.references().stream().anyMatch(r -> subject.equals(r.subject()) && r.version() == version)) {
+                ids.add(v.id());
+            }
+        }));
+        return List.copyOf(ids);
     }
 
     Optional<Integer> idOf(String identity) {

@@ -36,11 +36,15 @@ final class SchemaLog implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SchemaLog.class);
 
-    /** A replayed entry: either a version or a config change (level null = subject config removed). */
-    sealed interface Entry permits VersionEntry, ConfigEntry {
+    /** A replayed entry: a version, a permanently deleted version, or a config change (level null = subject config removed). */
+    sealed interface Entry permits VersionEntry, PurgedEntry, ConfigEntry {
     }
 
     record VersionEntry(StoredVersion version) implements Entry {
+    }
+
+    /** A permanently deleted version; {@code id} is 0 when the record was a plain tombstone. */
+    record PurgedEntry(String subject, int version, int id) implements Entry {
     }
 
     /** @param subject null for the global config */
@@ -107,6 +111,18 @@ final class SchemaLog implements AutoCloseable {
         send(key, value);
     }
 
+    /**
+     * Records a permanent delete. Confluent writes a tombstone here; we write a small marker without the schema
+     * text instead, so that after compaction the id and version number stay reserved and are never handed out
+     * again (a reused id would make old records decode with a different schema). Costs one tiny record per purge.
+     */
+    void writePurge(StoredVersion v) {
+        ObjectNode key = json.createObjectNode().put("keytype", "SCHEMA").put("subject", v.subject()).put("version", v.version()).put("magic", 1);
+        ObjectNode value = json.createObjectNode()
+                .put("subject", v.subject()).put("version", v.version()).put("id", v.id()).put("purged", true);
+        send(key, value);
+    }
+
     void writeConfig(String subject, CompatibilityLevel level) {
         ObjectNode key = json.createObjectNode().put("keytype", "CONFIG").put("subject", subject).put("magic", 0);
         ObjectNode value = level == null ? null : json.createObjectNode().put("compatibilityLevel", level.name());
@@ -134,9 +150,12 @@ final class SchemaLog implements AutoCloseable {
             switch (keytype) {
                 case "SCHEMA" -> {
                     if (record.value() == null) {
-                        return null; // a permanently deleted version
+                        return new PurgedEntry(key.path("subject").asText(), key.path("version").asInt(), 0);
                     }
                     JsonNode v = json.readTree(record.value());
+                    if (v.path("purged").asBoolean(false)) {
+                        return new PurgedEntry(v.get("subject").asText(), v.get("version").asInt(), v.path("id").asInt(0));
+                    }
                     List<SchemaReference> refs = v.hasNonNull("references")
                             ? List.of(json.treeToValue(v.get("references"), SchemaReference[].class)) : List.of();
                     return new VersionEntry(new StoredVersion(v.get("subject").asText(), v.get("version").asInt(), v.get("id").asInt(),

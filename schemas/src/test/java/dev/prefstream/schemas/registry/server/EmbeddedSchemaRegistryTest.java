@@ -15,6 +15,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -40,14 +42,20 @@ class EmbeddedSchemaRegistryTest {
     private static final String USER_REQUIRED_EMAIL = """
             {"type":"record","name":"User","namespace":"t","fields":[{"name":"name","type":"string"},{"name":"email","type":"string"}]}""";
 
-    /** A second registry on the same broker, started by a test; closed at the end. */
-    private static EmbeddedSchemaRegistry restarted;
+    /** Further registries on the same broker, started by tests (a "restart"); closed at the end. */
+    private static final List<EmbeddedSchemaRegistry> restarted = new ArrayList<>();
 
     @AfterAll
     static void closeRestarted() {
-        if (restarted != null) {
-            restarted.close();
-        }
+        restarted.forEach(EmbeddedSchemaRegistry::close);
+    }
+
+    /** A new registry replaying the same topic: what a restarted process would see. Only read through it. */
+    private static String restart() {
+        EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(new EmbeddedSchemaRegistry.Settings(kafka.clientConfig(), "localhost", 0,
+                TopicLayout.SCHEMAS, Duration.ofSeconds(30)));
+        restarted.add(registry);
+        return registry.url();
     }
 
     @Test
@@ -229,9 +237,7 @@ class EmbeddedSchemaRegistryTest {
         int id2 = json(post("/subjects/" + subject + "/versions", schemaBody(USER_V2))).get("id").asInt();
         put("/config/" + subject, "{\"compatibility\":\"FULL\"}");
 
-        restarted = EmbeddedSchemaRegistry.start(new EmbeddedSchemaRegistry.Settings(kafka.clientConfig(), "localhost", 0,
-                TopicLayout.SCHEMAS, Duration.ofSeconds(30)));
-        String base = restarted.url();
+        String base = restart();
         assertThat(json(send(base, "GET", "/subjects/" + subject + "/versions", null)).toString()).isEqualTo("[1,2]");
         assertThat(json(send(base, "GET", "/subjects/" + subject + "/versions/latest", null)).get("id").asInt()).isEqualTo(id2);
         assertThat(JSON.readTree(json(send(base, "GET", "/schemas/ids/" + id1, null)).get("schema").asText())).isEqualTo(JSON.readTree(USER_V1));
@@ -241,6 +247,301 @@ class EmbeddedSchemaRegistryTest {
         String v3 = USER_V2.replace("]}", ",{\"name\":\"nick\",\"type\":[\"null\",\"string\"],\"default\":null}]}");
         int id3 = json(send(base, "POST", "/subjects/" + subject + "/versions", schemaBody(v3))).get("id").asInt();
         assertThat(id3).isGreaterThan(id2);
+    }
+
+    // ---- Confluent API surface beyond register/lookup: types, modes, shapes, ids, deletes, references, bodies ----
+
+    @Test
+    void schemaTypesIsAvroOnlyAndOtherTypesAreRejectedWith42201() throws Exception {
+        HttpResponse<String> types = get("/schemas/types");
+        assertThat(types.statusCode()).isEqualTo(200);
+        assertThat(types.headers().firstValue("Content-Type")).contains(CONTENT_TYPE);
+        assertThat(json(types)).isEqualTo(JSON.readTree("[\"AVRO\"]"));
+
+        String subject = subject("json-typed");
+        for (String type : List.of("JSON", "PROTOBUF")) {
+            HttpResponse<String> rejected = post("/subjects/" + subject + "/versions",
+                    JSON.createObjectNode().put("schema", "{\"type\":\"object\"}").put("schemaType", type).toString());
+            assertThat(rejected.statusCode()).isEqualTo(422);
+            assertThat(json(rejected).get("error_code").asInt()).isEqualTo(42201);
+            assertThat(json(rejected).get("message").asText()).contains(type).contains("AVRO only");
+        }
+        assertThat(json(get("/subjects/" + subject + "/versions")).get("error_code").asInt()).isEqualTo(40401);
+    }
+
+    @Test
+    void modeIsReadWriteGloballyAndSubjectsHaveNoModeOfTheirOwn() throws Exception {
+        assertThat(json(get("/mode"))).isEqualTo(JSON.readTree("{\"mode\":\"READWRITE\"}"));
+        HttpResponse<String> subjectMode = get("/mode/" + subject("m"));
+        assertThat(subjectMode.statusCode()).isEqualTo(404);
+        assertThat(json(subjectMode).get("error_code").asInt()).isEqualTo(40409);
+        assertThat(json(get("/mode/" + subject("m") + "?defaultToGlobal=true"))).isEqualTo(JSON.readTree("{\"mode\":\"READWRITE\"}"));
+
+        assertThat(json(put("/mode", "{\"mode\":\"READWRITE\"}"))).isEqualTo(JSON.readTree("{\"mode\":\"READWRITE\"}"));
+        HttpResponse<String> imports = put("/mode", "{\"mode\":\"IMPORT\"}");
+        assertThat(imports.statusCode()).isEqualTo(422);
+        assertThat(json(imports).get("error_code").asInt()).isEqualTo(42205);
+        assertThat(json(put("/mode/" + subject("m"), "{\"mode\":\"SIDEWAYS\"}")).get("error_code").asInt()).isEqualTo(42204);
+    }
+
+    @Test
+    void responseShapesMatchConfluentAndClientQueryParametersAreTolerated() throws Exception {
+        String ns = namespace();
+        String subject = subject("shapes-value");
+        HttpResponse<String> registered = post("/subjects/" + subject + "/versions?normalize=false", schemaBody(user(ns, false)));
+        assertThat(registered.statusCode()).isEqualTo(200);
+        JsonNode registeredBody = json(registered);
+        assertThat(fieldNames(registeredBody)).containsExactly("id");
+        int id = registeredBody.get("id").asInt();
+
+        for (String latest : List.of("latest", "-1", "1")) {
+            JsonNode v = json(get("/subjects/" + subject + "/versions/" + latest));
+            assertThat(fieldNames(v)).as(latest).containsExactlyInAnyOrder("subject", "version", "id", "schema");
+            assertThat(v.get("subject").asText()).isEqualTo(subject);
+            assertThat(v.get("version").asInt()).isEqualTo(1);
+            assertThat(v.get("id").asInt()).isEqualTo(id);
+        }
+        assertThat(JSON.readTree(get("/subjects/" + subject + "/versions/-1/schema").body())).isEqualTo(JSON.readTree(user(ns, false)));
+
+        // what CachedSchemaRegistryClient sends for a lookup and for a read by id
+        JsonNode lookup = json(post("/subjects/" + subject + "?normalize=false&deleted=false", schemaBody(user(ns, false))));
+        assertThat(fieldNames(lookup)).containsExactlyInAnyOrder("subject", "version", "id", "schema");
+        assertThat(lookup.get("id").asInt()).isEqualTo(id);
+        JsonNode byId = json(get("/schemas/ids/" + id + "?fetchMaxId=false&subject=" + subject + "&format="));
+        assertThat(fieldNames(byId)).containsExactly("schema");
+        JsonNode withMaxId = json(get("/schemas/ids/" + id + "?fetchMaxId=true"));
+        assertThat(withMaxId.get("maxId").asInt()).isGreaterThanOrEqualTo(id);
+
+        JsonNode listed = json(get("/schemas?subjectPrefix=" + subject));
+        assertThat(listed).hasSize(1);
+        assertThat(listed.get(0).get("subject").asText()).isEqualTo(subject);
+        assertThat(listed.get(0).get("id").asInt()).isEqualTo(id);
+
+        HttpResponse<String> noVersion = post("/compatibility/subjects/" + subject + "/versions", schemaBody(user(ns, true)));
+        assertThat(json(noVersion).get("is_compatible").asBoolean()).isTrue();
+    }
+
+    @Test
+    void idsMapToTheirSubjectsAndVersions() throws Exception {
+        String schema = user(namespace(), false);
+        String a = "ida-" + subject("s");
+        String b = "idb-" + subject("s");
+        int id = json(post("/subjects/" + a + "/versions", schemaBody(schema))).get("id").asInt();
+        assertThat(json(post("/subjects/" + b + "/versions", schemaBody(schema))).get("id").asInt()).isEqualTo(id);
+
+        assertThat(json(get("/schemas/ids/" + id + "/subjects"))).isEqualTo(JSON.createArrayNode().add(a).add(b));
+        assertThat(json(get("/schemas/ids/" + id + "/versions"))).isEqualTo(JSON.readTree(
+                "[{\"subject\":\"" + a + "\",\"version\":1},{\"subject\":\"" + b + "\",\"version\":1}]"));
+        assertThat(json(get("/schemas/ids/" + id + "/subjects?subject=" + b))).isEqualTo(JSON.createArrayNode().add(b));
+
+        assertThat(delete("/subjects/" + a + "/versions/1").statusCode()).isEqualTo(200);
+        assertThat(json(get("/schemas/ids/" + id + "/subjects"))).isEqualTo(JSON.createArrayNode().add(b));
+        assertThat(json(get("/schemas/ids/" + id + "/subjects?deleted=true"))).isEqualTo(JSON.createArrayNode().add(a).add(b));
+
+        HttpResponse<String> unknown = get("/schemas/ids/987654/versions");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(json(unknown).get("error_code").asInt()).isEqualTo(40403);
+    }
+
+    @Test
+    void versionDeleteIsSoftFirstThenPermanent() throws Exception {
+        String ns = namespace();
+        String subject = subject("vdel-value");
+        int id1 = json(post("/subjects/" + subject + "/versions", schemaBody(user(ns, false)))).get("id").asInt();
+        int id2 = json(post("/subjects/" + subject + "/versions", schemaBody(user(ns, true)))).get("id").asInt();
+
+        HttpResponse<String> soft = delete("/subjects/" + subject + "/versions/1");
+        assertThat(soft.statusCode()).isEqualTo(200);
+        assertThat(soft.body()).isEqualTo("1");
+        assertThat(get("/subjects/" + subject + "/versions").body()).isEqualTo("[2]");
+        assertThat(get("/subjects/" + subject + "/versions?deleted=true").body()).isEqualTo("[1,2]");
+        assertThat(get("/subjects/" + subject + "/versions?deletedOnly=true").body()).isEqualTo("[1]");
+        assertThat(json(get("/subjects/" + subject + "/versions/1")).get("error_code").asInt()).isEqualTo(40402);
+        assertThat(json(get("/subjects/" + subject + "/versions/1?deleted=true")).get("id").asInt()).isEqualTo(id1);
+        assertThat(get("/schemas/ids/" + id1).statusCode()).isEqualTo(200); // data written with it stays readable
+
+        HttpResponse<String> again = delete("/subjects/" + subject + "/versions/1");
+        assertThat(again.statusCode()).isEqualTo(404);
+        assertThat(json(again).get("error_code").asInt()).isEqualTo(40406);
+        HttpResponse<String> liveHard = delete("/subjects/" + subject + "/versions/2?permanent=true");
+        assertThat(liveHard.statusCode()).isEqualTo(404);
+        assertThat(json(liveHard).get("error_code").asInt()).isEqualTo(40407);
+
+        // "latest" soft-deletes the newest live version; then the subject has nothing live
+        assertThat(delete("/subjects/" + subject + "/versions/latest").body()).isEqualTo("2");
+        assertThat(json(get("/subjects")).toString()).doesNotContain("\"" + subject + "\"");
+        assertThat(json(get("/subjects?deleted=true")).toString()).contains("\"" + subject + "\"");
+        assertThat(json(get("/subjects/" + subject + "/versions")).get("error_code").asInt()).isEqualTo(40401);
+        assertThat(json(post("/subjects/" + subject, schemaBody(user(ns, false)))).get("error_code").asInt()).isEqualTo(40401);
+        assertThat(json(post("/subjects/" + subject + "?deleted=true", schemaBody(user(ns, false)))).get("version").asInt()).isEqualTo(1);
+
+        HttpResponse<String> hard = delete("/subjects/" + subject + "/versions/1?permanent=true");
+        assertThat(hard.statusCode()).isEqualTo(200);
+        assertThat(hard.body()).isEqualTo("1");
+        assertThat(get("/subjects/" + subject + "/versions?deleted=true").body()).isEqualTo("[2]");
+        assertThat(json(get("/schemas/ids/" + id1)).get("error_code").asInt()).isEqualTo(40403);
+        assertThat(get("/schemas/ids/" + id2).statusCode()).isEqualTo(200);
+
+        // registering the purged schema again: a fresh id and the next version number, neither is reused
+        JsonNode back = json(post("/subjects/" + subject + "/versions", schemaBody(user(ns, false))));
+        assertThat(back.get("id").asInt()).isGreaterThan(id2);
+        assertThat(json(get("/subjects/" + subject + "/versions/latest")).get("version").asInt()).isEqualTo(3);
+    }
+
+    @Test
+    void versionDeleteErrorsAreConfluentCodes() throws Exception {
+        String subject = subject("vdel-errors");
+        post("/subjects/" + subject + "/versions", schemaBody(user(namespace(), false)));
+        HttpResponse<String> badVersion = delete("/subjects/" + subject + "/versions/zero");
+        assertThat(badVersion.statusCode()).isEqualTo(422);
+        assertThat(json(badVersion).get("error_code").asInt()).isEqualTo(42202);
+        assertThat(json(delete("/subjects/" + subject + "/versions/9")).get("error_code").asInt()).isEqualTo(40402);
+        assertThat(json(delete("/subjects/" + subject("nobody") + "/versions/1")).get("error_code").asInt()).isEqualTo(40401);
+    }
+
+    @Test
+    void subjectDeleteIsSoftFirstThenPermanentAndDropsTheSubjectLevel() throws Exception {
+        String ns = namespace();
+        String subject = subject("sdel-value");
+        post("/subjects/" + subject + "/versions", schemaBody(user(ns, false)));
+        post("/subjects/" + subject + "/versions", schemaBody(user(ns, true)));
+        put("/config/" + subject, "{\"compatibility\":\"FULL\"}");
+
+        HttpResponse<String> liveHard = delete("/subjects/" + subject + "?permanent=true");
+        assertThat(liveHard.statusCode()).isEqualTo(404);
+        assertThat(json(liveHard).get("error_code").asInt()).isEqualTo(40405);
+
+        assertThat(delete("/subjects/" + subject).body()).isEqualTo("[1,2]");
+        assertThat(json(get("/config/" + subject)).get("error_code").asInt()).isEqualTo(40408);
+        HttpResponse<String> again = delete("/subjects/" + subject);
+        assertThat(again.statusCode()).isEqualTo(404);
+        assertThat(json(again).get("error_code").asInt()).isEqualTo(40404);
+
+        assertThat(delete("/subjects/" + subject + "?permanent=true").body()).isEqualTo("[1,2]");
+        assertThat(json(get("/subjects?deleted=true")).toString()).doesNotContain("\"" + subject + "\"");
+        assertThat(json(delete("/subjects/" + subject + "?permanent=true")).get("error_code").asInt()).isEqualTo(40401);
+    }
+
+    @Test
+    void referencedVersionsListTheirReferrersAndCannotBeDeleted() throws Exception {
+        String ns = namespace();
+        String addressSubject = subject("ref-address");
+        post("/subjects/" + addressSubject + "/versions", schemaBody(
+                "{\"type\":\"record\",\"name\":\"Address\",\"namespace\":\"" + ns + "\",\"fields\":[{\"name\":\"city\",\"type\":\"string\"}]}"));
+        String customerSubject = subject("ref-customer");
+        String customer = "{\"type\":\"record\",\"name\":\"Customer\",\"namespace\":\"" + ns + "\",\"fields\":[{\"name\":\"home\",\"type\":\"" + ns + ".Address\"}]}";
+        String body = JSON.createObjectNode().put("schema", customer).set("references", JSON.readTree(
+                "[{\"name\":\"" + ns + ".Address\",\"subject\":\"" + addressSubject + "\",\"version\":1}]")).toString();
+        int customerId = json(post("/subjects/" + customerSubject + "/versions", body)).get("id").asInt();
+
+        assertThat(json(get("/subjects/" + addressSubject + "/versions/1/referencedby"))).isEqualTo(JSON.createArrayNode().add(customerId));
+        assertThat(json(get("/subjects/" + addressSubject + "/versions/latest/referencedby"))).isEqualTo(JSON.createArrayNode().add(customerId));
+        assertThat(get("/subjects/" + customerSubject + "/versions/1/referencedby").body()).isEqualTo("[]");
+        assertThat(json(get("/subjects/" + addressSubject + "/versions/4/referencedby")).get("error_code").asInt()).isEqualTo(40402);
+
+        JsonNode resolved = JSON.readTree(json(get("/schemas/ids/" + customerId + "?format=resolved")).get("schema").asText());
+        assertThat(resolved.get("fields").get(0).get("type").get("name").asText()).isEqualTo("Address");
+
+        HttpResponse<String> blocked = delete("/subjects/" + addressSubject + "/versions/1");
+        assertThat(blocked.statusCode()).isEqualTo(422);
+        assertThat(json(blocked).get("error_code").asInt()).isEqualTo(42206);
+        assertThat(json(delete("/subjects/" + addressSubject)).get("error_code").asInt()).isEqualTo(42206);
+
+        delete("/subjects/" + customerSubject + "/versions/1");
+        assertThat(get("/subjects/" + addressSubject + "/versions/1/referencedby").body()).isEqualTo("[]");
+        assertThat(delete("/subjects/" + addressSubject + "/versions/1").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void deletesSurviveARegistryRestart() throws Exception {
+        String ns = namespace();
+        String subject = subject("del-durable-value");
+        int id1 = json(post("/subjects/" + subject + "/versions", schemaBody(user(ns, false)))).get("id").asInt();
+        int id2 = json(post("/subjects/" + subject + "/versions", schemaBody(user(ns, true)))).get("id").asInt();
+        String v3 = user(ns, true).replace("]}", ",{\"name\":\"nick\",\"type\":[\"null\",\"string\"],\"default\":null}]}");
+        int id3 = json(post("/subjects/" + subject + "/versions", schemaBody(v3))).get("id").asInt();
+        String gone = subject("del-gone-value");
+        post("/subjects/" + gone + "/versions", schemaBody(user(namespace(), false)));
+        delete("/subjects/" + subject + "/versions/1");
+        delete("/subjects/" + subject + "/versions/2");
+        delete("/subjects/" + subject + "/versions/2?permanent=true");
+        delete("/subjects/" + gone);
+
+        String base = restart();
+        assertThat(send(base, "GET", "/subjects/" + subject + "/versions", null).body()).isEqualTo("[3]");
+        assertThat(send(base, "GET", "/subjects/" + subject + "/versions?deleted=true", null).body()).isEqualTo("[1,3]");
+        assertThat(json(send(base, "GET", "/subjects/" + subject + "/versions/1?deleted=true", null)).get("id").asInt()).isEqualTo(id1);
+        assertThat(json(send(base, "GET", "/subjects/" + subject + "/versions/2?deleted=true", null)).get("error_code").asInt()).isEqualTo(40402);
+        assertThat(JSON.readTree(json(send(base, "GET", "/schemas/ids/" + id1, null)).get("schema").asText())).isEqualTo(JSON.readTree(user(ns, false)));
+        assertThat(json(send(base, "GET", "/schemas/ids/" + id2 + "/versions?deleted=true", null)).toString()).doesNotContain(subject);
+        assertThat(json(send(base, "GET", "/schemas/ids/" + id3 + "?fetchMaxId=true", null)).get("maxId").asInt()).isGreaterThanOrEqualTo(id3);
+        assertThat(json(send(base, "GET", "/subjects", null)).toString()).contains("\"" + subject + "\"").doesNotContain("\"" + gone + "\"");
+        assertThat(json(send(base, "GET", "/subjects?deleted=true", null)).toString()).contains("\"" + gone + "\"");
+        assertThat(json(send(base, "DELETE", "/subjects/" + subject + "/versions/1", null)).get("error_code").asInt()).isEqualTo(40406);
+    }
+
+    @Test
+    void requestBodiesAndMediaTypesAreCheckedAsConfluentDoes() throws Exception {
+        String subject = subject("bodies");
+        String schema = schemaBody(user(namespace(), false));
+        HttpResponse<String> plainJson = send(kafka.registryUrl(), "POST", "/subjects/" + subject + "/versions", schema, "application/json", "application/json");
+        assertThat(plainJson.statusCode()).isEqualTo(200);
+        assertThat(plainJson.headers().firstValue("Content-Type")).contains("application/json");
+        assertThat(send(kafka.registryUrl(), "POST", "/subjects/" + subject + "/versions", schema, CONTENT_TYPE + "; charset=UTF-8", "*/*").statusCode())
+                .isEqualTo(200);
+
+        HttpResponse<String> text = send(kafka.registryUrl(), "POST", "/subjects/" + subject + "/versions", schema, "text/plain", CONTENT_TYPE);
+        assertThat(text.statusCode()).isEqualTo(415);
+        assertThat(json(text).get("error_code").asInt()).isEqualTo(415);
+        HttpResponse<String> form = send(kafka.registryUrl(), "POST", "/subjects/" + subject + "/versions", schema,
+                "application/x-www-form-urlencoded", CONTENT_TYPE);
+        assertThat(form.statusCode()).isEqualTo(415);
+
+        HttpResponse<String> broken = post("/subjects/" + subject + "/versions", "{\"schema\":");
+        assertThat(broken.statusCode()).isEqualTo(400);
+        assertThat(json(broken).get("error_code").asInt()).isEqualTo(400);
+        HttpResponse<String> array = post("/subjects/" + subject + "/versions", "[1,2]");
+        assertThat(array.statusCode()).isEqualTo(422);
+        assertThat(json(array).get("error_code").asInt()).isEqualTo(422);
+        HttpResponse<String> badReferences = post("/subjects/" + subject + "/versions",
+                JSON.createObjectNode().put("schema", user(namespace(), false)).put("references", "nope").toString());
+        assertThat(badReferences.statusCode()).isEqualTo(422);
+        HttpResponse<String> noSchema = post("/subjects/" + subject + "/versions", "{\"schemaType\":\"AVRO\"}");
+        assertThat(noSchema.statusCode()).isEqualTo(422);
+        assertThat(json(noSchema).get("error_code").asInt()).isEqualTo(42201);
+        HttpResponse<String> importId = post("/subjects/" + subject + "/versions",
+                JSON.createObjectNode().put("schema", user(namespace(), false)).put("id", 424242).toString());
+        assertThat(importId.statusCode()).isEqualTo(422);
+        assertThat(json(importId).get("error_code").asInt()).isEqualTo(42205);
+        assertThat(get("/subjects/" + subject + "/versions").body()).isEqualTo("[1]");
+    }
+
+    @Test
+    void wrongMethodOnAKnownPathIs405AndUnknownPathIs404() throws Exception {
+        HttpResponse<String> wrongMethod = send(kafka.registryUrl(), "DELETE", "/schemas/types", null);
+        assertThat(wrongMethod.statusCode()).isEqualTo(405);
+        assertThat(json(wrongMethod).get("error_code").asInt()).isEqualTo(405);
+        assertThat(put("/subjects", "{}").statusCode()).isEqualTo(405);
+        HttpResponse<String> unknown = get("/subjects/x/versions/1/nothing");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(json(unknown).get("error_code").asInt()).isEqualTo(404);
+    }
+
+    /** A fresh namespace, so a test's schemas (and their ids) are its own and no other test's. */
+    private static String namespace() {
+        return "ns" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** A User record in {@code ns}; {@code withAge} adds an optional field (a BACKWARD-compatible second version). */
+    private static String user(String ns, boolean withAge) {
+        String schema = withAge ? USER_V2 : USER_V1;
+        return schema.replace("\"namespace\":\"t\"", "\"namespace\":\"" + ns + "\"");
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     private static String subject(String prefix) {
@@ -272,10 +573,14 @@ class EmbeddedSchemaRegistryTest {
     }
 
     private static HttpResponse<String> send(String base, String method, String path, String body) throws Exception {
+        return send(base, method, path, body, CONTENT_TYPE, CONTENT_TYPE);
+    }
+
+    private static HttpResponse<String> send(String base, String method, String path, String body, String contentType, String accept) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
                 .timeout(Duration.ofSeconds(30))
-                .header("Content-Type", CONTENT_TYPE)
-                .header("Accept", CONTENT_TYPE)
+                .header("Content-Type", contentType)
+                .header("Accept", accept)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
                 .build();
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
