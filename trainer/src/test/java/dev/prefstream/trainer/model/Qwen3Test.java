@@ -1,0 +1,331 @@
+package dev.prefstream.trainer.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Qwen3: a tiny random checkpoint written as a Hugging Face directory (config.json as Qwen3 ships it,
+ * model.safetensors from our writer) loads, its per-head q/k RMSNorm takes part (before RoPE, over an explicit
+ * head_dim that differs from hidden / heads), the logits match an independent plain-Java forward pass, and
+ * save -> load is bit-exact.
+ */
+class Qwen3Test {
+
+    private static final String CONFIG = """
+            {
+              "architectures": ["Qwen3ForCausalLM"],
+              "model_type": "qwen3",
+              "vocab_size": 40,
+              "hidden_size": 16,
+              "num_hidden_layers": %d,
+              "num_attention_heads": 4,
+              "num_key_value_heads": 2,
+              "head_dim": 8,
+              "intermediate_size": 24,
+              "max_position_embeddings": 32,
+              "rms_norm_eps": 1e-06,
+              "rope_theta": 1000000,
+              "rope_scaling": null,
+              "hidden_act": "silu",
+              "attention_bias": false,
+              "attention_dropout": 0.0,
+              "use_sliding_window": false,
+              "sliding_window": null,
+              "max_window_layers": 28,
+              "tie_word_embeddings": true,
+              "torch_dtype": "float32",
+              "bos_token_id": 2,
+              "eos_token_id": 3
+            }""";
+
+    @TempDir
+    Path tmp;
+
+    /** Writes config.json and model.safetensors with random weights (norm weights 1 + N(0, 0.3)). */
+    private Path checkpoint(String name, int layers, long seed) throws IOException {
+        Path dir = tmp.resolve(name);
+        Files.createDirectories(dir);
+        String json = CONFIG.formatted(layers);
+        Files.writeString(dir.resolve("config.json"), json);
+        ModelConfig c = ModelConfig.parse(json, "config.json");
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            SafetensorsWriter.write(dir.resolve("model.safetensors"), RandomWeights.draw(c, m, seed, 0.3));
+        }
+        return dir;
+    }
+
+    @Test
+    void configAndLayoutHaveTheQkNormsAndTheExplicitHeadDim() {
+        ModelConfig c = ModelConfig.parse(CONFIG.formatted(2), "config.json");
+        assertThat(c.qkNorm()).isTrue();
+        assertThat(c.headDim()).isEqualTo(8);                  // not 16 / 4
+        assertThat(c.qkvBias()).isFalse();
+        assertThat(c.outputBias()).isFalse();
+        assertThat(c.slidingWindow()).isNull();
+        Map<String, Shape> layout = WeightLayout.of(c);
+        assertThat(layout).containsEntry("model.layers.1.self_attn.q_norm.weight", new Shape(8))
+                .containsEntry("model.layers.1.self_attn.k_norm.weight", new Shape(8))
+                .containsEntry("model.layers.0.self_attn.q_proj.weight", new Shape(32, 16))
+                .containsEntry("model.layers.0.self_attn.k_proj.weight", new Shape(16, 16))
+                .containsEntry("model.layers.0.self_attn.o_proj.weight", new Shape(16, 32))
+                .doesNotContainKey("lm_head.weight");
+        // Qwen3Config's defaults: head_dim 128 when absent; attention_bias puts biases on q, k, v and o
+        ModelConfig defaults = ModelConfig.parse("""
+                {"model_type": "qwen3", "vocab_size": 40, "hidden_size": 16, "num_hidden_layers": 1,
+                 "num_attention_heads": 2, "intermediate_size": 24, "max_position_embeddings": 32,
+                 "attention_bias": true}""", "config.json");
+        assertThat(defaults.headDim()).isEqualTo(128);
+        assertThat(WeightLayout.of(defaults)).containsKeys("model.layers.0.self_attn.o_proj.bias",
+                "model.layers.0.self_attn.q_proj.bias", "lm_head.weight");
+    }
+
+    @Test
+    void logitsMatchAnIndependentForwardPass() throws IOException {
+        Path dir = checkpoint("one-layer", 1, 5);
+        long[] ids = {7, 1, 38, 20, 20, 9};
+        try (DecoderModel model = HfModelLoader.load(dir, Device.cpu());
+             NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            float[] actual = model.forward(m.create(ids, new Shape(1, ids.length)), null).toFloatArray();
+            double[] expected = referenceForward(model.config(), model.parameters(), ids);
+            double worst = 0;
+            for (int i = 0; i < expected.length; i++) {
+                worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+            }
+            assertThat(worst).isLessThan(1e-4);
+        }
+    }
+
+    @Test
+    void qkNormsChangeTheOutputAndMakeAttentionScaleInvariant() throws IOException {
+        Path dir = checkpoint("two-layers", 2, 8);
+        try (DecoderModel model = HfModelLoader.load(dir, Device.cpu());
+             NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            NDArray input = m.create(new long[] {3, 11, 25, 4, 17, 30, 2}, new Shape(1, 7));
+            float[] trained = model.forward(input, null).toFloatArray();
+            for (int layer = 0; layer < 2; layer++) {
+                for (String norm : new String[] {"q_norm", "k_norm"}) {
+                    NDArray w = model.parameters().get("model.layers." + layer + ".self_attn." + norm + ".weight");
+                    assertThat(w.toFloatArray()).isNotEqualTo(new float[] {1, 1, 1, 1, 1, 1, 1, 1});
+                }
+            }
+            // per-head RMSNorm removes the scale of q and k: scaling their projections changes nothing
+            NDArray q0 = model.parameters().get("model.layers.0.self_attn.q_proj.weight");
+            NDArray k1 = model.parameters().get("model.layers.1.self_attn.k_proj.weight");
+            q0.muli(7f);
+            k1.muli(0.1f);
+            float[] scaled = model.forward(input, null).toFloatArray();
+            assertThat(maxAbsDiff(trained, scaled)).isLessThan(1e-4f);
+            q0.divi(7f);
+            k1.divi(0.1f);
+            // all-ones norms give other logits
+            for (int layer = 0; layer < 2; layer++) {
+                model.parameters().get("model.layers." + layer + ".self_attn.q_norm.weight").set(new float[8]);
+                model.parameters().get("model.layers." + layer + ".self_attn.q_norm.weight").addi(1f);
+                model.parameters().get("model.layers." + layer + ".self_attn.k_norm.weight").set(new float[8]);
+                model.parameters().get("model.layers." + layer + ".self_attn.k_norm.weight").addi(1f);
+            }
+            float[] ones = model.forward(input, null).toFloatArray();
+            assertThat(maxAbsDiff(trained, ones)).isGreaterThan(1e-2f);
+        }
+    }
+
+    @Test
+    void saveThenLoadIsBitExact() throws IOException {
+        Path dir = checkpoint("source", 2, 13);
+        try (DecoderModel model = HfModelLoader.load(dir, Device.cpu())) {
+            Path saved = tmp.resolve("saved");
+            HfModelSaver.save(model, saved, null);
+            String json = Files.readString(saved.resolve("config.json"));
+            assertThat(json).contains("\"Qwen3ForCausalLM\"").contains("\"head_dim\" : 8")
+                    .contains("\"use_sliding_window\" : false").contains("\"attention_bias\" : false");
+            try (DecoderModel back = HfModelLoader.load(saved, Device.cpu())) {
+                assertThat(back.config().withoutSource()).isEqualTo(model.config().withoutSource());
+                assertThat(back.parameters()).containsKey("model.layers.1.self_attn.k_norm.weight");
+                SaveLoadRoundTripTest.assertBitIdentical(model, back);
+            }
+        }
+    }
+
+    @Test
+    void aCheckpointWithoutQkNormsNamesTheMissingTensor() throws IOException {
+        Path dir = tmp.resolve("no-norms");
+        Files.createDirectories(dir);
+        String json = CONFIG.formatted(1);
+        Files.writeString(dir.resolve("config.json"), json);
+        ModelConfig c = ModelConfig.parse(json, "config.json");
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            Map<String, NDArray> w = new LinkedHashMap<>(RandomWeights.draw(c, m, 1, 0.3));
+            w.remove("model.layers.0.self_attn.q_norm.weight");
+            SafetensorsWriter.write(dir.resolve("model.safetensors"), w);
+        }
+        assertThatThrownBy(() -> HfModelLoader.load(dir, Device.cpu()))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("model.safetensors")
+                .hasMessageContaining("missing tensor model.layers.0.self_attn.q_norm.weight")
+                .hasMessageContaining("qwen3");
+    }
+
+    private static float maxAbsDiff(float[] a, float[] b) {
+        float d = 0;
+        for (int i = 0; i < a.length; i++) {
+            d = Math.max(d, Math.abs(a[i] - b[i]));
+        }
+        return d;
+    }
+
+    // ---- an independent Qwen3 forward pass in double precision, written from the architecture's description ----
+
+    private static double[] referenceForward(ModelConfig c, Map<String, NDArray> p, long[] ids) {
+        int t = ids.length;
+        int h = c.hiddenSize();
+        int hd = c.headDim();
+        int heads = c.numHeads();
+        int kvHeads = c.numKvHeads();
+        float[] embed = p.get("model.embed_tokens.weight").toFloatArray();
+        double[][] x = new double[t][h];
+        for (int i = 0; i < t; i++) {
+            for (int j = 0; j < h; j++) {
+                x[i][j] = embed[(int) ids[i] * h + j];
+            }
+        }
+        for (int layer = 0; layer < c.numLayers(); layer++) {
+            String pre = "model.layers." + layer + ".";
+            double[][] normed = rms(x, w(p, pre + "input_layernorm.weight"), c.normEps());
+            double[][] q = project(normed, w(p, pre + "self_attn.q_proj.weight"), heads * hd);
+            double[][] k = project(normed, w(p, pre + "self_attn.k_proj.weight"), kvHeads * hd);
+            double[][] v = project(normed, w(p, pre + "self_attn.v_proj.weight"), kvHeads * hd);
+            float[] qNorm = w(p, pre + "self_attn.q_norm.weight");
+            float[] kNorm = w(p, pre + "self_attn.k_norm.weight");
+            double[][] attended = new double[t][heads * hd];
+            for (int head = 0; head < heads; head++) {
+                int kvHead = head / (heads / kvHeads);
+                double[][] qh = new double[t][];
+                double[][] kh = new double[t][];
+                for (int i = 0; i < t; i++) {
+                    qh[i] = rotate(rmsVector(slice(q[i], head * hd, hd), qNorm, c.normEps()), i, c.ropeTheta());
+                    kh[i] = rotate(rmsVector(slice(k[i], kvHead * hd, hd), kNorm, c.normEps()), i, c.ropeTheta());
+                }
+                for (int i = 0; i < t; i++) {
+                    double[] scores = new double[i + 1];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j <= i; j++) {
+                        double s = 0;
+                        for (int d = 0; d < hd; d++) {
+                            s += qh[i][d] * kh[j][d];
+                        }
+                        scores[j] = s / Math.sqrt(hd);
+                        max = Math.max(max, scores[j]);
+                    }
+                    double sum = 0;
+                    for (int j = 0; j <= i; j++) {
+                        scores[j] = Math.exp(scores[j] - max);
+                        sum += scores[j];
+                    }
+                    for (int j = 0; j <= i; j++) {
+                        for (int d = 0; d < hd; d++) {
+                            attended[i][head * hd + d] += scores[j] / sum * v[j][kvHead * hd + d];
+                        }
+                    }
+                }
+            }
+            add(x, project(attended, w(p, pre + "self_attn.o_proj.weight"), h));
+            double[][] n2 = rms(x, w(p, pre + "post_attention_layernorm.weight"), c.normEps());
+            double[][] gate = project(n2, w(p, pre + "mlp.gate_proj.weight"), c.intermediateSize());
+            double[][] up = project(n2, w(p, pre + "mlp.up_proj.weight"), c.intermediateSize());
+            for (int i = 0; i < t; i++) {
+                for (int j = 0; j < c.intermediateSize(); j++) {
+                    double g = gate[i][j];
+                    gate[i][j] = g / (1 + Math.exp(-g)) * up[i][j];
+                }
+            }
+            add(x, project(gate, w(p, pre + "mlp.down_proj.weight"), h));
+        }
+        double[][] out = rms(x, w(p, "model.norm.weight"), c.normEps());
+        double[][] logits = project(out, embed, c.vocabSize());
+        double[] flat = new double[t * c.vocabSize()];
+        for (int i = 0; i < t; i++) {
+            System.arraycopy(logits[i], 0, flat, i * c.vocabSize(), c.vocabSize());
+        }
+        return flat;
+    }
+
+    private static float[] w(Map<String, NDArray> p, String name) {
+        return p.get(name).toFloatArray();
+    }
+
+    /** rows @ W^T with W stored [out, in]. */
+    private static double[][] project(double[][] rows, float[] weight, int out) {
+        int in = rows[0].length;
+        double[][] r = new double[rows.length][out];
+        for (int i = 0; i < rows.length; i++) {
+            for (int o = 0; o < out; o++) {
+                double s = 0;
+                for (int j = 0; j < in; j++) {
+                    s += rows[i][j] * weight[o * in + j];
+                }
+                r[i][o] = s;
+            }
+        }
+        return r;
+    }
+
+    private static double[][] rms(double[][] rows, float[] weight, double eps) {
+        double[][] r = new double[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            r[i] = rmsVector(rows[i], weight, eps);
+        }
+        return r;
+    }
+
+    private static double[] rmsVector(double[] v, float[] weight, double eps) {
+        double ms = 0;
+        for (double a : v) {
+            ms += a * a;
+        }
+        double scale = 1 / Math.sqrt(ms / v.length + eps);
+        double[] r = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            r[i] = v[i] * scale * weight[i];
+        }
+        return r;
+    }
+
+    /** Rotates pair (i, i + d/2) by position * theta^(-2i/d). */
+    private static double[] rotate(double[] v, int position, double theta) {
+        int half = v.length / 2;
+        double[] r = new double[v.length];
+        for (int i = 0; i < half; i++) {
+            double angle = position * Math.pow(theta, -2.0 * i / v.length);
+            r[i] = v[i] * Math.cos(angle) - v[i + half] * Math.sin(angle);
+            r[i + half] = v[i + half] * Math.cos(angle) + v[i] * Math.sin(angle);
+        }
+        return r;
+    }
+
+    private static double[] slice(double[] v, int from, int length) {
+        double[] r = new double[length];
+        System.arraycopy(v, from, r, 0, length);
+        return r;
+    }
+
+    private static void add(double[][] x, double[][] delta) {
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < x[i].length; j++) {
+                x[i][j] += delta[i][j];
+            }
+        }
+    }
+}
