@@ -4,6 +4,7 @@ import dev.prefstream.ingest.importer.DatasetImporter;
 import dev.prefstream.ingest.importer.ImportFormat;
 import dev.prefstream.ingest.importer.ImportSummary;
 import dev.prefstream.ingest.importer.KafkaEventSink;
+import dev.prefstream.ingest.importer.UnknownDatasetFormatException;
 import dev.prefstream.schemas.TopicLayout;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,22 +16,25 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
  * {@code prefstream import --format F FILE.jsonl}: replays a public preference dataset into preference-events,
- * with a progress bar on stderr and a summary at the end. Exit 0 when the file was read and every event
- * delivered, 2 when the file cannot be read, 1 when events could not be delivered.
+ * with a progress bar on stderr and a summary at the end. {@code --format auto} (the default) tells the format from
+ * the first JSON object and says which on stderr. Exit 0 when the file was read and every event delivered, 2 when
+ * the file cannot be read or its format not detected, 1 when events could not be delivered.
  */
 @Command(name = "import", mixinStandardHelpOptions = true,
-        description = "Produce PreferenceEvents from a JSON-lines dataset (trl, hh-rlhf, ultrafeedback, openai).")
+        description = "Produce PreferenceEvents from a JSON-lines dataset (auto, trl, hh-rlhf, ultrafeedback, openai).")
 final class ImportCommand implements Callable<Integer> {
 
     @Mixin
     KafkaOptions kafka;
 
-    @Option(names = "--format", required = true, paramLabel = "FORMAT",
-            description = "trl | hh-rlhf | ultrafeedback | openai")
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = ImportFormat.AUTO,
+            description = "auto | trl | hh-rlhf | ultrafeedback | openai (default: ${DEFAULT-VALUE}: detected from the first JSON object's keys)")
     String format;
 
     @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = TopicLayout.PREFERENCE_EVENTS,
@@ -42,7 +46,7 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ImportFormat importFormat = ImportFormat.parse(format);
+        Optional<ImportFormat> importFormat = ImportFormat.parseOrAuto(format);
         PrintStream err = System.err;
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
             err.println("prefstream import: cannot read " + file + " (no such readable file)");
@@ -51,10 +55,14 @@ final class ImportCommand implements Callable<Integer> {
         ProgressBar bar = new ProgressBar(err);
         ImportSummary summary;
         try (KafkaEventSink sink = new KafkaEventSink(kafka.clientConfig(), topic)) {
-            summary = new DatasetImporter(importFormat, Clock.systemUTC()).importFile(file, sink, bar::update);
+            summary = new DatasetImporter(importFormat, Clock.systemUTC()).importFile(file, sink, bar);
         } catch (IOException e) {
             bar.finish();
             err.println("prefstream import: cannot read " + file + ": " + e);
+            return 2;
+        } catch (UnknownDatasetFormatException e) {
+            bar.finish();
+            err.println("prefstream import: " + file + ": " + e.getMessage());
             return 2;
         }
         bar.finish();
@@ -64,7 +72,7 @@ final class ImportCommand implements Callable<Integer> {
     }
 
     /** A one-line progress bar redrawn on stderr at most every 100 ms. */
-    static final class ProgressBar {
+    static final class ProgressBar implements DatasetImporter.Progress {
 
         private static final int WIDTH = 30;
         private final PrintStream out;
@@ -76,7 +84,15 @@ final class ImportCommand implements Callable<Integer> {
             this.out = out;
         }
 
-        void update(long bytes, long total, long lines) {
+        @Override
+        public void formatDetected(ImportFormat format, long lineNumber, List<String> keys) {
+            finish();
+            drawn = false;
+            out.println("prefstream import: detected format " + format.cliName() + " from the keys " + keys + " of line " + lineNumber);
+        }
+
+        @Override
+        public void update(long bytes, long total, long lines) {
             long now = System.nanoTime();
             if (drawn && now - lastDraw < 100_000_000L && bytes < total) {
                 return;

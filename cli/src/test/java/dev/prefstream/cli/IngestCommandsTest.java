@@ -114,6 +114,26 @@ class IngestCommandsTest {
     }
 
     @Test
+    void importDetectsTheFormatByDefaultAndSaysWhich() throws Exception {
+        String topic = kafka.freshTopic("import-auto", 1);
+        Path file = Files.writeString(dir.resolve("openai.jsonl"),
+                "{\"input\":{\"messages\":[{\"role\":\"user\",\"content\":\"2+2?\"}]},\"preferred_output\":[{\"role\":\"assistant\",\"content\":\"4\"}],\"non_preferred_output\":[{\"role\":\"assistant\",\"content\":\"5\"}]}\n");
+        Run r = run("import", "--bootstrap", kafka.bootstrapServers(), "--registry", kafka.registryUrl(), "--topic", topic, file.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).contains("detected format openai from the keys [input, preferred_output, non_preferred_output] of line 1")
+                .contains("format:          openai");
+        assertThat(r.out()).contains("imported 1 events");
+    }
+
+    @Test
+    void importOfAnUndetectableFormatExitsWithTwoNamingTheKeys() throws Exception {
+        Path file = Files.writeString(dir.resolve("sft.jsonl"), "{\"text\":\"hello\",\"id\":1}\n");
+        Run r = run("import", "--format", "auto", "--bootstrap", kafka.bootstrapServers(), "--registry", kafka.registryUrl(), file.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("cannot detect the dataset format: line 1 has keys [text, id]").contains("pass --format");
+    }
+
+    @Test
     void importProducesEventsAndSummarizesRejectedLines() throws Exception {
         String topic = kafka.freshTopic("import", 1);
         Path file = Files.writeString(dir.resolve("hh.jsonl"), String.join("\n",

@@ -1,7 +1,9 @@
 package dev.prefstream.ingest.importer;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /** The dataset formats {@code prefstream import} reads, one JSON object per line. */
 public enum ImportFormat {
@@ -25,11 +27,26 @@ public enum ImportFormat {
         return cliName;
     }
 
+    /** The name that asks for detection from the file's first JSON object ({@link FormatDetector}). */
+    public static final String AUTO = "auto";
+
     public static ImportFormat parse(String name) {
+        return parseOrAuto(name).orElseThrow(() -> new IllegalArgumentException("format 'auto' is not a concrete format"));
+    }
+
+    /** A format by its command-line name; empty for {@value #AUTO}. */
+    public static Optional<ImportFormat> parseOrAuto(String name) {
         String wanted = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
-        return Arrays.stream(values()).filter(f -> f.cliName.equals(wanted)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("unknown format '" + name + "'; one of "
-                        + Arrays.stream(values()).map(ImportFormat::cliName).toList()));
+        if (wanted.equals(AUTO)) {
+            return Optional.empty();
+        }
+        return Optional.of(Arrays.stream(values()).filter(f -> f.cliName.equals(wanted)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown format '" + name + "'; one of " + AUTO + ", " + names())));
+    }
+
+    /** Every concrete format's command-line name. */
+    public static List<String> names() {
+        return Arrays.stream(values()).map(ImportFormat::cliName).toList();
     }
 
     LineParser parser() {
