@@ -27,14 +27,14 @@ import java.util.concurrent.Callable;
  * the file cannot be read or its format not detected, 1 when events could not be delivered.
  */
 @Command(name = "import", mixinStandardHelpOptions = true,
-        description = "Produce PreferenceEvents from a JSON-lines dataset (auto, trl, hh-rlhf, ultrafeedback, openai).")
+        description = "Produce PreferenceEvents from a JSON-lines dataset (auto, trl, trl-unpaired, hh-rlhf, ultrafeedback, openai).")
 final class ImportCommand implements Callable<Integer> {
 
     @Mixin
     KafkaOptions kafka;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = ImportFormat.AUTO,
-            description = "auto | trl | hh-rlhf | ultrafeedback | openai (default: ${DEFAULT-VALUE}: detected from the first JSON object's keys)")
+            description = "auto | trl | trl-unpaired (alias kto) | hh-rlhf | ultrafeedback | openai (default: ${DEFAULT-VALUE}: detected from the first JSON object's keys)")
     String format;
 
     @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = TopicLayout.PREFERENCE_EVENTS,

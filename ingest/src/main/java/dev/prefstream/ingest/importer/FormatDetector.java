@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>{@code preferred_output} or {@code non_preferred_output}: openai</li>
  *   <li>a {@code completions} list: ultrafeedback</li>
+ *   <li>{@code completion} and {@code label}: trl-unpaired (KTO)</li>
  *   <li>{@code chosen} and {@code rejected} strings that are {@code Human:}/{@code Assistant:} transcripts, with no
  *       prompt field: hh-rlhf</li>
  *   <li>any other {@code chosen} and {@code rejected}: trl</li>
@@ -53,6 +54,9 @@ final class FormatDetector {
         }
         if (line.path("completions").isArray()) {
             out.add(ImportFormat.ULTRAFEEDBACK);
+        }
+        if (line.has("completion") && line.has("label")) {
+            out.add(ImportFormat.TRL_UNPAIRED);
         }
         if (line.has("chosen") && line.has("rejected")) {
             out.add(isHhTranscriptPair(line) ? ImportFormat.HH_RLHF : ImportFormat.TRL);

@@ -9,6 +9,8 @@ import java.util.Optional;
 public enum ImportFormat {
     /** TRL preference data: prompt/chosen/rejected as strings (standard) or message lists (conversational), prompt optional when implicit in conversational chosen/rejected. */
     TRL("trl"),
+    /** TRL unpaired preference (KTO): prompt + one completion + a boolean label, each line a thumbs up/down feedback event. */
+    TRL_UNPAIRED("trl-unpaired"),
     /** Anthropic HH-RLHF: chosen/rejected transcripts "\n\nHuman: ...\n\nAssistant: ...", split into prompt and final answer. */
     HH_RLHF("hh-rlhf"),
     /** UltraFeedback: instruction + completions[] with per-aspect GPT-4 ratings (annotations.*.Rating), one multi-aspect rating event per line. */
@@ -40,6 +42,9 @@ public enum ImportFormat {
         if (wanted.equals(AUTO)) {
             return Optional.empty();
         }
+        if (wanted.equals("kto")) {
+            return Optional.of(TRL_UNPAIRED);
+        }
         return Optional.of(Arrays.stream(values()).filter(f -> f.cliName.equals(wanted)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown format '" + name + "'; one of " + AUTO + ", " + names())));
     }
@@ -52,6 +57,7 @@ public enum ImportFormat {
     LineParser parser() {
         return switch (this) {
             case TRL -> new TrlLineParser();
+            case TRL_UNPAIRED -> new TrlUnpairedLineParser();
             case HH_RLHF -> new HhRlhfLineParser();
             case ULTRAFEEDBACK -> new UltraFeedbackLineParser();
             case OPENAI -> new OpenAiLineParser();

@@ -68,6 +68,35 @@ final class JsonFields {
         return out;
     }
 
+    /** A prompt field: a string is one user message, a list is the conversation. */
+    static List<ChatMessage> prompt(JsonNode prompt, String field) {
+        if (prompt.isTextual()) {
+            return List.of(new ChatMessage("user", prompt.asText()));
+        }
+        return messages(prompt, field);
+    }
+
+    /**
+     * {@code messages} without the leading ones equal to {@code prefix} (role and whitespace-trimmed content), when
+     * it starts with all of them and keeps at least one; else {@code messages} unchanged. Datasets such as
+     * ultrafeedback_binarized repeat the prompt turn inside chosen/rejected; stripping it keeps the prompt single.
+     */
+    static List<ChatMessage> withoutLeading(List<ChatMessage> messages, List<ChatMessage> prefix) {
+        if (prefix.isEmpty() || messages.size() <= prefix.size()) {
+            return messages;
+        }
+        for (int i = 0; i < prefix.size(); i++) {
+            if (!sameMessage(messages.get(i), prefix.get(i))) {
+                return messages;
+            }
+        }
+        return messages.subList(prefix.size(), messages.size());
+    }
+
+    static boolean sameMessage(ChatMessage a, ChatMessage b) {
+        return a.getRole().equals(b.getRole()) && a.getContent().strip().equals(b.getContent().strip());
+    }
+
     /** The contents of assistant messages joined (one message in practice). */
     static String answer(List<ChatMessage> messages) {
         List<String> parts = new ArrayList<>();

@@ -51,6 +51,8 @@ class FormatDetectionTest {
             "hh-rlhf.jsonl, HH_RLHF, 'hh-rlhf@1 [chosen, rejected]'",
             "ultrafeedback.jsonl, ULTRAFEEDBACK, 'ultrafeedback@1 [source, instruction, models, completions]'",
             "openai.jsonl, OPENAI, 'openai@1 [input, preferred_output, non_preferred_output]'",
+            "kto-standard.jsonl, TRL_UNPAIRED, 'trl-unpaired@1 [prompt, completion, label]'",
+            "kto-conversational.jsonl, TRL_UNPAIRED, 'trl-unpaired@1 [prompt, completion, label]'",
     })
     void everySampleFileIsDetectedAndReadExactlyAsWithItsExplicitFormat(String file, ImportFormat expected, String detection) throws Exception {
         Detections detections = new Detections();

@@ -1,0 +1,71 @@
+package dev.prefstream.ingest.importer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.prefstream.ingest.canonical.ContentHash;
+import dev.prefstream.schemas.avro.ChatMessage;
+import dev.prefstream.schemas.avro.Feedback;
+import dev.prefstream.schemas.avro.FeedbackSource;
+import dev.prefstream.schemas.avro.PreferenceEvent;
+import dev.prefstream.schemas.avro.Response;
+import dev.prefstream.schemas.avro.Thumb;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * TRL unpaired preference (KTO) lines: {@code {"prompt": "...", "completion": "...", "label": true}} (standard) or
+ * with message lists for prompt and completion (conversational). Each line is a thumbs {@code feedback} event on its
+ * one response (label true = UP), so ingest's thumbs path pairs the ups and downs given to the same prompt.
+ * <p>
+ * The response id is a hash of the completion text ({@value #RESPONSE_ID_PREFIX} + 16 hex) and every line has the
+ * same annotator ({@value #ANNOTATOR}): re-importing a file gives the same votes, and two lines on the same
+ * completion of the same prompt are one vote slot (ingest keeps the newer, ties broken by event id). A completion
+ * that repeats the prompt's messages first has them stripped. The label may also be 1/0 or "true"/"false".
+ */
+final class TrlUnpairedLineParser implements LineParser {
+
+    static final String ANNOTATOR = "trl-unpaired-import";
+    static final String RESPONSE_ID_PREFIX = "r-";
+
+    @Override
+    public PreferenceEvent parse(JsonNode line, PreferenceEvent.Builder base) {
+        List<ChatMessage> prompt = JsonFields.prompt(JsonFields.required(line, "prompt"), "prompt");
+        JsonNode completion = JsonFields.required(line, "completion");
+        String text = completion.isTextual() ? completion.asText()
+                : JsonFields.answer(JsonFields.withoutLeading(JsonFields.messages(completion, "completion"), prompt));
+        Thumb thumb = label(JsonFields.required(line, "label")) ? Thumb.UP : Thumb.DOWN;
+        String responseId = responseId(text);
+        return base.setSource(FeedbackSource.HUMAN)
+                .setAnnotatorId(ANNOTATOR)
+                .setPrompt(prompt)
+                .setResponses(List.of(new Response(responseId, text, null)))
+                .setJudgement(new Feedback(responseId, thumb))
+                .build();
+    }
+
+    static String responseId(String completion) {
+        return RESPONSE_ID_PREFIX + ContentHash.sha256Hex(completion).substring(0, 16);
+    }
+
+    private static boolean label(JsonNode label) {
+        if (label.isBoolean()) {
+            return label.booleanValue();
+        }
+        if (label.isIntegralNumber() && (label.longValue() == 0 || label.longValue() == 1)) {
+            return label.longValue() == 1;
+        }
+        if (label.isTextual()) {
+            switch (label.asText().trim().toLowerCase(Locale.ROOT)) {
+                case "true", "1" -> {
+                    return true;
+                }
+                case "false", "0" -> {
+                    return false;
+                }
+                default -> {
+                }
+            }
+        }
+        throw new LineRejectedException(JsonFields.WRONG_TYPE, "\"label\" is " + label + ", expected true or false");
+    }
+}
