@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  *   <li>{@code completion} and {@code label}: trl-unpaired (KTO)</li>
  *   <li>{@code chosen} and {@code rejected} strings that are {@code Human:}/{@code Assistant:} transcripts, with no
  *       prompt field: hh-rlhf</li>
- *   <li>any other {@code chosen} and {@code rejected}: trl</li>
+ *   <li>any other {@code chosen} and {@code rejected} (or {@code chosen_response} and {@code rejected_response}): trl</li>
  * </ul>
  * A line that fits several, or none, names its keys in the error so the user can pass {@code --format}.
  */
@@ -60,6 +60,8 @@ final class FormatDetector {
         }
         if (line.has("chosen") && line.has("rejected")) {
             out.add(isHhTranscriptPair(line) ? ImportFormat.HH_RLHF : ImportFormat.TRL);
+        } else if (line.has("chosen_response") && line.has("rejected_response")) {
+            out.add(ImportFormat.TRL);
         }
         return out;
     }
@@ -76,7 +78,8 @@ final class FormatDetector {
     private static boolean isHhTranscriptPair(JsonNode line) {
         JsonNode chosen = line.get("chosen");
         JsonNode rejected = line.get("rejected");
-        return chosen.isTextual() && rejected.isTextual() && !line.hasNonNull("prompt")
+        return chosen.isTextual() && rejected.isTextual()
+                && !line.hasNonNull("prompt") && !line.hasNonNull("instruction") && !line.hasNonNull("question")
                 && HH_TURN.matcher(chosen.asText()).find() && HH_TURN.matcher(rejected.asText()).find();
     }
 

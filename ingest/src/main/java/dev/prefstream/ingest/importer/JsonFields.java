@@ -31,6 +31,37 @@ final class JsonFields {
         return value.asText();
     }
 
+    /** The first of {@code fields} that is a non-blank string, or null. */
+    static String optionalText(JsonNode node, String... fields) {
+        for (String field : fields) {
+            JsonNode value = node.get(field);
+            if (value != null && value.isTextual() && !value.asText().isBlank()) {
+                return value.asText();
+            }
+        }
+        return null;
+    }
+
+    /** A finite number, or a string holding one; null otherwise (null, "N/A", NaN, infinities). */
+    static Double number(JsonNode value) {
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        double d;
+        if (value.isNumber()) {
+            d = value.asDouble();
+        } else if (value.isTextual()) {
+            try {
+                d = Double.parseDouble(value.asText().trim());
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        } else {
+            return null;
+        }
+        return Double.isFinite(d) ? d : null;
+    }
+
     /** A message content: a string, or OpenAI-style parts [{"type":"text","text":...}] joined by newlines. */
     static String content(JsonNode content, String where) {
         if (content == null || content.isNull()) {

@@ -65,18 +65,8 @@ final class UltraFeedbackLineParser implements LineParser {
                 .build();
     }
 
+    /** An aspect's rating ({"Rating": "4"} or a bare value); null when not a finite number ("N/A"). */
     private static Double rating(JsonNode annotation) {
-        JsonNode value = annotation.isObject() ? annotation.get("Rating") : annotation;
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        if (value.isNumber()) {
-            return value.asDouble();
-        }
-        try {
-            return Double.parseDouble(value.asText().trim());
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        return JsonFields.number(annotation.isObject() ? annotation.get("Rating") : annotation);
     }
 }

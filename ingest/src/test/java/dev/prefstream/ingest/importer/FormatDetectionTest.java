@@ -51,6 +51,8 @@ class FormatDetectionTest {
             "hh-rlhf.jsonl, HH_RLHF, 'hh-rlhf@1 [chosen, rejected]'",
             "ultrafeedback.jsonl, ULTRAFEEDBACK, 'ultrafeedback@1 [source, instruction, models, completions]'",
             "openai.jsonl, OPENAI, 'openai@1 [input, preferred_output, non_preferred_output]'",
+            "ultrafeedback-binarized.jsonl, TRL, 'trl@1 [prompt, prompt_id, chosen, rejected, messages, score_chosen, score_rejected]'",
+            "argilla-dpo.jsonl, TRL, 'trl@1 [source, prompt, chosen, chosen-rating, chosen-model, rejected, rejected-rating, rejected-model]'",
             "kto-standard.jsonl, TRL_UNPAIRED, 'trl-unpaired@1 [prompt, completion, label]'",
             "kto-conversational.jsonl, TRL_UNPAIRED, 'trl-unpaired@1 [prompt, completion, label]'",
     })
