@@ -41,7 +41,12 @@ final class ImportCommand implements Callable<Integer> {
             description = "Topic to produce to (default: ${DEFAULT-VALUE}).")
     String topic;
 
-    @Parameters(index = "0", paramLabel = "FILE.jsonl", description = "The dataset, one JSON object per line.")
+    @Option(names = "--max-line-chars", paramLabel = "N", defaultValue = "" + DatasetImporter.DEFAULT_MAX_RECORD_CHARS,
+            description = "Longest line (or JSON array element) read, in chars; longer ones are rejected as too_long (default: ${DEFAULT-VALUE}).")
+    int maxLineChars;
+
+    @Parameters(index = "0", paramLabel = "FILE.jsonl",
+            description = "The dataset: one JSON object per line, or one JSON array of objects; may be gzip-compressed.")
     Path file;
 
     @Override
@@ -55,7 +60,7 @@ final class ImportCommand implements Callable<Integer> {
         ProgressBar bar = new ProgressBar(err);
         ImportSummary summary;
         try (KafkaEventSink sink = new KafkaEventSink(kafka.clientConfig(), topic)) {
-            summary = new DatasetImporter(importFormat, Clock.systemUTC()).importFile(file, sink, bar);
+            summary = new DatasetImporter(importFormat, Clock.systemUTC(), maxLineChars).importFile(file, sink, bar);
         } catch (IOException e) {
             bar.finish();
             err.println("prefstream import: cannot read " + file + ": " + e);

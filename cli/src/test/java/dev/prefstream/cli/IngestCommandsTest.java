@@ -126,6 +126,31 @@ class IngestCommandsTest {
     }
 
     @Test
+    void importReadsAGzippedJsonArrayWithABomAndCountsNonObjects() throws Exception {
+        String topic = kafka.freshTopic("import-gz", 1);
+        byte[] json = ("\uFEFF[{\"prompt\":\"Hi\",\"completion\":\"Hello!\",\"label\":true},\r\n"
+                + " {\"prompt\":\"Hi\",\"completion\":\"Go away.\",\"label\":false}, 7]").getBytes(StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+            out.write(json);
+        }
+        Path file = Files.write(dir.resolve("kto.json.gz"), gz.toByteArray());
+        Run r = run("import", "--bootstrap", kafka.bootstrapServers(), "--registry", kafka.registryUrl(), "--topic", topic, file.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).contains("detected format trl-unpaired").contains("format:          trl-unpaired (JSON array, gzip)")
+                .contains("lines read:      3").contains("not_an_object: 1").contains("100%");
+        assertThat(r.out()).contains("imported 2 events");
+    }
+
+    @Test
+    void importOfAParquetFileExitsWithTwoSayingWhatToDo() throws Exception {
+        Path file = Files.write(dir.resolve("train.parquet"), "PAR1xxxx".getBytes(StandardCharsets.UTF_8));
+        Run r = run("import", "--bootstrap", kafka.bootstrapServers(), "--registry", kafka.registryUrl(), file.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("train.parquet is a Parquet file; export it as JSON lines first");
+    }
+
+    @Test
     void importOfAnUndetectableFormatExitsWithTwoNamingTheKeys() throws Exception {
         Path file = Files.writeString(dir.resolve("sft.jsonl"), "{\"text\":\"hello\",\"id\":1}\n");
         Run r = run("import", "--format", "auto", "--bootstrap", kafka.bootstrapServers(), "--registry", kafka.registryUrl(), file.toString());

@@ -1,17 +1,15 @@
 package dev.prefstream.ingest.importer;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.prefstream.ingest.canonical.ContentHash;
 import dev.prefstream.schemas.avro.PreferenceEvent;
 import dev.prefstream.schemas.serde.AvroTrust;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -22,10 +20,14 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Reads a JSON-lines dataset and hands one PreferenceEvent per usable line to a sink. The event id is derived from
- * the format and the line's bytes ({@code <format>:<sha256 prefix>}), so importing the same file twice gives the
- * same ids (and ingest's dedup drops the repeat), whether the format was given or detected. occurred_at is the
- * import time.
+ * Reads a dataset and hands one PreferenceEvent per usable record to a sink. The file may be JSON lines or one JSON
+ * array, gzip-compressed or not, with or without a UTF-8 BOM, with LF or CRLF line ends ({@link DatasetInput}).
+ * A record that cannot become an event is counted by reason in the summary, never fatal: invalid JSON, a JSON
+ * value that is not an object ({@value #NOT_AN_OBJECT}), a record over the size limit ({@value #TOO_LONG}, read
+ * past without being kept), or whatever the format's parser refuses. The event id is derived from the format and
+ * the record's text ({@code <format>:<sha256 prefix>}), so importing the same file twice gives the same ids (and
+ * ingest's dedup drops the repeat), whether the format was given or detected. occurred_at is the import time.
+ * JSON's non-standard NaN/Infinity (which Python's json module writes) are read, then treated as missing numbers.
  * <p>
  * Auto-detecting ({@link #autoDetecting}): the first line that is a JSON object fixes the format
  * ({@link FormatDetector}); a first object of no known shape, or of several, ends the import with
@@ -45,12 +47,19 @@ public final class DatasetImporter {
 
     /** Reject reason of a line shaped like another format than the file's. */
     public static final String OTHER_FORMAT = "other_format";
+    /** Reject reason of a record that is valid JSON but not an object. */
+    public static final String NOT_AN_OBJECT = "not_an_object";
+    /** Reject reason of a record longer than the limit. */
+    public static final String TOO_LONG = "too_long";
+    /** Default record size limit in chars: far above any real preference record, far below an OOM. */
+    public static final int DEFAULT_MAX_RECORD_CHARS = 8 * 1024 * 1024;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
 
     /** The given format; null when detected per file. */
     private final ImportFormat fixedFormat;
     private final Clock clock;
+    private final int maxRecordChars;
 
     public DatasetImporter(ImportFormat format, Clock clock) {
         this(Optional.of(format), clock);
@@ -58,9 +67,18 @@ public final class DatasetImporter {
 
     /** @param format the format, or empty to detect it per file */
     public DatasetImporter(Optional<ImportFormat> format, Clock clock) {
+        this(format, clock, DEFAULT_MAX_RECORD_CHARS);
+    }
+
+    /** @param maxRecordChars longest line (or array element) read, in chars; longer ones are rejected as {@value #TOO_LONG} */
+    public DatasetImporter(Optional<ImportFormat> format, Clock clock, int maxRecordChars) {
+        if (maxRecordChars < 1) {
+            throw new IllegalArgumentException("max record chars must be positive, got " + maxRecordChars);
+        }
         AvroTrust.ensureTrusted();
         this.fixedFormat = format.orElse(null);
         this.clock = clock;
+        this.maxRecordChars = maxRecordChars;
     }
 
     /** An importer that tells each file's format from its first JSON object. */
@@ -78,31 +96,34 @@ public final class DatasetImporter {
         long total = Files.size(file);
         ImportFormat format = fixedFormat;
         LineParser parser = format == null ? null : format.parser();
-        long lines = 0;
+        long records = 0;
         long blank = 0;
-        long bytes = 0;
         Map<String, Long> rejected = new HashMap<>();
-        try (InputStream in = Files.newInputStream(file);
-             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()))) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                lines++;
-                bytes += line.getBytes(StandardCharsets.UTF_8).length + 1;
-                if (line.isBlank()) {
+        String layout;
+        try (DatasetInput input = DatasetInput.open(file, JSON, maxRecordChars)) {
+            layout = input.layout();
+            DatasetRecord record;
+            while ((record = input.next()) != null) {
+                records = record.number();
+                String text = record.tooLong() ? null : stripBom(record.text());
+                if (text != null && text.isBlank()) {
                     blank++;
                 } else {
                     try {
-                        JsonNode json = parseObject(line, lines);
+                        if (text == null) {
+                            throw new LineRejectedException(TOO_LONG, "record " + records + " has " + record.chars() + " chars, limit " + maxRecordChars);
+                        }
+                        JsonNode json = parseObject(text, records);
                         if (format == null) {
-                            format = FormatDetector.detect(json, lines);
+                            format = FormatDetector.detect(json, records);
                             parser = format.parser();
                             if (progress != null) {
-                                progress.formatDetected(format, lines, FormatDetector.keys(json));
+                                progress.formatDetected(format, records, FormatDetector.keys(json));
                             }
                         } else if (fixedFormat == null) {
                             requireShapeOf(format, json);
                         }
-                        sink.send(toEvent(format, parser, json, line, file, lines));
+                        sink.send(toEvent(format, parser, json, text, file, records));
                     } catch (LineRejectedException e) {
                         rejected.merge(e.reason(), 1L, Long::sum);
                     } catch (org.apache.avro.AvroRuntimeException | ClassCastException | NullPointerException e) {
@@ -110,16 +131,21 @@ public final class DatasetImporter {
                         rejected.merge("unexpected_shape", 1L, Long::sum);
                     }
                 }
-                if (progress != null && lines % 256 == 0) {
-                    progress.update(Math.min(bytes, total), total, lines);
+                if (progress != null && records % 256 == 0) {
+                    progress.update(Math.min(input.bytesRead(), total), total, records);
                 }
             }
         }
         sink.flush();
         if (progress != null) {
-            progress.update(total, total, lines);
+            progress.update(total, total, records);
         }
-        return new ImportSummary(format, lines, blank, sink.delivered(), rejected, sink.failed());
+        return new ImportSummary(format, layout, records, blank, sink.delivered(), rejected, sink.failed());
+    }
+
+    /** A BOM at the start of a record (files concatenated with cat keep theirs) is not part of the JSON. */
+    private static String stripBom(String text) {
+        return !text.isEmpty() && text.charAt(0) == '\uFEFF' ? text.substring(1) : text;
     }
 
     /**
@@ -142,8 +168,11 @@ public final class DatasetImporter {
         } catch (JsonProcessingException e) {
             throw new LineRejectedException("invalid_json", "line " + lineNumber + " is not JSON: " + e.getOriginalMessage());
         }
-        if (json == null || !json.isObject()) {
-            throw new LineRejectedException("invalid_json", "line " + lineNumber + " is not a JSON object");
+        if (json == null || json.isMissingNode()) {
+            throw new LineRejectedException("invalid_json", "line " + lineNumber + " is not JSON");
+        }
+        if (!json.isObject()) {
+            throw new LineRejectedException(NOT_AN_OBJECT, "line " + lineNumber + " is a JSON " + json.getNodeType() + ", not an object");
         }
         return json;
     }

@@ -7,13 +7,14 @@ import java.util.TreeMap;
  * What one import did.
  *
  * @param format         the format read (given, or detected from the first JSON object); null when no line was one
- * @param linesRead      every line of the file, blank ones included
+ * @param layout         how the file was read: "JSON lines" or "JSON array", plus ", gzip"
+ * @param linesRead      every line of the file, blank ones included (for a JSON array: its elements)
  * @param blankLines     lines with nothing but whitespace (skipped, not rejections)
  * @param eventsProduced events the sink accepted (for Kafka: acknowledged by the broker)
  * @param rejected       lines that could not become an event, by reason
  * @param sinkFailures   events the sink failed to deliver
  */
-public record ImportSummary(ImportFormat format, long linesRead, long blankLines, long eventsProduced, Map<String, Long> rejected, long sinkFailures) {
+public record ImportSummary(ImportFormat format, String layout, long linesRead, long blankLines, long eventsProduced, Map<String, Long> rejected, long sinkFailures) {
 
     public ImportSummary {
         rejected = Map.copyOf(rejected);
@@ -26,7 +27,8 @@ public record ImportSummary(ImportFormat format, long linesRead, long blankLines
     /** The summary as a few lines for a person. */
     public String describe() {
         StringBuilder s = new StringBuilder()
-                .append("format:          ").append(format == null ? "none (no JSON object line)" : format.cliName()).append('\n')
+                .append("format:          ").append(format == null ? "none (no JSON object line)" : format.cliName())
+                .append(" (").append(layout).append(")\n")
                 .append("lines read:      ").append(linesRead).append(blankLines > 0 ? " (" + blankLines + " blank)" : "").append('\n')
                 .append("events produced: ").append(eventsProduced).append('\n')
                 .append("lines rejected:  ").append(linesRejected());

@@ -81,7 +81,7 @@ class FormatDetectionTest {
         assertThat(detections.seen).containsExactly("trl@3 [prompt, chosen, rejected]");
         assertThat(summary.eventsProduced()).isEqualTo(1);
         assertThat(summary.rejected()).containsExactlyEntriesOf(Map.of("invalid_json", 1L));
-        assertThat(summary.describe()).startsWith("format:          trl\n");
+        assertThat(summary.describe()).startsWith("format:          trl (JSON lines)\n");
     }
 
     @Test
