@@ -22,8 +22,8 @@ public final class PairFactory {
         return TextNormalizer.normalize(chosen.getText()).equals(TextNormalizer.normalize(rejected.getText()));
     }
 
-    /** A pair, or null when it is degenerate (chosen equals rejected after normalization). */
-    public static PreferencePair createUnlessDegenerate(String promptId, List<ChatMessage> prompt, Response chosen, Response rejected,
+    /** A pair with the normalized texts of its id, or null when it is degenerate (chosen equals rejected after normalization). */
+    public static BinarizedPair createUnlessDegenerate(String promptId, List<ChatMessage> prompt, Response chosen, Response rejected,
                                                         double scoreMargin, double weight, FeedbackSource source, JudgementKind kind,
                                                         List<String> eventIds, String tenant, Instant createdAt) {
         String normalizedChosen = TextNormalizer.normalize(chosen.getText());
@@ -31,8 +31,9 @@ public final class PairFactory {
         if (normalizedChosen.equals(normalizedRejected)) {
             return null;
         }
-        return build(ContentHash.pairIdOfNormalized(promptId, normalizedChosen, normalizedRejected), promptId, prompt, chosen,
+        PreferencePair pair = build(ContentHash.pairIdOfNormalized(promptId, normalizedChosen, normalizedRejected), promptId, prompt, chosen,
                 rejected, scoreMargin, weight, source, kind, eventIds, tenant, createdAt);
+        return new BinarizedPair(pair, normalizedChosen, normalizedRejected);
     }
 
     public static PreferencePair create(String promptId, List<ChatMessage> prompt, Response chosen, Response rejected,

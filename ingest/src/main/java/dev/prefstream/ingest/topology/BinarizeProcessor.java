@@ -1,6 +1,7 @@
 package dev.prefstream.ingest.topology;
 
 import dev.prefstream.ingest.binarize.Binarization;
+import dev.prefstream.ingest.binarize.BinarizedPair;
 import dev.prefstream.ingest.binarize.CandidatePair;
 import dev.prefstream.ingest.binarize.EventBinarizer;
 import dev.prefstream.ingest.binarize.PairFactory;
@@ -17,7 +18,6 @@ import dev.prefstream.schemas.avro.Feedback;
 import dev.prefstream.schemas.avro.FeedbackSource;
 import dev.prefstream.schemas.avro.JudgementKind;
 import dev.prefstream.schemas.avro.PreferenceEvent;
-import dev.prefstream.schemas.avro.PreferencePair;
 import dev.prefstream.schemas.avro.Response;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -36,13 +36,13 @@ import java.util.List;
  * store ({@link FeedbackPairing}). Degenerate pairs (chosen = rejected after normalization) are not emitted: once
  * the event's other pairs are out, the event is dead-lettered with reason {@code degenerate_pair}.
  */
-final class BinarizeProcessor implements Processor<String, PreferenceEvent, String, PreferencePair> {
+final class BinarizeProcessor implements Processor<String, EncodedEvent, String, BinarizedPair> {
 
     private final EventBinarizer binarizer;
     private final PairWeights weights;
     private final FeedbackPairing feedbackPairing;
     private final String voteStoreName;
-    private ProcessorContext<String, PreferencePair> context;
+    private ProcessorContext<String, BinarizedPair> context;
     private WindowStore<String, FeedbackVote> votes;
     private IngestMetrics metrics;
 
@@ -54,29 +54,29 @@ final class BinarizeProcessor implements Processor<String, PreferenceEvent, Stri
     }
 
     @Override
-    public void init(ProcessorContext<String, PreferencePair> context) {
+    public void init(ProcessorContext<String, BinarizedPair> context) {
         this.context = context;
         this.votes = context.getStateStore(voteStoreName);
         this.metrics = new IngestMetrics(context.metrics());
     }
 
     @Override
-    public void process(Record<String, PreferenceEvent> record) {
+    public void process(Record<String, EncodedEvent> record) {
         metrics.eventBinarized();
         try {
             binarize(record);
         } catch (RuntimeException e) {
             if (!(e instanceof RejectedRecordException) && DeadLetterProcessingHandler.isRecordFault(e)) {
-                metrics.processingError(EventKinds.tagOf(record.value()));
+                metrics.processingError(EventKinds.tagOf(record.value() == null ? null : record.value().event()));
             }
             throw e;
         }
     }
 
-    private void binarize(Record<String, PreferenceEvent> record) {
-        PreferenceEvent event = record.value();
+    private void binarize(Record<String, EncodedEvent> record) {
+        PreferenceEvent event = record.value().event();
         if (EventKinds.kindOf(event) == JudgementKind.FEEDBACK) {
-            feedback(record);
+            feedback(record, event);
             return;
         }
         Binarization result = binarizer.binarize(event);
@@ -88,7 +88,7 @@ final class BinarizeProcessor implements Processor<String, PreferenceEvent, Stri
         double weight = weights.of(event);
         List<String> degenerate = new ArrayList<>();
         for (CandidatePair candidate : result.pairs()) {
-            PreferencePair pair = PairFactory.createUnlessDegenerate(record.key(), event.getPrompt(), candidate.chosen(), candidate.rejected(),
+            BinarizedPair pair = PairFactory.createUnlessDegenerate(record.key(), event.getPrompt(), candidate.chosen(), candidate.rejected(),
                     candidate.scoreMargin(), weight, event.getSource(), kind, List.of(event.getEventId()),
                     event.getTenant(), event.getOccurredAt());
             if (pair == null) {
@@ -100,8 +100,7 @@ final class BinarizeProcessor implements Processor<String, PreferenceEvent, Stri
         rejectDegenerate(EventKinds.tagOf(event), event, degenerate);
     }
 
-    private void feedback(Record<String, PreferenceEvent> record) {
-        PreferenceEvent event = record.value();
+    private void feedback(Record<String, EncodedEvent> record, PreferenceEvent event) {
         Feedback feedback = (Feedback) event.getJudgement();
         Response voted = null;
         for (Response r : event.getResponses()) {
@@ -132,7 +131,7 @@ final class BinarizeProcessor implements Processor<String, PreferenceEvent, Stri
                     Response rejected = c.down().response();
                     FeedbackSource source = c.up().source() == FeedbackSource.HUMAN && c.down().source() == FeedbackSource.HUMAN
                             ? FeedbackSource.HUMAN : FeedbackSource.AI_JUDGE;
-                    PreferencePair pair = PairFactory.createUnlessDegenerate(record.key(), event.getPrompt(), chosen, rejected, 1.0,
+                    BinarizedPair pair = PairFactory.createUnlessDegenerate(record.key(), event.getPrompt(), chosen, rejected, 1.0,
                             Math.min(c.up().weight(), c.down().weight()), source, JudgementKind.FEEDBACK,
                             List.of(c.up().eventId(), c.down().eventId()), event.getTenant(),
                             Instant.ofEpochMilli(Math.max(c.up().occurredAtMillis(), c.down().occurredAtMillis())));
@@ -147,8 +146,8 @@ final class BinarizeProcessor implements Processor<String, PreferenceEvent, Stri
         }
     }
 
-    private void emit(Record<String, PreferenceEvent> record, PreferencePair pair) {
-        context.forward(new Record<>(pair.getPairId(), pair, record.timestamp(), record.headers()));
+    private void emit(Record<String, EncodedEvent> record, BinarizedPair pair) {
+        context.forward(new Record<>(pair.pair().getPairId(), pair, record.timestamp(), record.headers()));
     }
 
     private void rejectDegenerate(String kind, PreferenceEvent event, List<String> degenerate) {

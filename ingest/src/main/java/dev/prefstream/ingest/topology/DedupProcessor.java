@@ -1,9 +1,10 @@
 package dev.prefstream.ingest.topology;
 
-import dev.prefstream.ingest.canonical.ContentHash;
+import dev.prefstream.ingest.binarize.BinarizedPair;
 import dev.prefstream.ingest.config.IngestConfig;
 import dev.prefstream.ingest.dedup.PairObservations;
 import dev.prefstream.ingest.metrics.IngestMetrics;
+import dev.prefstream.ingest.validate.EventKinds;
 import dev.prefstream.schemas.avro.PreferencePair;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
@@ -12,7 +13,7 @@ import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
-import java.util.Locale;
+import java.util.List;
 
 /**
  * Stage 3: drops pairs seen before and accounts for contradictions. The store maps pair_id -> how many distinct
@@ -29,7 +30,7 @@ import java.util.Locale;
  * both directions at most once each, the later one down-weighted by how much it is outvoted; a 1:1 disagreement
  * gives weights 1 and 1/2, a 3:1 majority followed by a dissent gives 1 and 1/4.
  */
-final class DedupProcessor implements FixedKeyProcessor<String, PreferencePair, PreferencePair> {
+final class DedupProcessor implements FixedKeyProcessor<String, BinarizedPair, PreferencePair> {
 
     private final String storeName;
     private final long retentionMillis;
@@ -53,8 +54,8 @@ final class DedupProcessor implements FixedKeyProcessor<String, PreferencePair, 
     }
 
     @Override
-    public void process(FixedKeyRecord<String, PreferencePair> record) {
-        String kind = record.value().getKind().name().toLowerCase(Locale.ROOT);
+    public void process(FixedKeyRecord<String, BinarizedPair> record) {
+        String kind = EventKinds.tagOf(record.value().pair().getKind());
         try {
             dedup(record, kind);
         } catch (RuntimeException e) {
@@ -65,10 +66,11 @@ final class DedupProcessor implements FixedKeyProcessor<String, PreferencePair, 
         }
     }
 
-    private void dedup(FixedKeyRecord<String, PreferencePair> record, String kind) {
-        PreferencePair pair = record.value();
+    private void dedup(FixedKeyRecord<String, BinarizedPair> record, String kind) {
+        PreferencePair pair = record.value().pair();
         long from = record.timestamp() - retentionMillis;
-        String observation = String.join(",", pair.getEventIds());
+        List<String> eventIds = pair.getEventIds();
+        String observation = eventIds.size() == 1 ? eventIds.get(0) : String.join(",", eventIds);
         Observed same = find(pair.getPairId(), from);
         if (same != null) {
             PairObservations updated = same.observations().plus(observation);
@@ -79,7 +81,7 @@ final class DedupProcessor implements FixedKeyProcessor<String, PreferencePair, 
             metrics.dropped(kind, "duplicate");
             return;
         }
-        Observed reverse = find(ContentHash.pairId(pair.getPromptId(), pair.getRejected(), pair.getChosen()), from);
+        Observed reverse = find(record.value().reversePairId(), from);
         seen.put(pair.getPairId(), PairObservations.first(observation), record.timestamp());
         if (reverse != null) {
             int against = reverse.observations().observations();

@@ -26,7 +26,7 @@ import java.util.Properties;
  * <pre>
  *  events (byte[] key, PreferenceEvent; event time = occurred_at)
  *    -> validate          invalid -> DLQ (original bytes); AI-judge policy; key := prompt_id
- *    -> repartition       "events-by-prompt" (String, PreferenceEvent): every event of a prompt on one task
+ *    -> repartition       "events-by-prompt" (String, the input's bytes): every event of a prompt on one task
  *    -> binarize          per kind; thumbs via the vote store "feedback-votes"; key := pair_id; degenerate -> DLQ
  *    -> dedup             FixedKeyProcessor over the window store "seen-pairs": duplicates dropped, conflicts weighted
  *    -> pairs (String pair_id, PreferencePair)
@@ -57,6 +57,8 @@ public final class IngestTopology {
         Map<String, Object> serdeConfig = config.serdeConfig();
         Serde<PreferenceEvent> eventSerde = AvroSerdes.specific(PreferenceEvent.class, serdeConfig, false);
         Serde<PreferencePair> pairSerde = AvroSerdes.specific(PreferencePair.class, serdeConfig, false);
+        // events keep the bytes they were read from, which the repartition writes again (stage 1 changes no event)
+        Serde<EncodedEvent> encodedEventSerde = new EncodedEventSerde(eventSerde);
 
         StreamsBuilder builder = new StreamsBuilder();
         // votes pair within one feedback window of each other; keeping two windows lets a late vote still find
@@ -73,11 +75,11 @@ public final class IngestTopology {
                 // but puts a merge of cache and RocksDB iterators into every lookup
                 .withLoggingEnabled(CHANGELOG_CONFIG));
 
-        builder.stream(config.inputTopic(), Consumed.with(Serdes.ByteArray(), eventSerde)
+        builder.stream(config.inputTopic(), Consumed.with(Serdes.ByteArray(), encodedEventSerde)
                         .withTimestampExtractor(new OccurredAtTimestampExtractor(config.maxFutureSkew()))
                         .withName("events"))
                 .process(() -> new ValidateProcessor(config), Named.as("validate"))
-                .repartition(Repartitioned.with(Serdes.String(), eventSerde).withName(REPARTITION))
+                .repartition(Repartitioned.with(Serdes.String(), encodedEventSerde).withName(REPARTITION))
                 .process(() -> new BinarizeProcessor(config, VOTE_STORE), Named.as("binarize"), VOTE_STORE)
                 .processValues(() -> new DedupProcessor(config, DEDUP_STORE), Named.as("dedup"), DEDUP_STORE)
                 .to(config.outputTopic(), Produced.with(Serdes.String(), pairSerde).withName("pairs"));

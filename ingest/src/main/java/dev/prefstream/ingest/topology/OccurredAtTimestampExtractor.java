@@ -23,7 +23,9 @@ public final class OccurredAtTimestampExtractor implements TimestampExtractor {
     @Override
     public long extract(ConsumerRecord<Object, Object> record, long partitionTime) {
         long brokerTime = record.timestamp();
-        if (record.value() instanceof PreferenceEvent event && event.getOccurredAt() != null) {
+        PreferenceEvent event = record.value() instanceof EncodedEvent encoded ? encoded.event()
+                : record.value() instanceof PreferenceEvent plain ? plain : null;
+        if (event != null && event.getOccurredAt() != null) {
             long occurred = event.getOccurredAt().toEpochMilli();
             if (occurred > 0 && (brokerTime < 0 || occurred <= brokerTime + maxFutureSkewMillis)) {
                 return occurred;

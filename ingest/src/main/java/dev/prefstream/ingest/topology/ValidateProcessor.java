@@ -26,11 +26,11 @@ import java.util.Optional;
  * bytes), applies the AI-judge policy, and re-keys it by {@code prompt_id} for the repartition. Records where it
  * was read in origin headers so that later stages can name the input record.
  */
-final class ValidateProcessor implements Processor<byte[], PreferenceEvent, String, PreferenceEvent> {
+final class ValidateProcessor implements Processor<byte[], EncodedEvent, String, EncodedEvent> {
 
     private final EventValidator validator;
     private final boolean dropAiJudge;
-    private ProcessorContext<String, PreferenceEvent> context;
+    private ProcessorContext<String, EncodedEvent> context;
     private IngestMetrics metrics;
 
     ValidateProcessor(IngestConfig config) {
@@ -39,7 +39,7 @@ final class ValidateProcessor implements Processor<byte[], PreferenceEvent, Stri
     }
 
     @Override
-    public void init(ProcessorContext<String, PreferenceEvent> context) {
+    public void init(ProcessorContext<String, EncodedEvent> context) {
         this.context = context;
         this.metrics = new IngestMetrics(context.metrics());
         if (context.appConfigs().get(DeserializationFailureTally.CONFIG_KEY) instanceof DeserializationFailureTally tally) {
@@ -50,8 +50,8 @@ final class ValidateProcessor implements Processor<byte[], PreferenceEvent, Stri
     }
 
     @Override
-    public void process(Record<byte[], PreferenceEvent> record) {
-        PreferenceEvent event = record.value();
+    public void process(Record<byte[], EncodedEvent> record) {
+        PreferenceEvent event = record.value() == null ? null : record.value().event();
         String kind = EventKinds.tagOf(event);
         metrics.eventIn(kind);
         try {
@@ -64,7 +64,7 @@ final class ValidateProcessor implements Processor<byte[], PreferenceEvent, Stri
         }
     }
 
-    private void validateAndForward(Record<byte[], PreferenceEvent> record, PreferenceEvent event, String kind) {
+    private void validateAndForward(Record<byte[], EncodedEvent> record, PreferenceEvent event, String kind) {
         if (event == null) {
             throw metrics.reject(kind, new Rejection(RejectReason.TOMBSTONE, "record has no value (a tombstone)"));
         }
@@ -83,7 +83,8 @@ final class ValidateProcessor implements Processor<byte[], PreferenceEvent, Stri
             setHeader(headers, DeadLetterHeaders.ORIGIN_PARTITION, String.valueOf(where.get().partition()));
             setHeader(headers, DeadLetterHeaders.ORIGIN_OFFSET, String.valueOf(where.get().offset()));
         }
-        context.forward(new Record<>(ContentHash.promptId(event.getPrompt()), event, record.timestamp(), headers));
+        // the event is forwarded unchanged, with the bytes it was read from: the repartition writes those again
+        context.forward(new Record<>(ContentHash.promptId(event.getPrompt()), record.value(), record.timestamp(), headers));
         metrics.eventValid();
     }
 
