@@ -27,7 +27,19 @@ public final class ContentHash {
 
     /** The canonical JSON of a prompt, the input of its id. */
     public static String canonicalPrompt(List<ChatMessage> messages) {
-        CanonicalJson json = new CanonicalJson().raw('[');
+        return canonicalPromptJson(messages).toString();
+    }
+
+    public static String promptId(List<ChatMessage> messages) {
+        return canonicalPromptJson(messages).sha256Hex();
+    }
+
+    private static CanonicalJson canonicalPromptJson(List<ChatMessage> messages) {
+        int expected = 2;
+        for (ChatMessage m : messages) {
+            expected += 32 + (m.getContent() == null ? 0 : m.getContent().length()) + (m.getRole() == null ? 0 : m.getRole().length());
+        }
+        CanonicalJson json = new CanonicalJson(expected).raw('[');
         for (int i = 0; i < messages.size(); i++) {
             ChatMessage m = messages.get(i);
             if (i > 0) {
@@ -36,11 +48,7 @@ public final class ContentHash {
             json.raw('{').key("content").string(TextNormalizer.normalize(m.getContent()))
                     .raw(',').key("role").string(normalizeRole(m.getRole())).raw('}');
         }
-        return json.raw(']').toString();
-    }
-
-    public static String promptId(List<ChatMessage> messages) {
-        return sha256Hex(canonicalPrompt(messages));
+        return json.raw(']');
     }
 
     public static String pairId(String promptId, String chosen, String rejected) {
@@ -49,12 +57,11 @@ public final class ContentHash {
 
     /** {@link #pairId} of texts already normalized with {@link TextNormalizer#normalize} (saves normalizing twice). */
     public static String pairIdOfNormalized(String promptId, String normalizedChosen, String normalizedRejected) {
-        String json = new CanonicalJson().raw('{')
+        return new CanonicalJson(48 + promptId.length() + normalizedChosen.length() + normalizedRejected.length()).raw('{')
                 .key("chosen").string(normalizedChosen).raw(',')
                 .key("prompt_id").string(promptId).raw(',')
                 .key("rejected").string(normalizedRejected).raw('}')
-                .toString();
-        return sha256Hex(json);
+                .sha256Hex();
     }
 
     static String normalizeRole(String role) {
@@ -62,7 +69,7 @@ public final class ContentHash {
     }
 
     public static String sha256Hex(String text) {
-        return HexFormat.of().formatHex(sha256(text.getBytes(StandardCharsets.UTF_8)));
+        return hex(sha256(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     public static byte[] sha256(byte[] bytes) {
@@ -70,6 +77,19 @@ public final class ContentHash {
         // security providers on every call, which was ~3% of the stream thread's time at two or three hashes per event
         return SHA256.get().digest(bytes);
     }
+
+    /** SHA-256 of {@code length} bytes of {@code bytes} from {@code offset}. */
+    static byte[] sha256(byte[] bytes, int offset, int length) {
+        MessageDigest digest = SHA256.get();
+        digest.update(bytes, offset, length);
+        return digest.digest();
+    }
+
+    static String hex(byte[] digest) {
+        return HEX.formatHex(digest);
+    }
+
+    private static final HexFormat HEX = HexFormat.of();
 
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {

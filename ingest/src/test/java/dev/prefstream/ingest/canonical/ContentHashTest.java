@@ -45,4 +45,40 @@ class ContentHashTest {
         assertThat(TextNormalizer.isBlank(" \u2003\n\t")).isTrue();
         assertThat(TextNormalizer.isBlank(" x ")).isFalse();
     }
+
+    @Test
+    void idsAreTheHashOfTheCanonicalJsonTextForEveryKindOfCharacter() {
+        // the writer hashes UTF-8 bytes it writes directly (a fast path for printable ASCII); the ids must be those of
+        // the canonical JSON text, escaped as JCS does, encoded as UTF-8
+        List<String> texts = List.of("", "plain words.", "say \"hi\"", "back\\slash", "ctl\u0001x\u001fy", "del\u007f",
+                "caf\u00e9", "\u4f60\u597d", "emoji \ud83d\ude00 ok", "tab\tnew\nline", "mixed \"q\" \u00e9 \u0002");
+        for (String a : texts) {
+            for (String b : texts) {
+                String expectedPair = ContentHash.sha256Hex("{\"chosen\":" + jcs(a) + ",\"prompt_id\":" + jcs("p1") + ",\"rejected\":" + jcs(b) + "}");
+                assertThat(ContentHash.pairIdOfNormalized("p1", a, b)).as("%s / %s", a, b).isEqualTo(expectedPair);
+            }
+            List<ChatMessage> prompt = List.of(new ChatMessage("system", "Be brief."), new ChatMessage("user", a));
+            String expectedJson = "[{\"content\":\"Be brief.\",\"role\":\"system\"},{\"content\":" + jcs(TextNormalizer.normalize(a)) + ",\"role\":\"user\"}]";
+            assertThat(ContentHash.canonicalPrompt(prompt)).isEqualTo(expectedJson);
+            assertThat(ContentHash.promptId(prompt)).as(a).isEqualTo(ContentHash.sha256Hex(expectedJson));
+        }
+    }
+
+    /** JCS string escaping, written out plainly as the reference. */
+    private static String jcs(String value) {
+        StringBuilder s = new StringBuilder("\"");
+        for (char c : value.toCharArray()) {
+            switch (c) {
+                case '"' -> s.append("\\\"");
+                case '\\' -> s.append("\\\\");
+                case '\b' -> s.append("\\b");
+                case '\f' -> s.append("\\f");
+                case '\n' -> s.append("\\n");
+                case '\r' -> s.append("\\r");
+                case '\t' -> s.append("\\t");
+                default -> s.append(c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            }
+        }
+        return s.append('"').toString();
+    }
 }
