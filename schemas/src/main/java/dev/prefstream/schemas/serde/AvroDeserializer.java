@@ -92,7 +92,7 @@ public class AvroDeserializer<T> extends RegistryAvroSerdeBase implements Deseri
             throw new IllegalStateException("AvroDeserializer used before configure()");
         }
         int id = WireFormat.schemaId(topic, bytes);
-        String subject = strategy.subjectWithoutSchema(topic, isKey);
+        String subject = subjectWithoutSchema(topic);
         Schema writer;
         try {
             writer = registry.getById(id);

@@ -7,6 +7,7 @@ import dev.prefstream.schemas.registry.SchemaRegistryClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,6 +36,8 @@ import org.apache.kafka.common.serialization.Serializer;
 public class AvroSerializer<T> extends RegistryAvroSerdeBase implements Serializer<T> {
 
     private AvroSerdeConfig config;
+    private boolean useLatestVersion;
+    private boolean autoRegisterSchemas;
     private final Map<Schema, DatumWriter<Object>> genericWriters = new ConcurrentHashMap<>();
     private final Map<Class<?>, DatumWriter<Object>> specificWriters = new ConcurrentHashMap<>();
     private final Map<String, Latest> latestBySubject = new ConcurrentHashMap<>();
@@ -59,6 +62,9 @@ public class AvroSerializer<T> extends RegistryAvroSerdeBase implements Serializ
     @Override
     void configured(AvroSerdeConfig config) {
         this.config = config;
+        // read once: AbstractConfig's getters look the key up and mark it used on every call
+        this.useLatestVersion = config.useLatestVersion();
+        this.autoRegisterSchemas = config.autoRegisterSchemas();
     }
 
     @Override
@@ -76,45 +82,114 @@ public class AvroSerializer<T> extends RegistryAvroSerdeBase implements Serializ
         Schema schema = container.getSchema();
         String subject;
         try {
-            subject = strategy.subject(topic, isKey, schema);
+            subject = subject(topic, schema);
         } catch (IllegalArgumentException e) {
             throw new SerdeException(SerdeException.Reason.UNSERIALIZABLE_VALUE, topic, null, null, "topic " + topic + ": " + e.getMessage(), e);
         }
         int id;
         Schema writerSchema = schema;
         Object datum = data;
-        String action = "register schema " + schema.getFullName();
         try {
-            if (config.useLatestVersion()) {
-                action = "fetch the latest version of subject " + subject;
+            if (useLatestVersion) {
                 RegisteredSchema latest = latest(subject);
                 id = latest.id();
                 if (!latest.schema().equals(schema)) {
                     writerSchema = latest.schema();
                     datum = convert(topic, subject, id, data, schema, writerSchema);
                 }
-            } else if (config.autoRegisterSchemas()) {
+            } else if (autoRegisterSchemas) {
                 id = registry.register(subject, schema);
             } else {
-                action = "look up schema " + schema.getFullName() + " (auto.register.schemas=false)";
                 id = registry.lookup(subject, schema).id();
             }
         } catch (RegistryUnavailableException e) {
-            throw RegistryFailures.unavailable(e, topic, subject, null, action);
+            throw RegistryFailures.unavailable(e, topic, subject, null, action(subject, schema));
         } catch (RegistryErrorException e) {
-            throw RegistryFailures.refused(e, topic, subject, null, action);
+            throw RegistryFailures.refused(e, topic, subject, null, action(subject, schema));
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        EncodeBuffer out = ENCODE_BUFFER.get();
+        out.reset();
         WireFormat.writeHeader(out, id);
-        BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+        out.encoder = EncoderFactory.get().directBinaryEncoder(out, out.encoder);
         try {
-            writer(writerSchema, datum).write(datum, encoder);
-            encoder.flush();
+            writer(writerSchema, datum).write(datum, out.encoder);
+            out.encoder.flush();
+            return out.toByteArray();
         } catch (IOException | RuntimeException e) {
             throw new SerdeException(SerdeException.Reason.UNSERIALIZABLE_VALUE, topic, subject, id,
                     "topic " + topic + RegistryFailures.describe(subject, id) + ": " + schema.getFullName() + " does not encode: " + e, e);
+        } finally {
+            out.release();
         }
-        return out.toByteArray();
+    }
+
+    /** What the registry call of this serializer's mode does, for its error message. */
+    private String action(String subject, Schema schema) {
+        if (useLatestVersion) {
+            return "fetch the latest version of subject " + subject;
+        }
+        return autoRegisterSchemas ? "register schema " + schema.getFullName()
+                : "look up schema " + schema.getFullName() + " (auto.register.schemas=false)";
+    }
+
+    /**
+     * Each thread encodes into one buffer of its own, kept between records, and copies the result out once: a
+     * fresh 256-byte stream per record grew (copied) three or four times for a 1-2 KB record and then copied again.
+     * Unsynchronized (thread-confined). serialize() never calls itself on the same thread, so one buffer per thread
+     * is enough; one that grew past {@link #MAX_KEPT_BYTES} is let go after its record.
+     */
+    private static final ThreadLocal<EncodeBuffer> ENCODE_BUFFER = ThreadLocal.withInitial(EncodeBuffer::new);
+
+    private static final class EncodeBuffer extends ByteArrayOutputStream {
+
+        private static final int INITIAL_BYTES = 4096;
+        private static final int MAX_KEPT_BYTES = 1 << 20;
+
+        BinaryEncoder encoder;
+
+        EncodeBuffer() {
+            super(INITIAL_BYTES);
+        }
+
+        @Override
+        public void write(int b) {
+            ensure(count + 1);
+            buf[count++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            Objects.checkFromIndexSize(off, len, b.length);
+            ensure(count + len);
+            System.arraycopy(b, off, buf, count, len);
+            count += len;
+        }
+
+        @Override
+        public byte[] toByteArray() {
+            return Arrays.copyOf(buf, count);
+        }
+
+        @Override
+        public void reset() {
+            count = 0;
+        }
+
+        void release() {
+            if (buf.length > MAX_KEPT_BYTES) {
+                buf = new byte[INITIAL_BYTES];
+            }
+            count = 0;
+        }
+
+        private void ensure(int capacity) {
+            if (capacity > buf.length) {
+                if (capacity < 0) {
+                    throw new OutOfMemoryError("record larger than 2 GiB");
+                }
+                buf = Arrays.copyOf(buf, Math.max(capacity, (int) Math.min(Integer.MAX_VALUE - 8L, 2L * buf.length)));
+            }
+        }
     }
 
     private RegisteredSchema latest(String subject) {

@@ -4,6 +4,8 @@ import dev.prefstream.schemas.registry.SchemaRegistryClient;
 import dev.prefstream.schemas.registry.SchemaRegistryClients;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
 import org.apache.avro.data.TimeConversions;
 import org.apache.avro.generic.GenericData;
 
@@ -47,8 +49,38 @@ abstract class RegistryAvroSerdeBase {
         this.ownsRegistry = ownsRegistry;
         this.isKey = isKey;
         this.strategy = config.subjectNameStrategy(isKey);
+        this.topicSubjects.clear();
         this.genericData = genericData(config);
         configured(config);
+    }
+
+    /**
+     * The TopicName subjects by topic: {@link #subjectWithoutSchema} is asked for on every record, and building
+     * {@code <topic>-value} each time was measurable in the ingest stream thread. Bounded, for apps that write to
+     * very many topics; cleared by configure().
+     */
+    private final Map<String, String> topicSubjects = new ConcurrentHashMap<>();
+    private static final int MAX_CACHED_SUBJECTS = 1024;
+
+    /** {@code strategy.subjectWithoutSchema(topic, isKey)}, cached per topic. */
+    final String subjectWithoutSchema(String topic) {
+        if (strategy != SubjectNameStrategy.TOPIC_NAME) {
+            return strategy.subjectWithoutSchema(topic, isKey);
+        }
+        String subject = topicSubjects.get(topic);
+        if (subject == null) {
+            subject = strategy.subjectWithoutSchema(topic, isKey);
+            if (topicSubjects.size() < MAX_CACHED_SUBJECTS) {
+                topicSubjects.put(topic, subject);
+            }
+        }
+        return subject;
+    }
+
+    /** {@code strategy.subject(topic, isKey, schema)}, cached per topic where the strategy needs no schema. */
+    final String subject(String topic, Schema schema) {
+        String subject = subjectWithoutSchema(topic);
+        return subject != null ? subject : strategy.subject(topic, isKey, schema);
     }
 
     /** The subclass's own settings; called at the end of every configure. */
