@@ -122,7 +122,7 @@ final class ReprocessCommand implements Callable<Integer> {
         }
     }
 
-    /** The partitions of the application's internal repartition topics. */
+    /** The partitions of the application's internal repartition topics (none before Kafka Streams created them). */
     private static List<TopicPartition> repartitionPartitions(Map<String, Object> admin, String appId) throws Exception {
         try (Admin a = Admin.create(admin)) {
             List<String> topics = a.listTopics().names().get(30, TimeUnit.SECONDS).stream()
@@ -130,9 +130,8 @@ final class ReprocessCommand implements Callable<Integer> {
             List<TopicPartition> partitions = new java.util.ArrayList<>();
             a.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).forEach((name, d) ->
                     d.partitions().forEach(p -> partitions.add(new TopicPartition(name, p.partition()))));
-            if (partitions.isEmpty()) {
-                throw new IllegalStateException("no repartition topic of " + appId + " found");
-            }
+            // Kafka Streams creates its repartition topic on its first rebalance, before it forwards anything; when
+            // stage 1 had nothing to read (no event after --from-timestamp) it may not exist yet: nothing for stage 2
             return partitions;
         }
     }

@@ -99,6 +99,21 @@ class IngestCommandsTest {
     }
 
     @Test
+    void reprocessWithNothingAfterTheTimestampExitsZeroAtOnce() throws Exception {
+        // nothing to reprocess: stage 1 is "caught up" before Kafka Streams has created its repartition topic,
+        // which must read as nothing for stage 2 to do, not as an error
+        String events = kafka.freshTopic("reprocess-none-events", 1);
+        kafka.produceBytes(events, List.of(java.util.Map.entry("k".getBytes(StandardCharsets.UTF_8), new byte[]{0, 0, 0, 0, 1})));
+        String pairs = "reprocess-none-pairs-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        Path config = Files.writeString(dir.resolve("reprocess.properties"), "state.dir=" + dir.resolve("state") + "\n");
+        long future = System.currentTimeMillis() + java.time.Duration.ofDays(1).toMillis();
+        Run r = run("reprocess", "--from-timestamp", Long.toString(future), "--to-topic", pairs, "--events-topic", events,
+                "--bootstrap", kafka.bootstrapServers(), "--registry", kafka.registryUrl(), "--config", config.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("caught up with the events present at start");
+    }
+
+    @Test
     void importOfAnUnreadableFileExitsWithTwo() {
         Run r = run("import", "--format", "trl", "--bootstrap", kafka.bootstrapServers(), "--registry", kafka.registryUrl(),
                 dir.resolve("nope.jsonl").toString());
