@@ -1,6 +1,8 @@
 package dev.prefstream.ingest.service;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -67,9 +69,27 @@ public final class ConsumerGroupProgress implements AutoCloseable {
         }
     }
 
-    /** The current end offsets of the partitions. */
+    /**
+     * The current end offsets (high watermarks) of the partitions: every record written so far lies below them.
+     * Not the read_committed end (the last stable offset): that stops at the first open transaction, and records
+     * of transactions committed after it started, interleaved behind it, would fall outside a target taken from it.
+     * {@link #reached} waits for open transactions below a target to end.
+     */
     public Map<TopicPartition, Long> endOffsets(List<TopicPartition> partitions) {
-        return probe.endOffsets(partitions, REQUEST_TIMEOUT);
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        partitions.forEach(p -> latest.put(p, OffsetSpec.latest()));
+        try {
+            Map<TopicPartition, Long> ends = new HashMap<>();
+            admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all()
+                    .get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .forEach((p, info) -> ends.put(p, info.offset()));
+            return ends;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted reading the end offsets of " + partitions, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot read the end offsets of " + partitions, e);
+        }
     }
 
     /** True when, for every partition, the group has processed every readable record below the target offset. */

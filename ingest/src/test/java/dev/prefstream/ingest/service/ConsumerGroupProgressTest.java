@@ -135,14 +135,41 @@ class ConsumerGroupProgressTest {
         assertThat(progress.reached(Map.of(partition, end))).isTrue();
     }
 
-    /** The read_committed end offset (the last stable offset) of the partition. */
+    @Test
+    void endOffsetsCoverATransactionCommittedBehindAnOpenOne() throws Exception {
+        // stream threads' transactions interleave on one partition: B commits records behind A's still open one.
+        // A target taken as the last stable offset (0, where A starts) would leave B's records out of the work.
+        Map<String, Object> config = kafka.clientConfig();
+        config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "progress-open-" + UUID.randomUUID());
+        try (KafkaProducer<byte[], byte[]> open = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
+            open.initTransactions();
+            open.beginTransaction();
+            open.send(new ProducerRecord<>(partition.topic(), partition.partition(), bytes("a"), bytes("open-0")))
+                    .get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            produceInTransaction(2, true);
+            // A's record at 0, B's records at 1 and 2, B's commit marker at 3
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (endOffset() < 4 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(endOffset()).isEqualTo(4);
+            commit(0);
+            assertThat(progress.reached(Map.of(partition, 4L))).isFalse();
+            open.abortTransaction();
+        }
+        awaitEndOffset(5); // A's abort marker at 4
+        commit(3);
+        assertThat(progress.reached(Map.of(partition, 4L))).isTrue();
+    }
+
+    /** The end offset (high watermark) of the partition. */
     private long endOffset() {
         return progress.endOffsets(List.of(partition)).get(partition);
     }
 
     /**
      * Waits (safety-capped) for the end offset to reach {@code expected}: commitTransaction/abortTransaction return
-     * before the coordinator has written the markers, and the last stable offset only moves once they are in.
+     * before the coordinator has written the markers, and the end offset only moves past them once they are in.
      */
     private long awaitEndOffset(long expected) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
