@@ -54,7 +54,10 @@ public final class DatasetImporter {
     /** Default record size limit in chars: far above any real preference record, far below an OOM. */
     public static final int DEFAULT_MAX_RECORD_CHARS = 8 * 1024 * 1024;
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DatasetImporter.class);
     private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+    private static final com.fasterxml.jackson.databind.ObjectReader ONE_VALUE_PER_LINE =
+            JSON.reader().with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** The given format; null when detected per file. */
     private final ImportFormat fixedFormat;
@@ -127,8 +130,10 @@ public final class DatasetImporter {
                     } catch (LineRejectedException e) {
                         rejected.merge(e.reason(), 1L, Long::sum);
                     } catch (org.apache.avro.AvroRuntimeException | ClassCastException | NullPointerException e) {
-                        // a JSON shape no parser rule foresaw: one odd line must not end a long import
+                        // a JSON shape no parser rule foresaw: one odd line must not end a long import, but a
+                        // parser bug must stay findable
                         rejected.merge("unexpected_shape", 1L, Long::sum);
+                        log.debug("record {} of {}: unexpected shape", records, file, e);
                     }
                 }
                 if (progress != null && records % 256 == 0) {
@@ -164,7 +169,8 @@ public final class DatasetImporter {
     private static JsonNode parseObject(String line, long lineNumber) {
         JsonNode json;
         try {
-            json = JSON.readTree(line);
+            // two objects on one line would otherwise import the first and silently drop the second
+            json = ONE_VALUE_PER_LINE.readTree(line);
         } catch (JsonProcessingException e) {
             throw new LineRejectedException("invalid_json", "line " + lineNumber + " is not JSON: " + e.getOriginalMessage());
         }

@@ -153,6 +153,13 @@ class InputRobustnessTest {
     }
 
     @Test
+    void twoObjectsOnOneLineAreRejectedNotHalfImported() throws IOException {
+        Imported r = importFile(write("two.jsonl", utf8(A + " " + B + "\n" + B)));
+        assertThat(r.summary().rejected()).containsExactlyEntriesOf(Map.of("invalid_json", 1L));
+        assertThat(r.chosen()).containsExactly("Capital of France? -> Paris");
+    }
+
+    @Test
     void aMalformedArrayEndsTheImportNamingWhere() throws IOException {
         Path file = write("broken.json", utf8("[\n" + A + ",\n{\"prompt\": \"x\" \"chosen\": 1}\n]"));
         assertThatThrownBy(() -> importFile(file)).isInstanceOf(IOException.class)
