@@ -178,7 +178,10 @@ final class RegistryService {
      */
     synchronized int deleteVersion(String subject, String version, boolean permanent) {
         int number = parseVersion(version);
-        StoredVersion target = pick(subject, requireSubject(subject, RegistryState.Filter.INCLUDE_DELETED), number);
+        // as Confluent: a soft delete of "latest" means the newest live version; a permanent one looks at all
+        boolean newestLive = number == -1 && !permanent && !state.liveVersions(subject).isEmpty();
+        StoredVersion target = pick(subject, requireSubject(subject,
+                newestLive ? RegistryState.Filter.LIVE : RegistryState.Filter.INCLUDE_DELETED), number);
         if (!permanent && target.deleted()) {
             throw new RegistryError(RegistryError.VERSION_SOFT_DELETED, "Subject '" + subject + "' Version " + target.version()
                     + " was soft deleted. Set permanent=true to delete permanently");

@@ -389,6 +389,22 @@ class EmbeddedSchemaRegistryTest {
     }
 
     @Test
+    void softDeleteOfLatestTakesTheNewestLiveVersion() throws Exception {
+        String ns = namespace();
+        String subject = subject("vdel-latest");
+        post("/subjects/" + subject + "/versions", schemaBody(user(ns, false)));
+        post("/subjects/" + subject + "/versions", schemaBody(user(ns, true)));
+        assertThat(delete("/subjects/" + subject + "/versions/2").body()).isEqualTo("2");
+        HttpResponse<String> latest = delete("/subjects/" + subject + "/versions/latest");
+        assertThat(latest.statusCode()).isEqualTo(200);
+        assertThat(latest.body()).isEqualTo("1");
+        assertThat(get("/subjects/" + subject + "/versions?deletedOnly=true").body()).isEqualTo("[1,2]");
+        // nothing live is left: "latest" is the newest soft-deleted version, already deleted
+        assertThat(json(delete("/subjects/" + subject + "/versions/latest")).get("error_code").asInt()).isEqualTo(40406);
+        assertThat(delete("/subjects/" + subject + "/versions/latest?permanent=true").body()).isEqualTo("2");
+    }
+
+    @Test
     void versionDeleteErrorsAreConfluentCodes() throws Exception {
         String subject = subject("vdel-errors");
         post("/subjects/" + subject + "/versions", schemaBody(user(namespace(), false)));
