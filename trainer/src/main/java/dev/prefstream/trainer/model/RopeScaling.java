@@ -153,11 +153,16 @@ public record RopeScaling(String type, double factor, double lowFreqFactor, doub
         }
     }
 
-    /** rope_theta: the RoPE object's own value first (transformers 5 puts it there), then the top-level key. */
+    /**
+     * rope_theta: the RoPE object's own value first (transformers 5 puts it in rope_parameters), then the top-level
+     * key; rope_parameters is consulted even when a rope_scaling object decides the scaling.
+     */
     static double theta(JsonNode root) {
-        JsonNode rope = ropeNode(root);
-        if (rope != null && rope.hasNonNull("rope_theta")) {
-            return rope.get("rope_theta").asDouble();
+        for (String key : new String[]{"rope_scaling", "rope_parameters"}) {
+            JsonNode rope = root.get(key);
+            if (rope != null && rope.isObject() && rope.hasNonNull("rope_theta")) {
+                return rope.get("rope_theta").asDouble();
+            }
         }
         return root.path("rope_theta").asDouble(10000.0);
     }

@@ -118,6 +118,11 @@ class RopeScalingTest {
         ModelConfig both = config("""
                 "rope_scaling": null, "rope_parameters": {"rope_type": "linear", "factor": 3.0, "rope_theta": 1e4}""");
         assertThat(both.ropeScaling()).isEqualTo(RopeScaling.linear(3.0));
+        // a file carrying both (transformers 5 keeps rope_scaling for old readers): theta still from rope_parameters
+        ModelConfig mixed = config("""
+                "rope_scaling": {"rope_type": "linear", "factor": 2.0},
+                "rope_parameters": {"rope_type": "linear", "factor": 2.0, "rope_theta": 1000000.0}""");
+        assertThat(mixed.ropeTheta()).isEqualTo(1000000.0);
         assertThat(config("").ropeScaling()).isEqualTo(RopeScaling.NONE);
     }
 
