@@ -186,7 +186,7 @@ final class RegistryService {
             throw new RegistryError(RegistryError.VERSION_SOFT_DELETED, "Subject '" + subject + "' Version " + target.version()
                     + " was soft deleted. Set permanent=true to delete permanently");
         }
-        requireUnreferenced(target);
+        requireUnreferenced(target, permanent);
         if (permanent && !target.deleted()) {
             throw new RegistryError(RegistryError.VERSION_NOT_SOFT_DELETED, "Subject '" + subject + "' Version " + target.version()
                     + " was not deleted first before being permanently deleted");
@@ -216,7 +216,7 @@ final class RegistryService {
                     + "' was soft deleted. Set permanent=true to delete permanently");
         }
         for (StoredVersion v : targets) {
-            requireUnreferenced(v);
+            requireUnreferenced(v, permanent);
             if (permanent && !v.deleted()) {
                 throw new RegistryError(RegistryError.SUBJECT_NOT_SOFT_DELETED, "Subject '" + subject
                         + "' was not deleted first before being permanently deleted");
@@ -255,11 +255,16 @@ final class RegistryService {
         }
     }
 
-    private void requireUnreferenced(StoredVersion v) {
-        if (!state.referencedBy(v.subject(), v.version()).isEmpty()) {
+    /**
+     * Refuses to delete a version other schemas reference. A permanent delete also counts soft-deleted referrers
+     * (as Confluent does): their ids still resolve, and data written with them would stop decoding.
+     */
+    private void requireUnreferenced(StoredVersion v, boolean permanent) {
+        List<Integer> referrers = state.referencedBy(v.subject(), v.version(), permanent);
+        if (!referrers.isEmpty()) {
             throw new RegistryError(RegistryError.REFERENCE_EXISTS, "One or more references exist to the schema {magic=1,keytype=SCHEMA,subject="
-                    + v.subject() + ",version=" + v.version() + "}: schemas " + state.referencedBy(v.subject(), v.version())
-                    + " reference it; delete them first");
+                    + v.subject() + ",version=" + v.version() + "}: schemas " + referrers
+                    + " reference it; delete them first" + (permanent ? " (permanently, for a permanent delete)" : ""));
         }
     }
 

@@ -162,9 +162,14 @@ final class RegistryState {
 
     /** Ids of live versions whose references point at {@code subject}/{@code version}, ascending. */
     List<Integer> referencedBy(String subject, int version) {
+        return referencedBy(subject, version, false);
+    }
+
+    /** Ids of the schemas referencing the version; soft-deleted referrers too when {@code includeDeleted}. */
+    List<Integer> referencedBy(String subject, int version, boolean includeDeleted) {
         Set<Integer> ids = new TreeSet<>();
         subjects.values().forEach(versions -> versions.values().forEach(v -> {
-            if (!v.deleted() && v.references().stream().anyMatch(r -> subject.equals(r.subject()) && r.version() == version)) {
+            if ((includeDeleted || !v.deleted()) && v.references().stream().anyMatch(r -> subject.equals(r.subject()) && r.version() == version)) {
                 ids.add(v.id());
             }
         }));

@@ -466,6 +466,12 @@ class EmbeddedSchemaRegistryTest {
         delete("/subjects/" + customerSubject + "/versions/1");
         assertThat(get("/subjects/" + addressSubject + "/versions/1/referencedby").body()).isEqualTo("[]");
         assertThat(delete("/subjects/" + addressSubject + "/versions/1").statusCode()).isEqualTo(200);
+        // the soft-deleted Customer still resolves by id and needs Address: no permanent delete until it is gone too
+        HttpResponse<String> hardBlocked = delete("/subjects/" + addressSubject + "/versions/1?permanent=true");
+        assertThat(json(hardBlocked).get("error_code").asInt()).isEqualTo(42206);
+        assertThat(json(get("/schemas/ids/" + customerId + "?format=resolved")).get("schema").asText()).contains("city");
+        assertThat(delete("/subjects/" + customerSubject + "/versions/1?permanent=true").statusCode()).isEqualTo(200);
+        assertThat(delete("/subjects/" + addressSubject + "/versions/1?permanent=true").statusCode()).isEqualTo(200);
     }
 
     @Test
