@@ -23,6 +23,10 @@ import java.util.Map;
  *       (and o) biases, tied or untied head; Qwen3's per-head q/k RMSNorm before RoPE; sliding-window attention
  *       in the layers {@link ModelConfig#slidingWindowAt} names (query i sees keys j with i - window < j <= i,
  *       i and j counted in cache columns as transformers' masks do, so left padding counts too).</li>
+ *   <li>Phi-3: the Llama computation; its fused qkv_proj / gate_up_proj are split at load
+ *       ({@link FusedProjections}), so it runs exactly the Llama graph.</li>
+ *   <li>Gemma (v1): RMSNorm as {@code (x32 normalised * (1 + w32)).to(input type)}, embeddings times
+ *       sqrt(hidden_size) rounded to the weights' type, GeGLU MLP ({@code gelu_tanh(gate) * up}).</li>
  * </ul>
  * Memory rule: every operation has an array of the caller's scope as its receiver (or goes through
  * {@code NDArrayEx} ops, which attach to the input's manager), so nothing computed in {@link #forward} lands in the
@@ -57,6 +61,7 @@ public final class DecoderModel implements CausalLM {
     private final NDArray attentionScale;
     private final NDArray geluCubic;
     private final NDArray geluScale;
+    private final NDArray embeddingScale;
 
     /**
      * Builds a model around existing weights.
@@ -97,6 +102,10 @@ public final class DecoderModel implements CausalLM {
         this.attentionScale = scalars.create((float) (1.0 / Math.sqrt(config.headDim())));
         this.geluCubic = scalars.create(0.044715f);
         this.geluScale = scalars.create((float) Math.sqrt(2.0 / Math.PI));
+        // Gemma: torch.tensor(hidden_size ** 0.5, dtype=hidden_states.dtype), i.e. rounded to the weights' type
+        NDArray scale = scalars.create((float) Math.sqrt(config.hiddenSize()));
+        this.embeddingScale = type == DataType.FLOAT16
+                ? scale.toType(DataType.FLOAT16, false).toType(DataType.FLOAT32, false) : scale;
         if (config.family() == ModelConfig.Family.LLAMA) {
             NDManager buffers = manager.newSubManager();
             NDArray[] tables = ropeTables(buffers, config);
@@ -269,6 +278,9 @@ public final class DecoderModel implements CausalLM {
             x = embed(inputIds, w("transformer.wte.weight")).add(embed(pos, w("transformer.wpe.weight")));
         } else {
             x = embed(inputIds, w("model.embed_tokens.weight"));
+            if (config.gemmaStyle()) {
+                x = x.mul(embeddingScale);
+            }
             cos = embed(pos, ropeCos).expandDims(1);
             sin = embed(pos, ropeSin).expandDims(1);
         }
@@ -282,7 +294,7 @@ public final class DecoderModel implements CausalLM {
             x = layerNorm(x, w("transformer.ln_f.weight"), w("transformer.ln_f.bias"));
             logits = linear(x, w("transformer.wte.weight"), null);
         } else {
-            x = rmsNorm(x, w("model.norm.weight"), normEps);
+            x = norm(x, w("model.norm.weight"));
             logits = linear(x, w(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight"), null);
         }
         // float16 weights: log-softmax and sampling need float32 logits (HF/TRL upcast them too)
@@ -329,17 +341,19 @@ public final class DecoderModel implements CausalLM {
 
     private NDArray llamaBlock(int i, NDArray x, NDArray cos, NDArray sin, NDArray bias, KvCache cache) {
         String p = "model.layers." + i + ".";
-        NDArray h = rmsNorm(x, w(p + "input_layernorm.weight"), normEps);
+        NDArray h = norm(x, w(p + "input_layernorm.weight"));
         NDArray q = linear(h, w(p + "self_attn.q_proj.weight"), b(p + "self_attn.q_proj.bias"));
         NDArray k = linear(h, w(p + "self_attn.k_proj.weight"), b(p + "self_attn.k_proj.bias"));
         NDArray v = linear(h, w(p + "self_attn.v_proj.weight"), b(p + "self_attn.v_proj.bias"));
         NDArray a = attention(i, q, k, v, b(p + "self_attn.q_norm.weight"), b(p + "self_attn.k_norm.weight"),
                 cos, sin, bias, cache);
         x = x.add(linear(a, w(p + "self_attn.o_proj.weight"), b(p + "self_attn.o_proj.bias")));
-        h = rmsNorm(x, w(p + "post_attention_layernorm.weight"), normEps);
+        h = norm(x, w(p + "post_attention_layernorm.weight"));
         NDArray gate = linear(h, w(p + "mlp.gate_proj.weight"), b(p + "mlp.gate_proj.bias"));
         NDArray up = linear(h, w(p + "mlp.up_proj.weight"), b(p + "mlp.up_proj.bias"));
-        NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up);
+        NDArray act = config.gemmaStyle()
+                ? geluNew(gate).mul(up)                                   // GeGLU, gelu_pytorch_tanh
+                : gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up);  // SwiGLU
         return x.add(linear(act, w(p + "mlp.down_proj.weight"), b(p + "mlp.down_proj.bias")));
     }
 
@@ -388,6 +402,29 @@ public final class DecoderModel implements CausalLM {
         NDList halves = x.split(2, last);
         NDArray rotated = NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), last);
         return x.mul(cos).add(rotated.mul(sin));
+    }
+
+    /** The block and final norm: Llama's RMSNorm, or Gemma's (1 + weight) variant. */
+    private NDArray norm(NDArray x, NDArray weight) {
+        return config.gemmaStyle() ? gemmaRmsNorm(x, weight) : rmsNorm(x, weight, normEps);
+    }
+
+    /**
+     * GemmaRMSNorm: (x32 / sqrt(mean(x32^2) + eps) * (1 + weight32)).to(input type): the weight is applied in float32
+     * before the cast, unlike Llama. (1 + weight) is recomputed per call because training changes the weight; its
+     * arrays are moved into x's manager so that nothing lands in the model's.
+     */
+    private NDArray gemmaRmsNorm(NDArray x, NDArray weight) {
+        NDManager scope = x.getManager();
+        NDArray xf = DtypeCast.to(x, DataType.FLOAT32);
+        NDArray variance = xf.mul(xf).mean(new int[] {-1}, true);
+        NDArray w32 = DtypeCast.to(weight, DataType.FLOAT32);
+        if (w32 != weight) {
+            w32.attach(scope);
+        }
+        NDArray scale = w32.add(one);
+        scale.attach(scope);
+        return DtypeCast.to(xf.div(variance.add(normEps).sqrt()).mul(scale), x.getDataType());
     }
 
     /** RMSNorm like HF: weight * (x32 / sqrt(mean(x32^2) + eps)).to(input type), statistics in float32. */

@@ -116,8 +116,33 @@ public final class HfModelLoader {
             Map<String, SafetensorsReader> byTensor = openWeights(dir, readers);
             Map<String, NDArray> weights = new LinkedHashMap<>();
             Set<String> used = new TreeSet<>();
+            Map<String, FusedProjections> fusedByPart = new HashMap<>();
+            for (FusedProjections f : FusedProjections.of(config)) {
+                f.parts().forEach(part -> fusedByPart.put(part, f));
+            }
             for (Map.Entry<String, Shape> e : layout.entrySet()) {
                 String name = e.getKey();
+                if (weights.containsKey(name)) {
+                    continue;                       // split out of a fused tensor already
+                }
+                FusedProjections fused = fusedByPart.get(name);
+                if (fused != null) {
+                    String stored = resolve(fused.stored(), byTensor);
+                    if (stored == null) {
+                        throw new ModelFormatException(weightsDescription(dir, readers) + ": missing tensor "
+                                + fused.stored() + " (required by " + config.modelType() + " config)");
+                    }
+                    SafetensorsReader r = byTensor.get(stored);
+                    Shape actual = r.entry(stored).djlShape();
+                    Shape expected = fused.storedShape(layout);
+                    if (!actual.equals(expected)) {
+                        throw new ModelFormatException(r.file() + ": tensor " + stored + " has shape " + actual
+                                + ", expected " + expected + " (rows " + String.join(", ", fused.parts()) + ")");
+                    }
+                    weights.putAll(fused.split(DtypeCast.replaceConstant(r.read(stored, m), weightType), layout));
+                    used.add(stored);
+                    continue;
+                }
                 String stored = resolve(name, byTensor);
                 if (stored == null) {
                     throw new ModelFormatException(weightsDescription(dir, readers) + ": missing tensor " + name

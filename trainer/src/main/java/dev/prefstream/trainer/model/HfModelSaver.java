@@ -1,5 +1,6 @@
 package dev.prefstream.trainer.model;
 
+import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.prefstream.trainer.tokenizer.TextTokenizer;
@@ -12,7 +13,8 @@ import java.nio.file.Path;
 
 /**
  * Writes a model as a Hugging Face directory that transformers' {@code from_pretrained} (and vLLM) load unchanged:
- * {@code config.json}, {@code model.safetensors} (F32, HF tensor names, a tied head omitted as HF does),
+ * {@code config.json}, {@code model.safetensors} (F32, HF tensor names, a tied head omitted as HF does, phi3's q/k/v and gate/up
+ * fused as Phi3ForCausalLM stores them),
  * {@code generation_config.json} and the tokenizer files. Each file is written whole before the next; making the
  * directory appear atomically is the checkpoint writer's job.
  */
@@ -36,7 +38,11 @@ public final class HfModelSaver {
         try {
             Files.createDirectories(dir);
             Files.writeString(dir.resolve(HfModelLoader.CONFIG_FILE), config.toJson(), StandardCharsets.UTF_8);
-            SafetensorsWriter.write(dir.resolve(HfModelLoader.WEIGHTS_FILE), model.parameters());
+            try (NDManager scratch = model.manager().newSubManager()) {
+                // phi3 stores q/k/v and gate/up fused: the fused copies live only while the file is written
+                SafetensorsWriter.write(dir.resolve(HfModelLoader.WEIGHTS_FILE),
+                        FusedProjections.toStored(config, model.parameters(), scratch));
+            }
             ObjectNode gen = JSON.createObjectNode();
             if (config.bosTokenId() != null) {
                 gen.put("bos_token_id", config.bosTokenId());

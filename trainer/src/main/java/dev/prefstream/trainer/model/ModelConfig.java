@@ -15,17 +15,19 @@ import java.util.Locale;
 
 /**
  * The architecture of a decoder-only model, in Hugging Face {@code config.json} terms. One record covers GPT-2 and
- * the Llama family (Llama, Mistral, Qwen2, Qwen3, SmolLM); the family decides which weights exist and how they are
- * used. Everything a forward pass depends on is checked here, when config.json is read, so an unsupported
+ * the Llama family (Llama, Mistral, Qwen2, Qwen3, SmolLM, Phi-3, Gemma); the family decides which weights exist and
+ * how they are used; within the Llama family a few model_type-specific switches ({@link #qkNorm},
+ * {@link #fusedProjections}, {@link #gemmaStyle}) cover the differences. Everything a forward pass depends on is checked here, when config.json is read, so an unsupported
  * architecture fails at load time with the key that makes it unsupported.
  *
- * @param modelType         HF {@code model_type}: gpt2, llama, mistral, qwen2 or qwen3
+ * @param modelType         HF {@code model_type}: gpt2, llama, mistral, qwen2, qwen3, phi3 or gemma (v1)
  * @param vocabSize         rows of the embedding and of the output head ({@code vocab_size})
  * @param hiddenSize        width of the residual stream ({@code n_embd} / {@code hidden_size})
  * @param numLayers         transformer blocks ({@code n_layer} / {@code num_hidden_layers})
  * @param numHeads          query heads ({@code n_head} / {@code num_attention_heads})
  * @param numKvHeads        key/value heads, fewer than {@code numHeads} for grouped-query attention
- * @param headDim           width of one head ({@code head_dim}, default hidden / heads; 128 for qwen3 as in HF)
+ * @param headDim           width of one head ({@code head_dim}, default hidden / heads; 128 for qwen3, 256 for
+ *                          gemma as in HF)
  * @param intermediateSize  MLP width ({@code n_inner}, default 4 x hidden for GPT-2 / {@code intermediate_size})
  * @param maxPositions      longest sequence ({@code n_positions} / {@code max_position_embeddings})
  * @param normEps           LayerNorm / RMSNorm epsilon ({@code layer_norm_epsilon} / {@code rms_norm_eps})
@@ -34,12 +36,14 @@ import java.util.Locale;
  * @param qkvBias           q/k/v projections have biases ({@code attention_bias}, always for Qwen2)
  * @param outputBias        the attention output projection has a bias ({@code attention_bias}, never for Qwen2)
  * @param mlpBias           gate/up/down projections have biases ({@code mlp_bias})
- * @param hiddenAct         MLP activation: gelu_new (GPT-2) or silu (Llama family)
+ * @param hiddenAct         MLP activation: gelu_new (GPT-2), silu (Llama family) or gelu_pytorch_tanh (gemma's
+ *                          GeGLU; {@code hidden_activation} wins over {@code hidden_act} as in transformers 4.38+)
  * @param bosTokenId        beginning-of-sequence id, or null
  * @param eosTokenId        end-of-sequence id (first one when the config lists several), or null
  * @param slidingWindow     keys a windowed layer's query sees, itself included (query i sees keys j with
  *                          i - window < j <= i), or null for full causal attention everywhere: Mistral's
- *                          {@code sliding_window}; Qwen2/Qwen3's only when {@code use_sliding_window} is true
+ *                          {@code sliding_window}; Phi-3's (every layer, absent: none); Qwen2/Qwen3's only when
+ *                          {@code use_sliding_window} is true
  * @param maxWindowLayers   the first layer that uses the window (Qwen2/Qwen3 {@code max_window_layers}: layers
  *                          {@code >=} it slide, the ones below attend to everything); 0 for Mistral
  * @param ropeScaling       RoPE frequency scaling ({@code rope_scaling} / {@code rope_parameters}); NONE for GPT-2
@@ -73,10 +77,11 @@ public record ModelConfig(
     public enum Family { GPT2, LLAMA }
 
     /** model_type values that load. */
-    public static final List<String> SUPPORTED_MODEL_TYPES = List.of("gpt2", "llama", "mistral", "qwen2", "qwen3");
+    public static final List<String> SUPPORTED_MODEL_TYPES = List.of("gpt2", "llama", "mistral", "qwen2", "qwen3", "phi3",
+            "gemma");
 
     /** model_type values whose transformers implementation has sliding-window attention. */
-    private static final List<String> WINDOWED_MODEL_TYPES = List.of("mistral", "qwen2", "qwen3");
+    private static final List<String> WINDOWED_MODEL_TYPES = List.of("mistral", "qwen2", "qwen3", "phi3");
 
     /** transformers' defaults for an absent {@code sliding_window} / {@code max_window_layers}. */
     private static final int HF_DEFAULT_SLIDING_WINDOW = 4096;
@@ -116,8 +121,19 @@ public record ModelConfig(
                 throw new ModelFormatException("gpt2 with tie_word_embeddings=false is not supported");
             }
         } else {
-            if (!hiddenAct.equals("silu") && !hiddenAct.equals("swish")) {
+            if (modelType.equals("gemma")) {
+                if (!hiddenAct.equals("gelu_pytorch_tanh") && !hiddenAct.equals("gelu_new")) {
+                    throw new ModelFormatException("gemma hidden_activation '" + hiddenAct + "' is not supported "
+                            + "(gelu_pytorch_tanh; exact-erf gelu is not implemented)");
+                }
+            } else if (!hiddenAct.equals("silu") && !hiddenAct.equals("swish")) {
                 throw new ModelFormatException(modelType + " hidden_act '" + hiddenAct + "' is not supported (silu)");
+            }
+            if ((modelType.equals("phi3") || modelType.equals("gemma")) && mlpBias) {
+                throw new ModelFormatException(modelType + " has no MLP biases");
+            }
+            if (modelType.equals("phi3") && (qkvBias || outputBias)) {
+                throw new ModelFormatException("phi3 has no attention biases");
             }
             if (headDim % 2 != 0) {
                 throw new ModelFormatException("rotary embeddings need an even head_dim, got " + headDim);
@@ -171,6 +187,22 @@ public record ModelConfig(
     /** Qwen3's per-head RMSNorm of queries and keys ({@code self_attn.q_norm} / {@code k_norm}) before RoPE. */
     public boolean qkNorm() {
         return modelType.equals("qwen3");
+    }
+
+    /**
+     * Phi-3's fused checkpoint tensors ({@code qkv_proj}, {@code gate_up_proj}); the model itself keeps them split
+     * under Llama names, see {@link FusedProjections}.
+     */
+    public boolean fusedProjections() {
+        return modelType.equals("phi3");
+    }
+
+    /**
+     * Gemma's differences from Llama: RMSNorm scales by (1 + weight) in float32 before casting back, embeddings are
+     * multiplied by sqrt(hidden_size) rounded to the weights' type, and the MLP is GeGLU (tanh gelu of the gate).
+     */
+    public boolean gemmaStyle() {
+        return modelType.equals("gemma");
     }
 
     /** The same architecture with another sliding window (null: none) from layer {@code fromLayer} on. */
@@ -249,6 +281,11 @@ public record ModelConfig(
 
     private static ModelConfig fromNode(JsonNode n, String json, String source) {
         String modelType = n.path("model_type").asText(null);
+        if (modelType != null && modelType.startsWith("gemma") && !modelType.equals("gemma")) {
+            throw new ModelFormatException(source + ": unsupported model_type '" + modelType + "': only Gemma v1 "
+                    + "(gemma) is implemented; Gemma 2/3 need attention/final logit softcapping, alternating "
+                    + "sliding-window layers and extra norms, which this decoder does not have");
+        }
         if (modelType == null || !SUPPORTED_MODEL_TYPES.contains(modelType)) {
             throw new ModelFormatException(source + ": unsupported model_type '" + modelType + "' (supported: "
                     + String.join(", ", SUPPORTED_MODEL_TYPES) + ")");
@@ -284,20 +321,39 @@ public record ModelConfig(
         if (headDim == null && modelType.equals("qwen3")) {
             headDim = 128;                      // Qwen3Config's default, not hidden / heads
         }
+        if (headDim == null && modelType.equals("gemma")) {
+            headDim = 256;                      // GemmaConfig's default, not hidden / heads
+        }
+        boolean phi3 = modelType.equals("phi3");
+        boolean gemma = modelType.equals("gemma");
         if (headDim == null && hidden % heads != 0) {
             throw new ModelFormatException("hidden_size (" + hidden + ") is not a multiple of num_attention_heads (" + heads + ")");
         }
-        boolean attentionBias = n.path("attention_bias").asBoolean(false);
+        // Phi3ForCausalLM has no biases whatever the config says; Gemma has attention_bias only
+        boolean attentionBias = !phi3 && n.path("attention_bias").asBoolean(false);
         int[] window = slidingWindow(n, modelType, layers);
         return new ModelConfig(modelType, vocab, hidden, layers, heads,
                 kv == null ? heads : kv, headDim == null ? hidden / heads : headDim,
                 requiredInt(n, "intermediate_size"), maxPositions,
-                n.path("rms_norm_eps").asDouble(1e-6), RopeScaling.theta(n),
-                n.path("tie_word_embeddings").asBoolean(false),
-                qwen2 || attentionBias, !qwen2 && attentionBias, n.path("mlp_bias").asBoolean(false),
-                n.path("hidden_act").asText("silu"), bos, eos,
+                n.path("rms_norm_eps").asDouble(phi3 ? 1e-5 : 1e-6), RopeScaling.theta(n),
+                n.path("tie_word_embeddings").asBoolean(gemma),
+                qwen2 || attentionBias, !qwen2 && attentionBias,
+                !phi3 && !gemma && n.path("mlp_bias").asBoolean(false),
+                gemma ? gemmaActivation(n) : n.path("hidden_act").asText("silu"), bos, eos,
                 window == null ? null : window[0], window == null ? 0 : window[1],
                 RopeScaling.parse(n, maxPositions), json);
+    }
+
+    /**
+     * Gemma's MLP activation: {@code hidden_activation} when set (transformers 4.38-4.4x read only it, defaulting to
+     * gelu_pytorch_tanh; Google's configs set it), else {@code hidden_act} (GemmaConfig default gelu_pytorch_tanh).
+     */
+    private static String gemmaActivation(JsonNode n) {
+        JsonNode act = n.get("hidden_activation");
+        if (act != null && !act.isNull()) {
+            return act.asText();
+        }
+        return n.path("hidden_act").asText("gelu_pytorch_tanh");
     }
 
     /**
@@ -309,6 +365,11 @@ public record ModelConfig(
     private static int[] slidingWindow(JsonNode n, String modelType, int layers) {
         if (!WINDOWED_MODEL_TYPES.contains(modelType)) {
             return null;
+        }
+        if (modelType.equals("phi3")) {
+            // Phi3Config: sliding_window defaults to None; when set, every layer uses it (Mistral's mask)
+            Integer phiWindow = optionalInt(n, "sliding_window");
+            return phiWindow == null ? null : new int[] {phiWindow, 0};
         }
         Integer window = n.has("sliding_window") ? optionalInt(n, "sliding_window")
                 : Integer.valueOf(HF_DEFAULT_SLIDING_WINDOW);
@@ -428,6 +489,8 @@ public record ModelConfig(
                 case "mistral" -> "MistralForCausalLM";
                 case "qwen2" -> "Qwen2ForCausalLM";
                 case "qwen3" -> "Qwen3ForCausalLM";
+                case "phi3" -> "Phi3ForCausalLM";
+                case "gemma" -> "GemmaForCausalLM";
                 default -> "LlamaForCausalLM";
             };
             o.putArray("architectures").add(arch);
@@ -454,6 +517,9 @@ public record ModelConfig(
             o.remove("partial_rotary_factor");
             writeSlidingWindow(o);
             o.put("hidden_act", hiddenAct);
+            if (modelType.equals("gemma")) {
+                o.put("hidden_activation", hiddenAct);     // what transformers 4.38-4.4x reads
+            }
             if (!modelType.equals("qwen2")) {
                 o.put("attention_bias", qkvBias);
             }
@@ -472,7 +538,7 @@ public record ModelConfig(
 
     /** Mistral's sliding_window, or Qwen's use_sliding_window / sliding_window / max_window_layers (/ layer_types). */
     private void writeSlidingWindow(ObjectNode o) {
-        if (modelType.equals("mistral")) {
+        if (modelType.equals("mistral") || modelType.equals("phi3")) {
             if (slidingWindow == null) {
                 o.putNull("sliding_window");
             } else {

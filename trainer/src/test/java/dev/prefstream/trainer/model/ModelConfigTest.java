@@ -109,9 +109,9 @@ class ModelConfigTest {
 
     @Test
     void invalidConfigsNameTheFileAndTheKey() {
-        assertThatThrownBy(() -> ModelConfig.parse("{\"model_type\": \"gemma\"}", "x/config.json"))
+        assertThatThrownBy(() -> ModelConfig.parse("{\"model_type\": \"falcon\"}", "x/config.json"))
                 .isInstanceOf(ModelFormatException.class)
-                .hasMessageStartingWith("x/config.json: unsupported model_type 'gemma'");
+                .hasMessageStartingWith("x/config.json: unsupported model_type 'falcon'");
         assertThatThrownBy(() -> ModelConfig.parse("{\"model_type\": \"llama\", \"vocab_size\": 10}", "x/config.json"))
                 .hasMessageStartingWith("x/config.json: missing required key hidden_size");
         assertThatThrownBy(() -> ModelConfig.parse("""

@@ -1,0 +1,293 @@
+package dev.prefstream.trainer.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Gemma (v1, GemmaForCausalLM): a tiny random checkpoint with an explicit head_dim (4 x 8 = 32 != hidden 24),
+ * one key/value head and the tied head loads; its logits match an independent double-precision forward pass
+ * written here from the architecture ((1 + w) RMSNorm, embeddings x sqrt(hidden), GeGLU with the tanh gelu);
+ * float16 stays close to float32 without leaking arrays into the model; save -> load is bit-exact.
+ */
+class GemmaTest {
+
+    private static final String CONFIG = """
+            {
+              "architectures": ["GemmaForCausalLM"],
+              "model_type": "gemma",
+              "vocab_size": 40,
+              "hidden_size": 24,
+              "num_hidden_layers": %d,
+              "num_attention_heads": 4,
+              "num_key_value_heads": 1,
+              "head_dim": 8,
+              "intermediate_size": 36,
+              "max_position_embeddings": 32,
+              "rms_norm_eps": 1e-06,
+              "rope_theta": 10000.0,
+              "rope_scaling": null,
+              "hidden_act": "gelu",
+              "hidden_activation": "gelu_pytorch_tanh",
+              "attention_bias": false,
+              "attention_dropout": 0.0,
+              "torch_dtype": "float32",
+              "bos_token_id": 2,
+              "eos_token_id": 1,
+              "pad_token_id": 0
+            }""";
+
+    @TempDir
+    Path tmp;
+
+    /** config.json and model.safetensors; norm weights N(0, 0.3) around 0, as Gemma stores them (scale 1 + w). */
+    private Path checkpoint(String name, int layers, long seed) throws IOException {
+        Path dir = tmp.resolve(name);
+        Files.createDirectories(dir);
+        String json = CONFIG.formatted(layers);
+        Files.writeString(dir.resolve("config.json"), json);
+        ModelConfig c = ModelConfig.parse(json, "config.json");
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            Map<String, NDArray> w = RandomWeights.draw(c, m, seed, 0.3);
+            for (Map.Entry<String, NDArray> e : w.entrySet()) {
+                if (e.getKey().endsWith("norm.weight")) {
+                    e.getValue().subi(1f);
+                }
+            }
+            SafetensorsWriter.write(dir.resolve("model.safetensors"), w);
+        }
+        return dir;
+    }
+
+    @Test
+    void configReadsGemmaDefaults() {
+        ModelConfig c = ModelConfig.parse(CONFIG.formatted(2), "config.json");
+        assertThat(c.gemmaStyle()).isTrue();
+        assertThat(c.hiddenAct()).isEqualTo("gelu_pytorch_tanh");      // hidden_activation wins over hidden_act
+        assertThat(c.headDim()).isEqualTo(8);
+        assertThat(c.tieWordEmbeddings()).isTrue();                    // GemmaConfig's default
+        assertThat(c.normEps()).isEqualTo(1e-6);
+        Map<String, Shape> layout = WeightLayout.of(c);
+        assertThat(layout).containsEntry("model.layers.0.self_attn.q_proj.weight", new Shape(32, 24))
+                .containsEntry("model.layers.0.self_attn.k_proj.weight", new Shape(8, 24))
+                .containsEntry("model.layers.0.self_attn.o_proj.weight", new Shape(24, 32))
+                .doesNotContainKey("lm_head.weight");
+        ModelConfig defaults = ModelConfig.parse("""
+                {"model_type": "gemma", "vocab_size": 40, "hidden_size": 16, "num_hidden_layers": 1,
+                 "num_attention_heads": 2, "intermediate_size": 24, "max_position_embeddings": 32}""", "config.json");
+        assertThat(defaults.headDim()).isEqualTo(256);                 // GemmaConfig's default, not 16 / 2
+        assertThat(defaults.hiddenAct()).isEqualTo("gelu_pytorch_tanh");
+        assertThat(defaults.tieWordEmbeddings()).isTrue();
+    }
+
+    @Test
+    void logitsMatchAnIndependentForwardPass() throws IOException {
+        Path dir = checkpoint("two-layers", 2, 5);
+        long[] ids = {7, 1, 38, 20, 20, 9, 0};
+        try (DecoderModel model = HfModelLoader.load(dir, Device.cpu());
+             NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            float[] actual = model.forward(m.create(ids, new Shape(1, ids.length)), null).toFloatArray();
+            double[] expected = referenceForward(model.config(), model.parameters(), ids);
+            double worst = 0;
+            double largest = 0;
+            for (int i = 0; i < expected.length; i++) {
+                worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+                largest = Math.max(largest, Math.abs(expected[i]));
+            }
+            assertThat(largest).isGreaterThan(1.0);
+            assertThat(worst).isLessThan(2e-4 * largest);
+        }
+    }
+
+    @Test
+    void float16StaysCloseAndLeavesNothingInTheModel() throws IOException {
+        Path dir = checkpoint("half", 1, 11);
+        try (DecoderModel full = HfModelLoader.load(dir, Device.cpu());
+             DecoderModel half = HfModelLoader.load(dir, Device.cpu(), DataType.FLOAT16);
+             NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            NDArray ids = m.create(new long[] {3, 11, 25, 4, 17}, new Shape(1, 5));
+            float[] expected = full.forward(ids, null).toFloatArray();
+            int before = half.manager().getManagedArrays().size();
+            float[] actual = half.forward(ids, null).toFloatArray();
+            assertThat(half.manager().getManagedArrays()).hasSize(before);
+            double worst = 0;
+            double largest = 0;
+            for (int i = 0; i < expected.length; i++) {
+                worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+                largest = Math.max(largest, Math.abs(expected[i]));
+            }
+            assertThat(worst).isLessThan(0.02 * largest);
+        }
+    }
+
+    @Test
+    void saveThenLoadIsBitExact() throws IOException {
+        Path dir = checkpoint("source", 2, 13);
+        try (DecoderModel model = HfModelLoader.load(dir, Device.cpu())) {
+            Path saved = tmp.resolve("saved");
+            HfModelSaver.save(model, saved, null);
+            String json = Files.readString(saved.resolve("config.json"));
+            assertThat(json).contains("\"GemmaForCausalLM\"").contains("\"head_dim\" : 8")
+                    .contains("\"hidden_act\" : \"gelu_pytorch_tanh\"")
+                    .contains("\"hidden_activation\" : \"gelu_pytorch_tanh\"")
+                    .contains("\"tie_word_embeddings\" : true");
+            try (SafetensorsReader r = SafetensorsReader.open(saved.resolve("model.safetensors"))) {
+                assertThat(r.entries()).doesNotContainKey("lm_head.weight");
+            }
+            try (DecoderModel back = HfModelLoader.load(saved, Device.cpu())) {
+                assertThat(back.config().withoutSource()).isEqualTo(model.config().withoutSource());
+                SaveLoadRoundTripTest.assertBitIdentical(model, back);
+            }
+        }
+    }
+
+    // ---- an independent Gemma forward pass in double precision, written from the architecture's description ----
+
+    private static double[] referenceForward(ModelConfig c, Map<String, NDArray> p, long[] ids) {
+        int t = ids.length;
+        int h = c.hiddenSize();
+        int hd = c.headDim();
+        int heads = c.numHeads();
+        int kvHeads = c.numKvHeads();
+        float[] embed = p.get("model.embed_tokens.weight").toFloatArray();
+        double normalizer = (float) Math.sqrt(h);               // torch.tensor(hidden ** 0.5, dtype=float32)
+        double[][] x = new double[t][h];
+        for (int i = 0; i < t; i++) {
+            for (int j = 0; j < h; j++) {
+                x[i][j] = embed[(int) ids[i] * h + j] * normalizer;
+            }
+        }
+        for (int layer = 0; layer < c.numLayers(); layer++) {
+            String pre = "model.layers." + layer + ".";
+            double[][] normed = rms(x, w(p, pre + "input_layernorm.weight"), c.normEps());
+            double[][] q = project(normed, w(p, pre + "self_attn.q_proj.weight"), heads * hd);
+            double[][] k = project(normed, w(p, pre + "self_attn.k_proj.weight"), kvHeads * hd);
+            double[][] v = project(normed, w(p, pre + "self_attn.v_proj.weight"), kvHeads * hd);
+            double[][] attended = new double[t][heads * hd];
+            for (int head = 0; head < heads; head++) {
+                int kvHead = head / (heads / kvHeads);
+                double[][] qh = new double[t][];
+                double[][] kh = new double[t][];
+                for (int i = 0; i < t; i++) {
+                    qh[i] = rotate(slice(q[i], head * hd, hd), i, c.ropeTheta());
+                    kh[i] = rotate(slice(k[i], kvHead * hd, hd), i, c.ropeTheta());
+                }
+                for (int i = 0; i < t; i++) {
+                    double[] scores = new double[i + 1];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j <= i; j++) {
+                        double s = 0;
+                        for (int d = 0; d < hd; d++) {
+                            s += qh[i][d] * kh[j][d];
+                        }
+                        scores[j] = s / Math.sqrt(hd);
+                        max = Math.max(max, scores[j]);
+                    }
+                    double sum = 0;
+                    for (int j = 0; j <= i; j++) {
+                        scores[j] = Math.exp(scores[j] - max);
+                        sum += scores[j];
+                    }
+                    for (int j = 0; j <= i; j++) {
+                        for (int d = 0; d < hd; d++) {
+                            attended[i][head * hd + d] += scores[j] / sum * v[j][kvHead * hd + d];
+                        }
+                    }
+                }
+            }
+            add(x, project(attended, w(p, pre + "self_attn.o_proj.weight"), h));
+            double[][] n2 = rms(x, w(p, pre + "post_attention_layernorm.weight"), c.normEps());
+            double[][] gate = project(n2, w(p, pre + "mlp.gate_proj.weight"), c.intermediateSize());
+            double[][] up = project(n2, w(p, pre + "mlp.up_proj.weight"), c.intermediateSize());
+            for (int i = 0; i < t; i++) {
+                for (int j = 0; j < c.intermediateSize(); j++) {
+                    double g = gate[i][j];
+                    double gelu = 0.5 * g * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (g + 0.044715 * g * g * g)));
+                    gate[i][j] = gelu * up[i][j];
+                }
+            }
+            add(x, project(gate, w(p, pre + "mlp.down_proj.weight"), h));
+        }
+        double[][] out = rms(x, w(p, "model.norm.weight"), c.normEps());
+        double[][] logits = project(out, embed, c.vocabSize());
+        double[] flat = new double[t * c.vocabSize()];
+        for (int i = 0; i < t; i++) {
+            System.arraycopy(logits[i], 0, flat, i * c.vocabSize(), c.vocabSize());
+        }
+        return flat;
+    }
+
+    private static float[] w(Map<String, NDArray> p, String name) {
+        return p.get(name).toFloatArray();
+    }
+
+    /** rows @ W^T with W stored [out, in]. */
+    private static double[][] project(double[][] rows, float[] weight, int out) {
+        int in = rows[0].length;
+        double[][] r = new double[rows.length][out];
+        for (int i = 0; i < rows.length; i++) {
+            for (int o = 0; o < out; o++) {
+                double s = 0;
+                for (int j = 0; j < in; j++) {
+                    s += rows[i][j] * weight[o * in + j];
+                }
+                r[i][o] = s;
+            }
+        }
+        return r;
+    }
+
+    /** Gemma's RMSNorm: x / rms(x) * (1 + w). */
+    private static double[][] rms(double[][] rows, float[] weight, double eps) {
+        double[][] r = new double[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            double ms = 0;
+            for (double a : rows[i]) {
+                ms += a * a;
+            }
+            double scale = 1 / Math.sqrt(ms / rows[i].length + eps);
+            r[i] = new double[rows[i].length];
+            for (int j = 0; j < rows[i].length; j++) {
+                r[i][j] = rows[i][j] * scale * (1.0 + weight[j]);
+            }
+        }
+        return r;
+    }
+
+    /** Rotates pair (i, i + d/2) by position * theta^(-2i/d). */
+    private static double[] rotate(double[] v, int position, double theta) {
+        int half = v.length / 2;
+        double[] r = new double[v.length];
+        for (int i = 0; i < half; i++) {
+            double angle = position * Math.pow(theta, -2.0 * i / v.length);
+            r[i] = v[i] * Math.cos(angle) - v[i + half] * Math.sin(angle);
+            r[i + half] = v[i + half] * Math.cos(angle) + v[i] * Math.sin(angle);
+        }
+        return r;
+    }
+
+    private static double[] slice(double[] v, int from, int length) {
+        double[] r = new double[length];
+        System.arraycopy(v, from, r, 0, length);
+        return r;
+    }
+
+    private static void add(double[][] x, double[][] delta) {
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < x[i].length; j++) {
+                x[i][j] += delta[i][j];
+            }
+        }
+    }
+}
