@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Gemma (v1, GemmaForCausalLM): a tiny random checkpoint with an explicit head_dim (4 x 8 = 32 != hidden 24),
  * one key/value head and the tied head loads; its logits match an independent double-precision forward pass
- * written here from the architecture ((1 + w) RMSNorm, embeddings x sqrt(hidden), GeGLU with the tanh gelu);
+ * (ReferenceForward, with Gemma's differences given here: (1 + w) RMSNorm, embeddings x sqrt(hidden),
+ * GeGLU with the tanh gelu);
  * float16 stays close to float32 without leaking arrays into the model; save -> load is bit-exact.
  */
 class GemmaTest {
@@ -196,142 +197,14 @@ class GemmaTest {
         }
     }
 
-    // ---- an independent Gemma forward pass in double precision, written from the architecture's description ----
+    // ---- Gemma's differences from the shared double-precision reference (ReferenceForward) ----
 
+    /** (1 + w) norms, embeddings x sqrt(hidden) rounded to float as torch does, GeGLU with the tanh gelu. */
     private static double[] referenceForward(ModelConfig c, Map<String, NDArray> p, long[] ids) {
-        int t = ids.length;
-        int h = c.hiddenSize();
-        int hd = c.headDim();
-        int heads = c.numHeads();
-        int kvHeads = c.numKvHeads();
-        float[] embed = p.get("model.embed_tokens.weight").toFloatArray();
-        double normalizer = (float) Math.sqrt(h);               // torch.tensor(hidden ** 0.5, dtype=float32)
-        double[][] x = new double[t][h];
-        for (int i = 0; i < t; i++) {
-            for (int j = 0; j < h; j++) {
-                x[i][j] = embed[(int) ids[i] * h + j] * normalizer;
-            }
-        }
-        for (int layer = 0; layer < c.numLayers(); layer++) {
-            String pre = "model.layers." + layer + ".";
-            double[][] normed = rms(x, w(p, pre + "input_layernorm.weight"), c.normEps());
-            double[][] q = project(normed, w(p, pre + "self_attn.q_proj.weight"), heads * hd);
-            double[][] k = project(normed, w(p, pre + "self_attn.k_proj.weight"), kvHeads * hd);
-            double[][] v = project(normed, w(p, pre + "self_attn.v_proj.weight"), kvHeads * hd);
-            double[][] attended = new double[t][heads * hd];
-            for (int head = 0; head < heads; head++) {
-                int kvHead = head / (heads / kvHeads);
-                double[][] qh = new double[t][];
-                double[][] kh = new double[t][];
-                for (int i = 0; i < t; i++) {
-                    qh[i] = rotate(slice(q[i], head * hd, hd), i, c.ropeTheta());
-                    kh[i] = rotate(slice(k[i], kvHead * hd, hd), i, c.ropeTheta());
-                }
-                for (int i = 0; i < t; i++) {
-                    double[] scores = new double[i + 1];
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j <= i; j++) {
-                        double s = 0;
-                        for (int d = 0; d < hd; d++) {
-                            s += qh[i][d] * kh[j][d];
-                        }
-                        scores[j] = s / Math.sqrt(hd);
-                        max = Math.max(max, scores[j]);
-                    }
-                    double sum = 0;
-                    for (int j = 0; j <= i; j++) {
-                        scores[j] = Math.exp(scores[j] - max);
-                        sum += scores[j];
-                    }
-                    for (int j = 0; j <= i; j++) {
-                        for (int d = 0; d < hd; d++) {
-                            attended[i][head * hd + d] += scores[j] / sum * v[j][kvHead * hd + d];
-                        }
-                    }
-                }
-            }
-            add(x, project(attended, w(p, pre + "self_attn.o_proj.weight"), h));
-            double[][] n2 = rms(x, w(p, pre + "post_attention_layernorm.weight"), c.normEps());
-            double[][] gate = project(n2, w(p, pre + "mlp.gate_proj.weight"), c.intermediateSize());
-            double[][] up = project(n2, w(p, pre + "mlp.up_proj.weight"), c.intermediateSize());
-            for (int i = 0; i < t; i++) {
-                for (int j = 0; j < c.intermediateSize(); j++) {
-                    double g = gate[i][j];
-                    double gelu = 0.5 * g * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (g + 0.044715 * g * g * g)));
-                    gate[i][j] = gelu * up[i][j];
-                }
-            }
-            add(x, project(gate, w(p, pre + "mlp.down_proj.weight"), h));
-        }
-        double[][] out = rms(x, w(p, "model.norm.weight"), c.normEps());
-        double[][] logits = project(out, embed, c.vocabSize());
-        double[] flat = new double[t * c.vocabSize()];
-        for (int i = 0; i < t; i++) {
-            System.arraycopy(logits[i], 0, flat, i * c.vocabSize(), c.vocabSize());
-        }
-        return flat;
-    }
-
-    private static float[] w(Map<String, NDArray> p, String name) {
-        return p.get(name).toFloatArray();
-    }
-
-    /** rows @ W^T with W stored [out, in]. */
-    private static double[][] project(double[][] rows, float[] weight, int out) {
-        int in = rows[0].length;
-        double[][] r = new double[rows.length][out];
-        for (int i = 0; i < rows.length; i++) {
-            for (int o = 0; o < out; o++) {
-                double s = 0;
-                for (int j = 0; j < in; j++) {
-                    s += rows[i][j] * weight[o * in + j];
-                }
-                r[i][o] = s;
-            }
-        }
-        return r;
-    }
-
-    /** Gemma's RMSNorm: x / rms(x) * (1 + w). */
-    private static double[][] rms(double[][] rows, float[] weight, double eps) {
-        double[][] r = new double[rows.length][];
-        for (int i = 0; i < rows.length; i++) {
-            double ms = 0;
-            for (double a : rows[i]) {
-                ms += a * a;
-            }
-            double scale = 1 / Math.sqrt(ms / rows[i].length + eps);
-            r[i] = new double[rows[i].length];
-            for (int j = 0; j < rows[i].length; j++) {
-                r[i][j] = rows[i][j] * scale * (1.0 + weight[j]);
-            }
-        }
-        return r;
-    }
-
-    /** Rotates pair (i, i + d/2) by position * theta^(-2i/d). */
-    private static double[] rotate(double[] v, int position, double theta) {
-        int half = v.length / 2;
-        double[] r = new double[v.length];
-        for (int i = 0; i < half; i++) {
-            double angle = position * Math.pow(theta, -2.0 * i / v.length);
-            r[i] = v[i] * Math.cos(angle) - v[i + half] * Math.sin(angle);
-            r[i + half] = v[i + half] * Math.cos(angle) + v[i] * Math.sin(angle);
-        }
-        return r;
-    }
-
-    private static double[] slice(double[] v, int from, int length) {
-        double[] r = new double[length];
-        System.arraycopy(v, from, r, 0, length);
-        return r;
-    }
-
-    private static void add(double[][] x, double[][] delta) {
-        for (int i = 0; i < x.length; i++) {
-            for (int j = 0; j < x[i].length; j++) {
-                x[i][j] += delta[i][j];
-            }
-        }
+        double normalizer = (float) Math.sqrt(c.hiddenSize());   // torch.tensor(hidden ** 0.5, dtype=float32)
+        ReferenceForward.Family gemma = new ReferenceForward.Family(normalizer, 1.0,
+                ReferenceForward.noHeadTransform(), ReferenceForward.noHeadTransform(),
+                g -> 0.5 * g * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (g + 0.044715 * g * g * g))));
+        return ReferenceForward.tiedLogits(c, p, ids, gemma);
     }
 }

@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -186,146 +188,22 @@ class Qwen3Test {
         return d;
     }
 
-    // ---- an independent Qwen3 forward pass in double precision, written from the architecture's description ----
+    // ---- Qwen3's differences from the shared double-precision reference (ReferenceForward) ----
 
+    /** Plain w norms, per-head q_norm / k_norm before RoPE, SwiGLU (silu gate). */
     private static double[] referenceForward(ModelConfig c, Map<String, NDArray> p, long[] ids) {
-        int t = ids.length;
-        int h = c.hiddenSize();
-        int hd = c.headDim();
-        int heads = c.numHeads();
-        int kvHeads = c.numKvHeads();
-        float[] embed = p.get("model.embed_tokens.weight").toFloatArray();
-        double[][] x = new double[t][h];
-        for (int i = 0; i < t; i++) {
-            for (int j = 0; j < h; j++) {
-                x[i][j] = embed[(int) ids[i] * h + j];
-            }
-        }
-        for (int layer = 0; layer < c.numLayers(); layer++) {
-            String pre = "model.layers." + layer + ".";
-            double[][] normed = rms(x, w(p, pre + "input_layernorm.weight"), c.normEps());
-            double[][] q = project(normed, w(p, pre + "self_attn.q_proj.weight"), heads * hd);
-            double[][] k = project(normed, w(p, pre + "self_attn.k_proj.weight"), kvHeads * hd);
-            double[][] v = project(normed, w(p, pre + "self_attn.v_proj.weight"), kvHeads * hd);
-            float[] qNorm = w(p, pre + "self_attn.q_norm.weight");
-            float[] kNorm = w(p, pre + "self_attn.k_norm.weight");
-            double[][] attended = new double[t][heads * hd];
-            for (int head = 0; head < heads; head++) {
-                int kvHead = head / (heads / kvHeads);
-                double[][] qh = new double[t][];
-                double[][] kh = new double[t][];
-                for (int i = 0; i < t; i++) {
-                    qh[i] = rotate(rmsVector(slice(q[i], head * hd, hd), qNorm, c.normEps()), i, c.ropeTheta());
-                    kh[i] = rotate(rmsVector(slice(k[i], kvHead * hd, hd), kNorm, c.normEps()), i, c.ropeTheta());
-                }
-                for (int i = 0; i < t; i++) {
-                    double[] scores = new double[i + 1];
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j <= i; j++) {
-                        double s = 0;
-                        for (int d = 0; d < hd; d++) {
-                            s += qh[i][d] * kh[j][d];
-                        }
-                        scores[j] = s / Math.sqrt(hd);
-                        max = Math.max(max, scores[j]);
-                    }
-                    double sum = 0;
-                    for (int j = 0; j <= i; j++) {
-                        scores[j] = Math.exp(scores[j] - max);
-                        sum += scores[j];
-                    }
-                    for (int j = 0; j <= i; j++) {
-                        for (int d = 0; d < hd; d++) {
-                            attended[i][head * hd + d] += scores[j] / sum * v[j][kvHead * hd + d];
-                        }
-                    }
-                }
-            }
-            add(x, project(attended, w(p, pre + "self_attn.o_proj.weight"), h));
-            double[][] n2 = rms(x, w(p, pre + "post_attention_layernorm.weight"), c.normEps());
-            double[][] gate = project(n2, w(p, pre + "mlp.gate_proj.weight"), c.intermediateSize());
-            double[][] up = project(n2, w(p, pre + "mlp.up_proj.weight"), c.intermediateSize());
-            for (int i = 0; i < t; i++) {
-                for (int j = 0; j < c.intermediateSize(); j++) {
-                    double g = gate[i][j];
-                    gate[i][j] = g / (1 + Math.exp(-g)) * up[i][j];
-                }
-            }
-            add(x, project(gate, w(p, pre + "mlp.down_proj.weight"), h));
-        }
-        double[][] out = rms(x, w(p, "model.norm.weight"), c.normEps());
-        double[][] logits = project(out, embed, c.vocabSize());
-        double[] flat = new double[t * c.vocabSize()];
-        for (int i = 0; i < t; i++) {
-            System.arraycopy(logits[i], 0, flat, i * c.vocabSize(), c.vocabSize());
-        }
-        return flat;
+        ReferenceForward.Family qwen3 = new ReferenceForward.Family(1.0, 0.0,
+                headNorm(p, "self_attn.q_norm.weight", c.normEps()),
+                headNorm(p, "self_attn.k_norm.weight", c.normEps()),
+                g -> g / (1 + Math.exp(-g)));
+        return ReferenceForward.tiedLogits(c, p, ids, qwen3);
     }
 
-    private static float[] w(Map<String, NDArray> p, String name) {
-        return p.get(name).toFloatArray();
-    }
-
-    /** rows @ W^T with W stored [out, in]. */
-    private static double[][] project(double[][] rows, float[] weight, int out) {
-        int in = rows[0].length;
-        double[][] r = new double[rows.length][out];
-        for (int i = 0; i < rows.length; i++) {
-            for (int o = 0; o < out; o++) {
-                double s = 0;
-                for (int j = 0; j < in; j++) {
-                    s += rows[i][j] * weight[o * in + j];
-                }
-                r[i][o] = s;
-            }
-        }
-        return r;
-    }
-
-    private static double[][] rms(double[][] rows, float[] weight, double eps) {
-        double[][] r = new double[rows.length][];
-        for (int i = 0; i < rows.length; i++) {
-            r[i] = rmsVector(rows[i], weight, eps);
-        }
-        return r;
-    }
-
-    private static double[] rmsVector(double[] v, float[] weight, double eps) {
-        double ms = 0;
-        for (double a : v) {
-            ms += a * a;
-        }
-        double scale = 1 / Math.sqrt(ms / v.length + eps);
-        double[] r = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            r[i] = v[i] * scale * weight[i];
-        }
-        return r;
-    }
-
-    /** Rotates pair (i, i + d/2) by position * theta^(-2i/d). */
-    private static double[] rotate(double[] v, int position, double theta) {
-        int half = v.length / 2;
-        double[] r = new double[v.length];
-        for (int i = 0; i < half; i++) {
-            double angle = position * Math.pow(theta, -2.0 * i / v.length);
-            r[i] = v[i] * Math.cos(angle) - v[i + half] * Math.sin(angle);
-            r[i + half] = v[i + half] * Math.cos(angle) + v[i] * Math.sin(angle);
-        }
-        return r;
-    }
-
-    private static double[] slice(double[] v, int from, int length) {
-        double[] r = new double[length];
-        System.arraycopy(v, from, r, 0, length);
-        return r;
-    }
-
-    private static void add(double[][] x, double[][] delta) {
-        for (int i = 0; i < x.length; i++) {
-            for (int j = 0; j < x[i].length; j++) {
-                x[i][j] += delta[i][j];
-            }
-        }
+    /** Per layer: RMSNorm of each head over head_dim with that layer's q_norm or k_norm weight. */
+    private static Function<String, UnaryOperator<double[]>> headNorm(Map<String, NDArray> p, String name, double eps) {
+        return layerPrefix -> {
+            float[] weight = ReferenceForward.weight(p, layerPrefix + name);
+            return head -> ReferenceForward.rmsVector(head, weight, eps, 0.0);
+        };
     }
 }
