@@ -56,21 +56,7 @@ class GemmaTest {
 
     /** config.json and model.safetensors; norm weights N(0, 0.3) around 0, as Gemma stores them (scale 1 + w). */
     private Path checkpoint(String name, int layers, long seed) throws IOException {
-        Path dir = tmp.resolve(name);
-        Files.createDirectories(dir);
-        String json = CONFIG.formatted(layers);
-        Files.writeString(dir.resolve("config.json"), json);
-        ModelConfig c = ModelConfig.parse(json, "config.json");
-        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            Map<String, NDArray> w = RandomWeights.draw(c, m, seed, 0.3);
-            for (Map.Entry<String, NDArray> e : w.entrySet()) {
-                if (e.getKey().endsWith("norm.weight")) {
-                    e.getValue().subi(1f);
-                }
-            }
-            SafetensorsWriter.write(dir.resolve("model.safetensors"), w);
-        }
-        return dir;
+        return RandomWeights.checkpoint(tmp.resolve(name), CONFIG.formatted(layers), seed, 0.3, 1f);
     }
 
     @Test

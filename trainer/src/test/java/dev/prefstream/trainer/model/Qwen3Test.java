@@ -58,15 +58,7 @@ class Qwen3Test {
 
     /** Writes config.json and model.safetensors with random weights (norm weights 1 + N(0, 0.3)). */
     private Path checkpoint(String name, int layers, long seed) throws IOException {
-        Path dir = tmp.resolve(name);
-        Files.createDirectories(dir);
-        String json = CONFIG.formatted(layers);
-        Files.writeString(dir.resolve("config.json"), json);
-        ModelConfig c = ModelConfig.parse(json, "config.json");
-        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            SafetensorsWriter.write(dir.resolve("model.safetensors"), RandomWeights.draw(c, m, seed, 0.3));
-        }
-        return dir;
+        return RandomWeights.checkpoint(tmp.resolve(name), CONFIG.formatted(layers), seed, 0.3, 0f);
     }
 
     @Test

@@ -4,6 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -32,6 +35,28 @@ final class RandomWeights {
             weights.put(e.getKey(), m.create(values, e.getValue()));
         }
         return weights;
+    }
+
+    /**
+     * A checkpoint directory: {@code configJson} as config.json and {@link #draw} weights as model.safetensors,
+     * with {@code normShift} subtracted from every norm weight (1 for families that store norms as 1 + w).
+     */
+    static Path checkpoint(Path dir, String configJson, long seed, double normNoise, float normShift) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("config.json"), configJson);
+        ModelConfig c = ModelConfig.parse(configJson, "config.json");
+        try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+            Map<String, NDArray> w = draw(c, m, seed, normNoise);
+            if (normShift != 0f) {
+                w.forEach((name, array) -> {
+                    if (name.endsWith("norm.weight")) {
+                        array.subi(normShift);
+                    }
+                });
+            }
+            SafetensorsWriter.write(dir.resolve("model.safetensors"), w);
+        }
+        return dir;
     }
 
     /** A model over {@link #draw} weights, owned by a new sub-manager of {@code parent}. */
