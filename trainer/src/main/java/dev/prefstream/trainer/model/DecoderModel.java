@@ -13,7 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * GPT-2 and Llama-family decoders written with plain DJL NDArray operations (PyTorch engine), numerically following
+ * GPT-2, Llama-family and GPT-NeoX decoders written with plain DJL NDArray operations (PyTorch engine), numerically following
  * transformers' eager implementations:
  * <ul>
  *   <li>GPT-2: learned positions, LayerNorm with bias, fused {@code c_attn} Conv1D ([in, 3*out], applied as
@@ -27,6 +27,12 @@ import java.util.Map;
  *       ({@link FusedProjections}), so it runs exactly the Llama graph.</li>
  *   <li>Gemma (v1): RMSNorm as {@code (x32 normalised * (1 + w32)).to(input type)}, embeddings times
  *       sqrt(hidden_size) rounded to the weights' type, GeGLU MLP ({@code gelu_tanh(gate) * up}).</li>
+ *   <li>GPT-NeoX (Pythia): LayerNorm with bias, one fused {@code query_key_value} whose output is viewed as
+ *       [B, T, heads, 3 * head_size] and split into q, k, v per head (the checkpoint's layout, so the weight is
+ *       used as stored), RoPE on the first {@link ModelConfig#rotaryDim} dims of each q/k head only, biased
+ *       {@code dense} output, MLP {@code dense_4h_to_h(act(dense_h_to_4h(x)))} with exact-erf gelu (or the tanh
+ *       gelu, relu, silu), parallel ({@code x + attn(ln1(x)) + mlp(ln2(x))}) or sequential residual, final
+ *       LayerNorm, untied {@code embed_out} head (or the tied {@code embed_in}).</li>
  * </ul>
  * Memory rule: every operation has an array of the caller's scope as its receiver (or goes through
  * {@code NDArrayEx} ops, which attach to the input's manager), so nothing computed in {@link #forward} lands in the
@@ -106,7 +112,7 @@ public final class DecoderModel implements CausalLM {
         NDArray scale = scalars.create((float) Math.sqrt(config.hiddenSize()));
         this.embeddingScale = type == DataType.FLOAT16
                 ? scale.toType(DataType.FLOAT16, false).toType(DataType.FLOAT32, false) : scale;
-        if (config.family() == ModelConfig.Family.LLAMA) {
+        if (config.family() != ModelConfig.Family.GPT2) {
             NDManager buffers = manager.newSubManager();
             NDArray[] tables = ropeTables(buffers, config);
             // computed in float32 and cast once, as HF's rotary embedding returns cos/sin in the input's type
@@ -132,11 +138,12 @@ public final class DecoderModel implements CausalLM {
 
 
     /**
-     * cos/sin [maxPositions, headDim] = cat(freqs, freqs) with freqs[p, i] = p * inv_freq[i], inv_freq from the
-     * config's {@link RopeScaling} (theta^(-2i/d) unscaled) rounded to float32 as HF keeps it.
+     * cos/sin [maxPositions, d] = cat(freqs, freqs) with freqs[p, i] = p * inv_freq[i], inv_freq from the
+     * config's {@link RopeScaling} (theta^(-2i/d) unscaled) rounded to float32 as HF keeps it; d is the rotated
+     * width, the head size except for GPT-NeoX's partial rotary.
      */
     private static NDArray[] ropeTables(NDManager m, ModelConfig c) {
-        int d = c.headDim();
+        int d = c.rotaryDim();
         int n = c.maxPositions();
         double[] exact = c.ropeScaling().inverseFrequencies(d, c.ropeTheta());
         float[] invFreq = new float[d / 2];
@@ -277,7 +284,7 @@ public final class DecoderModel implements CausalLM {
         if (config.family() == ModelConfig.Family.GPT2) {
             x = embed(inputIds, w("transformer.wte.weight")).add(embed(pos, w("transformer.wpe.weight")));
         } else {
-            x = embed(inputIds, w("model.embed_tokens.weight"));
+            x = embed(inputIds, w(WeightLayout.embeddingName(config)));
             if (config.gemmaStyle()) {
                 x = x.mul(embeddingScale);
             }
@@ -285,14 +292,19 @@ public final class DecoderModel implements CausalLM {
             sin = embed(pos, ropeSin).expandDims(1);
         }
         for (int i = 0; i < config.numLayers(); i++) {
-            x = config.family() == ModelConfig.Family.GPT2
-                    ? gpt2Block(i, x, bias, cache)
-                    : llamaBlock(i, x, cos, sin, config.slidingWindowAt(i) ? windowBias : bias, cache);
+            x = switch (config.family()) {
+                case GPT2 -> gpt2Block(i, x, bias, cache);
+                case GPT_NEOX -> gptNeoxBlock(i, x, cos, sin, bias, cache);
+                case LLAMA -> llamaBlock(i, x, cos, sin, config.slidingWindowAt(i) ? windowBias : bias, cache);
+            };
         }
         NDArray logits;
         if (config.family() == ModelConfig.Family.GPT2) {
             x = layerNorm(x, w("transformer.ln_f.weight"), w("transformer.ln_f.bias"));
             logits = linear(x, w("transformer.wte.weight"), null);
+        } else if (config.family() == ModelConfig.Family.GPT_NEOX) {
+            x = layerNorm(x, w("gpt_neox.final_layer_norm.weight"), w("gpt_neox.final_layer_norm.bias"));
+            logits = linear(x, w(config.tieWordEmbeddings() ? "gpt_neox.embed_in.weight" : "embed_out.weight"), null);
         } else {
             x = norm(x, w("model.norm.weight"));
             logits = linear(x, w(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight"), null);
@@ -358,6 +370,55 @@ public final class DecoderModel implements CausalLM {
     }
 
     /**
+     * GPTNeoXLayer. The fused projection's output [B, T, 3 * hidden] is per head [q | k | v] (head h's rows start at
+     * h * 3 * head_size), so it is viewed as [B, T, heads, 3 * head_size] and cut into three [B, T, heads, head_size]
+     * parts; the weight is never split or copied.
+     */
+    private NDArray gptNeoxBlock(int i, NDArray x, NDArray cos, NDArray sin, NDArray bias, KvCache cache) {
+        String p = "gpt_neox.layers." + i + ".";
+        NDArray h = layerNorm(x, w(p + "input_layernorm.weight"), w(p + "input_layernorm.bias"));
+        NDArray qkv = linear(h, w(p + "attention.query_key_value.weight"), b(p + "attention.query_key_value.bias"));
+        Shape s = qkv.getShape();
+        long bsz = s.get(0);
+        long t = s.get(1);
+        long heads = config.numHeads();
+        long d = config.headDim();
+        NDList parts = qkv.reshape(bsz, t, heads, 3 * d).split(3, 3);
+        NDArray q = parts.get(0).reshape(bsz, t, heads * d);
+        NDArray k = parts.get(1).reshape(bsz, t, heads * d);
+        NDArray v = parts.get(2).reshape(bsz, t, heads * d);
+        NDArray a = attention(i, q, k, v, null, null, cos, sin, bias, cache);
+        NDArray attnOut = linear(a, w(p + "attention.dense.weight"), b(p + "attention.dense.bias"));
+        if (config.parallelResidual()) {
+            // HF: mlp_output + attn_output + hidden_states, both branches reading the layer's input
+            NDArray mlp = gptNeoxMlp(p, layerNorm(x, w(p + "post_attention_layernorm.weight"),
+                    w(p + "post_attention_layernorm.bias")));
+            return mlp.add(attnOut).add(x);
+        }
+        NDArray hidden = attnOut.add(x);
+        NDArray mlp = gptNeoxMlp(p, layerNorm(hidden, w(p + "post_attention_layernorm.weight"),
+                w(p + "post_attention_layernorm.bias")));
+        return mlp.add(hidden);
+    }
+
+    /** dense_4h_to_h(act(dense_h_to_4h(x))), both biased. */
+    private NDArray gptNeoxMlp(String p, NDArray x) {
+        NDArray up = linear(x, w(p + "mlp.dense_h_to_4h.weight"), w(p + "mlp.dense_h_to_4h.bias"));
+        return linear(activation(up), w(p + "mlp.dense_4h_to_h.weight"), w(p + "mlp.dense_4h_to_h.bias"));
+    }
+
+    /** GPT-NeoX's hidden_act (validated in {@link ModelConfig}); results in x's manager. */
+    private NDArray activation(NDArray x) {
+        return switch (config.hiddenAct()) {
+            case "gelu" -> x.getNDArrayInternal().gelu();                      // torch gelu, exact erf
+            case "gelu_new", "gelu_pytorch_tanh" -> geluNew(x);
+            case "relu" -> x.getNDArrayInternal().relu();
+            case "silu", "swish" -> x.mul(x.getNDArrayInternal().sigmoid());
+            default -> throw new IllegalStateException("activation " + config.hiddenAct() + " passed validation");
+        };
+    }
+
+    /**
      * Causal self-attention with grouped-query heads, computed as a 5-d broadcast ([B, kvHeads, group, T, D] queries
      * against [B, kvHeads, 1, K, D] keys) so that key/value heads are never copied per query head. With
      * {@code qNorm}/{@code kNorm} (Qwen3) each head's query and key is RMS-normalised over head_dim before RoPE.
@@ -380,8 +441,8 @@ public final class DecoderModel implements CausalLM {
         k = k.transpose(0, 2, 1, 3);                                          // [B, KV, T, D]
         v = v.reshape(bsz, t, kvHeads, d).transpose(0, 2, 1, 3);
         if (cos != null) {
-            q = rotary(q, cos.expandDims(1), sin.expandDims(1));
-            k = rotary(k, cos, sin);
+            q = partialRotary(q, cos.expandDims(1), sin.expandDims(1));
+            k = partialRotary(k, cos, sin);
         }
         if (cache != null) {
             NDArray[] kv = cache.append(layer, k, v);
@@ -394,6 +455,20 @@ public final class DecoderModel implements CausalLM {
         NDArray probs = DtypeCast.to(scores.add(bias).softmax(-1), dtype);
         NDArray out = probs.matMul(v.expandDims(2));                                      // [B, KV, G, T, D]
         return out.transpose(0, 3, 1, 2, 4).reshape(bsz, t, (long) config.numHeads() * d);
+    }
+
+    /**
+     * RoPE on the first {@link ModelConfig#rotaryDim} dims of each head, the rest passed through (GPT-NeoX's
+     * rotary_pct); the whole head when they are equal, as for every other family.
+     */
+    private NDArray partialRotary(NDArray x, NDArray cos, NDArray sin) {
+        int rotated = config.rotaryDim();
+        if (rotated == config.headDim()) {
+            return rotary(x, cos, sin);
+        }
+        int last = x.getShape().dimension() - 1;
+        NDList parts = x.split(new long[] {rotated}, last);
+        return NDArrays.concat(new NDList(rotary(parts.get(0), cos, sin), parts.get(1)), last);
     }
 
     /** x * cos + rotate_half(x) * sin, rotate_half(x) = cat(-x2, x1) (HF convention, halves not interleaved). */

@@ -26,7 +26,9 @@ import java.util.TreeSet;
 /**
  * Loads a local Hugging Face model directory ({@code config.json} and {@code model.safetensors} or a sharded
  * {@code model.safetensors.index.json}) into a {@link DecoderModel}. Tensor names may carry the head model's prefix
- * ({@code transformer.}, {@code model.}) or not (base-model checkpoints). Errors name the file and the tensor.
+ * ({@code transformer.}, {@code model.}, {@code gpt_neox.}) or not (base-model checkpoints). Tensors the model does
+ * not use (e.g. the attention.bias / masked_bias / rotary_emb.inv_freq buffers of older GPT-NeoX checkpoints) are
+ * ignored and not saved again. Errors name the file and the tensor.
  * Weights load as float32 unless a float16 model is asked for (stored F32/F16/BF16 all convert; one tensor at a
  * time, so the float32 copy of the whole model never exists).
  */
@@ -225,7 +227,7 @@ public final class HfModelLoader {
         if (stored.containsKey(name)) {
             return name;
         }
-        for (String prefix : List.of("transformer.", "model.")) {
+        for (String prefix : List.of("transformer.", "model.", "gpt_neox.")) {
             if (name.startsWith(prefix) && stored.containsKey(name.substring(prefix.length()))) {
                 return name.substring(prefix.length());
             }

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 /**
  * Writes a model as a Hugging Face directory that transformers' {@code from_pretrained} (and vLLM) load unchanged:
  * {@code config.json}, {@code model.safetensors} (F32, HF tensor names, a tied head omitted as HF does, phi3's q/k/v and gate/up
- * fused as Phi3ForCausalLM stores them),
+ * fused as Phi3ForCausalLM stores them, GPT-NeoX's query_key_value as loaded: it is never split),
  * {@code generation_config.json} and the tokenizer files. Each file is written whole before the next; making the
  * directory appear atomically is the checkpoint writer's job.
  */

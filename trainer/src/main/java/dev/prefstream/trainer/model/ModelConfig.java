@@ -14,13 +14,13 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The architecture of a decoder-only model, in Hugging Face {@code config.json} terms. One record covers GPT-2 and
- * the Llama family (Llama, Mistral, Qwen2, Qwen3, SmolLM, Phi-3, Gemma); the family decides which weights exist and
- * how they are used; within the Llama family a few model_type-specific switches ({@link #qkNorm},
- * {@link #fusedProjections}, {@link #gemmaStyle}) cover the differences. Everything a forward pass depends on is checked here, when config.json is read, so an unsupported
+ * The architecture of a decoder-only model, in Hugging Face {@code config.json} terms. One record covers GPT-2,
+ * the Llama family (Llama, Mistral, Qwen2, Qwen3, SmolLM, Phi-3, Gemma) and GPT-NeoX (Pythia); the family decides
+ * which weights exist and how they are used; within the Llama family a few model_type-specific switches
+ * ({@link #qkNorm}, {@link #fusedProjections}, {@link #gemmaStyle}) cover the differences. Everything a forward pass depends on is checked here, when config.json is read, so an unsupported
  * architecture fails at load time with the key that makes it unsupported.
  *
- * @param modelType         HF {@code model_type}: gpt2, llama, mistral, qwen2, qwen3, phi3 or gemma (v1)
+ * @param modelType         HF {@code model_type}: gpt2, llama, mistral, qwen2, qwen3, phi3, gemma (v1) or gpt_neox
  * @param vocabSize         rows of the embedding and of the output head ({@code vocab_size})
  * @param hiddenSize        width of the residual stream ({@code n_embd} / {@code hidden_size})
  * @param numLayers         transformer blocks ({@code n_layer} / {@code num_hidden_layers})
@@ -30,14 +30,17 @@ import java.util.Locale;
  *                          gemma as in HF)
  * @param intermediateSize  MLP width ({@code n_inner}, default 4 x hidden for GPT-2 / {@code intermediate_size})
  * @param maxPositions      longest sequence ({@code n_positions} / {@code max_position_embeddings})
- * @param normEps           LayerNorm / RMSNorm epsilon ({@code layer_norm_epsilon} / {@code rms_norm_eps})
- * @param ropeTheta         rotary base ({@code rope_theta}); unused by GPT-2
+ * @param normEps           LayerNorm / RMSNorm epsilon ({@code layer_norm_epsilon} / {@code rms_norm_eps} /
+ *                          {@code layer_norm_eps})
+ * @param ropeTheta         rotary base ({@code rope_theta}; GPT-NeoX's {@code rotary_emb_base}); unused by GPT-2
  * @param tieWordEmbeddings output head shares the token embedding ({@code tie_word_embeddings})
- * @param qkvBias           q/k/v projections have biases ({@code attention_bias}, always for Qwen2)
+ * @param qkvBias           q/k/v projections have biases ({@code attention_bias}, always for Qwen2; GPT-NeoX's
+ *                          fused query_key_value, default true)
  * @param outputBias        the attention output projection has a bias ({@code attention_bias}, never for Qwen2)
- * @param mlpBias           gate/up/down projections have biases ({@code mlp_bias})
- * @param hiddenAct         MLP activation: gelu_new (GPT-2), silu (Llama family) or gelu_pytorch_tanh (gemma's
- *                          GeGLU; {@code hidden_activation} wins over {@code hidden_act} as in transformers 4.38+)
+ * @param mlpBias           gate/up/down projections have biases ({@code mlp_bias}; always for GPT-NeoX)
+ * @param hiddenAct         MLP activation: gelu_new (GPT-2), silu (Llama family), gelu_pytorch_tanh (gemma's
+ *                          GeGLU; {@code hidden_activation} wins over {@code hidden_act} as in transformers 4.38+),
+ *                          for GPT-NeoX gelu (exact erf), gelu_new / gelu_pytorch_tanh, relu or silu
  * @param bosTokenId        beginning-of-sequence id, or null
  * @param eosTokenId        end-of-sequence id (first one when the config lists several), or null
  * @param slidingWindow     keys a windowed layer's query sees, itself included (query i sees keys j with
@@ -47,6 +50,11 @@ import java.util.Locale;
  * @param maxWindowLayers   the first layer that uses the window (Qwen2/Qwen3 {@code max_window_layers}: layers
  *                          {@code >=} it slide, the ones below attend to everything); 0 for Mistral
  * @param ropeScaling       RoPE frequency scaling ({@code rope_scaling} / {@code rope_parameters}); NONE for GPT-2
+ * @param partialRotaryFactor share of each head's dims that RoPE rotates (GPT-NeoX {@code rotary_pct} /
+ *                          {@code partial_rotary_factor}, default 0.25: the first int(head_dim * factor) dims rotate,
+ *                          the rest pass through); 1 for every other family
+ * @param parallelResidual  GPT-NeoX {@code use_parallel_residual} (default true): x + attn(ln1(x)) + mlp(ln2(x))
+ *                          instead of the sequential h = x + attn(ln1(x)); h + mlp(ln2(h)); false for the others
  * @param sourceJson        the config.json text this was read from (kept so that saving preserves unknown keys), or null
  */
 public record ModelConfig(
@@ -71,14 +79,20 @@ public record ModelConfig(
         Integer slidingWindow,
         int maxWindowLayers,
         RopeScaling ropeScaling,
+        double partialRotaryFactor,
+        boolean parallelResidual,
         String sourceJson) {
 
-    /** The two computation graphs this project implements. */
-    public enum Family { GPT2, LLAMA }
+    /** The three computation graphs this project implements. */
+    public enum Family { GPT2, LLAMA, GPT_NEOX }
 
     /** model_type values that load. */
     public static final List<String> SUPPORTED_MODEL_TYPES = List.of("gpt2", "llama", "mistral", "qwen2", "qwen3", "phi3",
-            "gemma");
+            "gemma", "gpt_neox");
+
+    /** GPT-NeoX activations (transformers' ACT2FN names) this decoder implements. */
+    private static final List<String> GPT_NEOX_ACTIVATIONS = List.of("gelu", "gelu_new", "gelu_pytorch_tanh", "relu",
+            "silu", "swish");
 
     /** model_type values whose transformers implementation has sliding-window attention. */
     private static final List<String> WINDOWED_MODEL_TYPES = List.of("mistral", "qwen2", "qwen3", "phi3");
@@ -120,6 +134,30 @@ public record ModelConfig(
             if (!tieWordEmbeddings) {
                 throw new ModelFormatException("gpt2 with tie_word_embeddings=false is not supported");
             }
+        } else if (modelType.equals("gpt_neox")) {
+            if (numKvHeads != numHeads || headDim * numHeads != hiddenSize) {
+                throw new ModelFormatException("gpt_neox needs num_attention_heads * head_size == hidden_size and no "
+                        + "grouped-query heads");
+            }
+            if (!GPT_NEOX_ACTIVATIONS.contains(hiddenAct)) {
+                throw new ModelFormatException("gpt_neox hidden_act '" + hiddenAct + "' is not supported ("
+                        + String.join(", ", GPT_NEOX_ACTIVATIONS) + ")");
+            }
+            if (!mlpBias || qkvBias != outputBias) {
+                throw new ModelFormatException("gpt_neox has MLP biases, and attention_bias switches the "
+                        + "query_key_value and dense biases together");
+            }
+            if (!(partialRotaryFactor > 0 && partialRotaryFactor <= 1)) {
+                throw new ModelFormatException("gpt_neox rotary_pct must be in (0, 1], got " + partialRotaryFactor);
+            }
+            int rotary = (int) (headDim * partialRotaryFactor);
+            if (rotary == 0 || rotary % 2 != 0) {
+                throw new ModelFormatException("gpt_neox rotary dims int(head_size " + headDim + " * rotary_pct "
+                        + partialRotaryFactor + ") = " + rotary + " is not supported (must be even and > 0)");
+            }
+            if (!(ropeTheta > 0)) {
+                throw new ModelFormatException("rotary_emb_base must be > 0, got " + ropeTheta);
+            }
         } else {
             if (modelType.equals("gemma")) {
                 if (!hiddenAct.equals("gelu_pytorch_tanh") && !hiddenAct.equals("gelu_new")) {
@@ -145,6 +183,10 @@ public record ModelConfig(
         if (ropeScaling == null) {
             throw new ModelFormatException("ropeScaling must not be null (RopeScaling.NONE for unscaled RoPE)");
         }
+        if (!modelType.equals("gpt_neox") && (partialRotaryFactor != 1.0 || parallelResidual)) {
+            throw new ModelFormatException(modelType + " has neither partial rotary embeddings nor parallel residuals "
+                    + "(only gpt_neox)");
+        }
         if (modelType.equals("gpt2") && !ropeScaling.equals(RopeScaling.NONE)) {
             throw new ModelFormatException("gpt2 has learned positions, not RoPE: rope scaling does not apply");
         }
@@ -163,6 +205,17 @@ public record ModelConfig(
         }
     }
 
+    /** The canonical constructor for the families without partial rotary or parallel residuals (all but gpt_neox). */
+    public ModelConfig(String modelType, int vocabSize, int hiddenSize, int numLayers, int numHeads, int numKvHeads,
+                       int headDim, int intermediateSize, int maxPositions, double normEps, double ropeTheta,
+                       boolean tieWordEmbeddings, boolean qkvBias, boolean outputBias, boolean mlpBias,
+                       String hiddenAct, Integer bosTokenId, Integer eosTokenId, Integer slidingWindow,
+                       int maxWindowLayers, RopeScaling ropeScaling, String sourceJson) {
+        this(modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim, intermediateSize,
+                maxPositions, normEps, ropeTheta, tieWordEmbeddings, qkvBias, outputBias, mlpBias, hiddenAct,
+                bosTokenId, eosTokenId, slidingWindow, maxWindowLayers, ropeScaling, 1.0, false, sourceJson);
+    }
+
     private static void positive(String key, int value) {
         if (value <= 0) {
             throw new ModelFormatException(key + " must be > 0, got " + value);
@@ -171,7 +224,16 @@ public record ModelConfig(
 
     /** Which graph to build. */
     public Family family() {
-        return modelType.equals("gpt2") ? Family.GPT2 : Family.LLAMA;
+        return switch (modelType) {
+            case "gpt2" -> Family.GPT2;
+            case "gpt_neox" -> Family.GPT_NEOX;
+            default -> Family.LLAMA;
+        };
+    }
+
+    /** Leading dims of each query/key head that RoPE rotates: int(head_dim * partial_rotary_factor), as transformers. */
+    public int rotaryDim() {
+        return (int) (headDim * partialRotaryFactor);
     }
 
     /** True when layer {@code layer} attends only to the last {@link #slidingWindow} positions. */
@@ -209,14 +271,16 @@ public record ModelConfig(
     public ModelConfig withSlidingWindow(Integer window, int fromLayer) {
         return new ModelConfig(modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim,
                 intermediateSize, maxPositions, normEps, ropeTheta, tieWordEmbeddings, qkvBias, outputBias, mlpBias,
-                hiddenAct, bosTokenId, eosTokenId, window, fromLayer, ropeScaling, null);
+                hiddenAct, bosTokenId, eosTokenId, window, fromLayer, ropeScaling, partialRotaryFactor,
+                parallelResidual, null);
     }
 
     /** The same architecture with another RoPE scaling. */
     public ModelConfig withRopeScaling(RopeScaling scaling) {
         return new ModelConfig(modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim,
                 intermediateSize, maxPositions, normEps, ropeTheta, tieWordEmbeddings, qkvBias, outputBias, mlpBias,
-                hiddenAct, bosTokenId, eosTokenId, slidingWindow, maxWindowLayers, scaling, null);
+                hiddenAct, bosTokenId, eosTokenId, slidingWindow, maxWindowLayers, scaling, partialRotaryFactor,
+                parallelResidual, null);
     }
 
     /** Query heads per key/value head. */
@@ -228,7 +292,8 @@ public record ModelConfig(
     public ModelConfig withoutSource() {
         return new ModelConfig(modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim,
                 intermediateSize, maxPositions, normEps, ropeTheta, tieWordEmbeddings, qkvBias, outputBias, mlpBias,
-                hiddenAct, bosTokenId, eosTokenId, slidingWindow, maxWindowLayers, ropeScaling, null);
+                hiddenAct, bosTokenId, eosTokenId, slidingWindow, maxWindowLayers, ropeScaling,
+                partialRotaryFactor, parallelResidual, null);
     }
 
     /** A Llama-style config built in code (presets, tests). */
@@ -315,6 +380,9 @@ public record ModelConfig(
         int heads = requiredInt(n, "num_attention_heads");
         int layers = requiredInt(n, "num_hidden_layers");
         int maxPositions = requiredInt(n, "max_position_embeddings");
+        if (modelType.equals("gpt_neox")) {
+            return gptNeox(n, json, vocab, hidden, heads, layers, maxPositions);
+        }
         Integer kv = optionalInt(n, "num_key_value_heads");
         boolean qwen2 = modelType.equals("qwen2");
         Integer headDim = optionalInt(n, "head_dim");
@@ -342,6 +410,44 @@ public record ModelConfig(
                 gemma ? gemmaActivation(n) : n.path("hidden_act").asText("silu"), bos, eos,
                 window == null ? null : window[0], window == null ? 0 : window[1],
                 RopeScaling.parse(n, maxPositions), json);
+    }
+
+    /**
+     * GPTNeoXConfig: head size hidden / heads (no GQA: num_key_value_heads and head_dim are not read, as in
+     * transformers), LayerNorm {@code layer_norm_eps} (1e-5), {@code attention_bias} (true) on query_key_value and
+     * dense, MLP biases always, {@code hidden_act} (gelu), untied head unless {@code tie_word_embeddings},
+     * {@code use_parallel_residual} (true), bos/eos 0/2 when absent. Rotary share: {@code rotary_pct}, else a
+     * {@code partial_rotary_factor} (rope_parameters or top level), else 0.25. Rotary base: a {@code rope_theta}
+     * (rope_parameters, rope_scaling or top level, as newer transformers write it), else {@code rotary_emb_base},
+     * else 10000; both are written with the same value on save. {@code rope_scaling} as for Llama.
+     */
+    private static ModelConfig gptNeox(JsonNode n, String json, int vocab, int hidden, int heads, int layers,
+                                       int maxPositions) {
+        if (hidden % heads != 0) {
+            throw new ModelFormatException("hidden_size (" + hidden + ") is not a multiple of num_attention_heads ("
+                    + heads + ")");
+        }
+        JsonNode rotaryPct = n.get("rotary_pct");
+        double partial;
+        if (rotaryPct != null && !rotaryPct.isNull()) {
+            partial = rotaryPct.asDouble();
+        } else if (n.path("rope_parameters").hasNonNull("partial_rotary_factor")) {
+            partial = n.path("rope_parameters").get("partial_rotary_factor").asDouble();
+        } else {
+            partial = n.path("partial_rotary_factor").asDouble(0.25);
+        }
+        boolean thetaGiven = n.hasNonNull("rope_theta") || n.path("rope_parameters").hasNonNull("rope_theta")
+                || n.path("rope_scaling").hasNonNull("rope_theta");
+        double base = thetaGiven ? RopeScaling.theta(n) : n.path("rotary_emb_base").asDouble(10000.0);
+        boolean attentionBias = n.path("attention_bias").asBoolean(true);
+        Integer bos = n.has("bos_token_id") ? firstId(n.get("bos_token_id")) : Integer.valueOf(0);
+        Integer eos = n.has("eos_token_id") ? firstId(n.get("eos_token_id")) : Integer.valueOf(2);
+        return new ModelConfig("gpt_neox", vocab, hidden, layers, heads, heads, hidden / heads,
+                requiredInt(n, "intermediate_size"), maxPositions, n.path("layer_norm_eps").asDouble(1e-5), base,
+                n.path("tie_word_embeddings").asBoolean(false), attentionBias, attentionBias, true,
+                n.path("hidden_act").asText("gelu"), bos, eos, null, 0,
+                RopeScaling.parse(n, maxPositions, true), partial,
+                n.path("use_parallel_residual").asBoolean(true), json);
     }
 
     /**
@@ -484,6 +590,8 @@ public record ModelConfig(
                 o.put("resid_pdrop", 0.0);
                 o.put("initializer_range", 0.02);
             }
+        } else if (family() == Family.GPT_NEOX) {
+            writeGptNeox(o);
         } else {
             String arch = switch (modelType) {
                 case "mistral" -> "MistralForCausalLM";
@@ -533,6 +641,45 @@ public record ModelConfig(
             return JSON.writeValueAsString(o);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * GPTNeoXConfig's keys: rotary_pct / rotary_emb_base (transformers 4) and the same values as
+     * partial_rotary_factor / rope_theta / rope_parameters (newer releases), so every version builds this model.
+     */
+    private void writeGptNeox(ObjectNode o) {
+        o.putArray("architectures").add("GPTNeoXForCausalLM");
+        o.put("hidden_size", hiddenSize);
+        o.put("num_hidden_layers", numLayers);
+        o.put("num_attention_heads", numHeads);
+        o.put("intermediate_size", intermediateSize);
+        o.put("max_position_embeddings", maxPositions);
+        o.put("layer_norm_eps", normEps);
+        o.put("rotary_pct", partialRotaryFactor);
+        o.put("partial_rotary_factor", partialRotaryFactor);
+        o.put("rotary_emb_base", ropeTheta);
+        o.put("rope_theta", ropeTheta);
+        ObjectNode rope = o.putObject("rope_parameters");
+        ropeScaling.writeTo(rope);
+        rope.put("rope_theta", ropeTheta);
+        rope.put("partial_rotary_factor", partialRotaryFactor);
+        if (ropeScaling.equals(RopeScaling.NONE)) {
+            if (o.has("rope_scaling")) {
+                o.putNull("rope_scaling");
+            }
+        } else {
+            ropeScaling.writeTo(o.putObject("rope_scaling"));
+        }
+        o.put("use_parallel_residual", parallelResidual);
+        o.put("hidden_act", hiddenAct);
+        o.put("attention_bias", qkvBias);
+        o.remove("num_key_value_heads");
+        o.remove("head_dim");
+        if (sourceJson == null) {
+            o.put("attention_dropout", 0.0);
+            o.put("hidden_dropout", 0.0);
+            o.put("initializer_range", 0.02);
         }
     }
 

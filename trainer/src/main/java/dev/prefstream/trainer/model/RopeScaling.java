@@ -116,12 +116,20 @@ public record RopeScaling(String type, double factor, double lowFreqFactor, doub
      * {@code original_max_position_embeddings} falls back to the top-level key, then to {@code maxPositions}.
      */
     static RopeScaling parse(JsonNode root, int maxPositions) {
+        return parse(root, maxPositions, false);
+    }
+
+    /**
+     * As {@link #parse(JsonNode, int)}; with {@code partialRotary} (GPT-NeoX, which reads its rotary share itself) a
+     * partial_rotary_factor is not refused: the frequencies are then computed over the rotated dims only.
+     */
+    static RopeScaling parse(JsonNode root, int maxPositions, boolean partialRotary) {
         JsonNode rope = ropeNode(root);
         double partial = root.path("partial_rotary_factor").asDouble(1.0);
         if (rope != null) {
             partial = rope.path("partial_rotary_factor").asDouble(partial);
         }
-        if (partial != 1.0) {
+        if (partial != 1.0 && !partialRotary) {
             throw new ModelFormatException("partial_rotary_factor " + partial + " is not supported (RoPE over the "
                     + "whole head only)");
         }

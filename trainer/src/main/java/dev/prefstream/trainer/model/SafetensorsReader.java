@@ -118,7 +118,7 @@ public final class SafetensorsReader implements AutoCloseable {
         int width = dtypeWidth(dtype);
         if (width < 0) {
             throw new ModelFormatException(file + ": tensor " + name + " has unsupported dtype " + dtype
-                    + " (F32, F16, BF16, I64)");
+                    + " (F32, F16, BF16, I64 and the other safetensors dtypes)");
         }
         if (begin < 0 || end < begin || end > dataLen || end - begin != count * width) {
             throw new ModelFormatException(file + ": tensor " + name + " has data_offsets [" + begin + ", " + end
@@ -132,6 +132,12 @@ public final class SafetensorsReader implements AutoCloseable {
             case "F32" -> 4;
             case "F16", "BF16" -> 2;
             case "I64" -> 8;
+            // recognised so that a file holding such tensors opens (old GPT-NeoX checkpoints store their causal mask
+            // buffer as BOOL); reading one as weights is still refused
+            case "BOOL", "U8", "I8", "F8_E4M3", "F8_E5M2" -> 1;
+            case "I16", "U16" -> 2;
+            case "I32", "U32" -> 4;
+            case "F64", "U64" -> 8;
             default -> -1;
         };
     }

@@ -43,6 +43,10 @@ public final class WeightLayout {
             m.put("transformer.ln_f.bias", new Shape(h));
             return Collections.unmodifiableMap(m);
         }
+        if (c.family() == ModelConfig.Family.GPT_NEOX) {
+            gptNeox(m, c);
+            return Collections.unmodifiableMap(m);
+        }
         long q = (long) c.numHeads() * c.headDim();
         long kv = (long) c.numKvHeads() * c.headDim();
         m.put("model.embed_tokens.weight", new Shape(c.vocabSize(), h));
@@ -69,6 +73,34 @@ public final class WeightLayout {
         return Collections.unmodifiableMap(m);
     }
 
+    /**
+     * GPTNeoXForCausalLM's parameters in its module order. query_key_value stays one [3 * hidden, hidden] tensor in
+     * the checkpoint's per-head interleaved row order (head h's q, k, v rows at h * 3 * head_size); the forward pass
+     * splits its output, so load and save copy it as is. The attention buffers of older checkpoints
+     * (attention.bias, attention.masked_bias, rotary_emb.inv_freq) are not parameters.
+     */
+    private static void gptNeox(Map<String, Shape> m, ModelConfig c) {
+        long h = c.hiddenSize();
+        long ff = c.intermediateSize();
+        m.put("gpt_neox.embed_in.weight", new Shape(c.vocabSize(), h));
+        for (int i = 0; i < c.numLayers(); i++) {
+            String p = "gpt_neox.layers." + i + ".";
+            m.put(p + "input_layernorm.weight", new Shape(h));
+            m.put(p + "input_layernorm.bias", new Shape(h));
+            m.put(p + "post_attention_layernorm.weight", new Shape(h));
+            m.put(p + "post_attention_layernorm.bias", new Shape(h));
+            linear(m, p + "attention.query_key_value", 3 * h, h, c.qkvBias());
+            linear(m, p + "attention.dense", h, h, c.outputBias());
+            linear(m, p + "mlp.dense_h_to_4h", ff, h, true);
+            linear(m, p + "mlp.dense_4h_to_h", h, ff, true);
+        }
+        m.put("gpt_neox.final_layer_norm.weight", new Shape(h));
+        m.put("gpt_neox.final_layer_norm.bias", new Shape(h));
+        if (!c.tieWordEmbeddings()) {
+            m.put("embed_out.weight", new Shape(c.vocabSize(), h));
+        }
+    }
+
     /** nn.Linear layout: weight [out, in], bias [out]. */
     private static void linear(Map<String, Shape> m, String name, long out, long in, boolean bias) {
         m.put(name + ".weight", new Shape(out, in));
@@ -79,7 +111,11 @@ public final class WeightLayout {
 
     /** Name of the embedding that a tied head reuses. */
     public static String embeddingName(ModelConfig c) {
-        return c.family() == ModelConfig.Family.GPT2 ? "transformer.wte.weight" : "model.embed_tokens.weight";
+        return switch (c.family()) {
+            case GPT2 -> "transformer.wte.weight";
+            case GPT_NEOX -> "gpt_neox.embed_in.weight";
+            case LLAMA -> "model.embed_tokens.weight";
+        };
     }
 
     /** Total number of scalars. */

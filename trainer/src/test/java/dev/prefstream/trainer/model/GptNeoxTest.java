@@ -1,0 +1,599 @@
+package dev.prefstream.trainer.model;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * GPT-NeoX (Pythia, GPTNeoXForCausalLM): tiny random checkpoints stored as transformers stores them (one fused,
+ * per-head interleaved query_key_value, LayerNorms with bias, biased projections, untied embed_out) give the logits
+ * of an independent double-precision forward pass written from modeling_gpt_neox's semantics (parallel and
+ * sequential residual, partial and full rotary, exact-erf / tanh gelu / relu / silu); every parameter gets a gradient;
+ * cached decoding and a right-padded batch equal the plain pass; save -> load -> save keeps the source tensors'
+ * bytes and drops the old checkpoints' attention buffers; missing tensors and unsupported settings are named.
+ */
+class GptNeoxTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** 4 heads of 8: rotary_pct 0.25 rotates 2 dims per head, 0.5 four, 1.0 all eight. */
+    private static final String CONFIG = """
+            {
+              "architectures": ["GPTNeoXForCausalLM"],
+              "model_type": "gpt_neox",
+              "vocab_size": 40,
+              "hidden_size": 32,
+              "num_hidden_layers": %d,
+              "num_attention_heads": 4,
+              "intermediate_size": 48,
+              "max_position_embeddings": 32,
+              "rotary_pct": %s,
+              "rotary_emb_base": 10000,
+              "layer_norm_eps": 1e-05,
+              "use_parallel_residual": %s,
+              "hidden_act": "%s",
+              "tie_word_embeddings": %s,
+              "attention_bias": %s,
+              "attention_dropout": 0.0,
+              "hidden_dropout": 0.0,
+              "torch_dtype": "float32",
+              "bos_token_id": 0,
+              "eos_token_id": 0
+            }""";
+
+    @TempDir
+    Path tmp;
+
+    private static String config(int layers, String rotaryPct, boolean parallel, String act, boolean tie,
+                                 boolean attentionBias) {
+        return CONFIG.formatted(layers, rotaryPct, parallel, act, tie, attentionBias);
+    }
+
+    private static String pythiaLike(int layers) {
+        return config(layers, "0.25", true, "gelu", false, true);
+    }
+
+    /** config.json and model.safetensors with random weights, norm weights 1 + N(0, 0.3). */
+    private Path checkpoint(String name, String configJson, long seed) throws IOException {
+        return RandomWeights.checkpoint(tmp.resolve(name), configJson, seed, 0.3, 0f);
+    }
+
+    @Test
+    void configReadsGptNeoxDefaultsAndPythiaShapes() {
+        ModelConfig c = ModelConfig.parse("""
+                {"model_type": "gpt_neox", "vocab_size": 40, "hidden_size": 32, "num_hidden_layers": 2,
+                 "num_attention_heads": 4, "intermediate_size": 48, "max_position_embeddings": 32}""", "config.json");
+        assertThat(c.family()).isEqualTo(ModelConfig.Family.GPT_NEOX);
+        assertThat(c.headDim()).isEqualTo(8);
+        assertThat(c.numKvHeads()).isEqualTo(4);
+        assertThat(c.partialRotaryFactor()).isEqualTo(0.25);
+        assertThat(c.rotaryDim()).isEqualTo(2);
+        assertThat(c.ropeTheta()).isEqualTo(10000.0);
+        assertThat(c.normEps()).isEqualTo(1e-5);
+        assertThat(c.hiddenAct()).isEqualTo("gelu");
+        assertThat(c.parallelResidual()).isTrue();
+        assertThat(c.tieWordEmbeddings()).isFalse();
+        assertThat(c.qkvBias()).isTrue();
+        assertThat(c.outputBias()).isTrue();
+        assertThat(c.bosTokenId()).isZero();
+        assertThat(c.eosTokenId()).isEqualTo(2);                       // GPTNeoXConfig's defaults
+        Map<String, Shape> layout = WeightLayout.of(c);
+        assertThat(layout).containsEntry("gpt_neox.embed_in.weight", new Shape(40, 32))
+                .containsEntry("gpt_neox.layers.1.attention.query_key_value.weight", new Shape(96, 32))
+                .containsEntry("gpt_neox.layers.1.attention.query_key_value.bias", new Shape(96))
+                .containsEntry("gpt_neox.layers.0.attention.dense.bias", new Shape(32))
+                .containsEntry("gpt_neox.layers.0.mlp.dense_h_to_4h.weight", new Shape(48, 32))
+                .containsEntry("gpt_neox.layers.0.mlp.dense_4h_to_h.weight", new Shape(32, 48))
+                .containsEntry("gpt_neox.layers.0.input_layernorm.bias", new Shape(32))
+                .containsEntry("gpt_neox.final_layer_norm.bias", new Shape(32))
+                .containsEntry("embed_out.weight", new Shape(40, 32));
+        assertThat(layout).hasSize(1 + 2 * 12 + 2 + 1);
+
+        // newer transformers: partial_rotary_factor and rope_theta instead of rotary_pct / rotary_emb_base
+        ModelConfig newer = ModelConfig.parse("""
+                {"model_type": "gpt_neox", "vocab_size": 40, "hidden_size": 32, "num_hidden_layers": 1,
+                 "num_attention_heads": 4, "intermediate_size": 48, "max_position_embeddings": 32,
+                 "attention_bias": false, "use_parallel_residual": false, "tie_word_embeddings": true,
+                 "rope_parameters": {"rope_type": "default", "rope_theta": 500.0, "partial_rotary_factor": 0.5}}""",
+                "config.json");
+        assertThat(newer.rotaryDim()).isEqualTo(4);
+        assertThat(newer.ropeTheta()).isEqualTo(500.0);
+        assertThat(newer.parallelResidual()).isFalse();
+        assertThat(WeightLayout.of(newer)).doesNotContainKeys("embed_out.weight",
+                "gpt_neox.layers.0.attention.query_key_value.bias", "gpt_neox.layers.0.attention.dense.bias")
+                .containsKey("gpt_neox.layers.0.mlp.dense_h_to_4h.bias");
+
+        // EleutherAI/pythia-70m's config.json: 70,426,624 parameters as transformers counts them
+        ModelConfig pythia70m = ModelConfig.parse("""
+                {"architectures": ["GPTNeoXForCausalLM"], "bos_token_id": 0, "eos_token_id": 0,
+                 "hidden_act": "gelu", "hidden_size": 512, "initializer_range": 0.02, "intermediate_size": 2048,
+                 "layer_norm_eps": 1e-05, "max_position_embeddings": 2048, "model_type": "gpt_neox",
+                 "num_attention_heads": 8, "num_hidden_layers": 6, "rotary_emb_base": 10000, "rotary_pct": 0.25,
+                 "tie_word_embeddings": false, "torch_dtype": "float16", "transformers_version": "4.24.0",
+                 "use_cache": true, "use_parallel_residual": true, "vocab_size": 50304}""", "config.json");
+        assertThat(pythia70m.rotaryDim()).isEqualTo(16);
+        assertThat(pythia70m.eosTokenId()).isZero();
+        assertThat(WeightLayout.parameterCount(pythia70m)).isEqualTo(70_426_624L);
+    }
+
+    @ParameterizedTest(name = "parallel={0} rotary_pct={1} act={2} tied={3} attention_bias={4}")
+    @CsvSource({
+        "true,  0.25, gelu,              false, true",
+        "false, 0.25, gelu,              false, true",
+        "true,  1.0,  gelu,              true,  true",
+        "false, 1.0,  gelu_new,          false, false",
+        "true,  0.5,  relu,              false, true",
+        "false, 0.5,  gelu_pytorch_tanh, true,  false",
+        "true,  0.25, silu,              false, false",
+    })
+    void logitsMatchAnIndependentForwardPass(boolean parallel, String rotaryPct, String act, boolean tie,
+                                             boolean attentionBias) throws IOException {
+        Path dir = checkpoint("ref", config(2, rotaryPct, parallel, act, tie, attentionBias), 5);
+        long[] ids = {7, 1, 38, 20, 20, 9, 0, 31};
+        try (DecoderModel model = HfModelLoader.load(dir, Device.cpu());
+             NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            float[] actual = model.forward(m.create(ids, new Shape(1, ids.length)), null).toFloatArray();
+            double[] expected = reference(model.config(), model.parameters(), ids, true);
+            double largest = maxAbs(expected);
+            assertThat(largest).isGreaterThan(1.0);
+            assertThat(maxAbsDiff(expected, actual)).isLessThan(2e-5 * largest);
+            if (parallel && rotaryPct.equals("0.25")) {
+                // the test can tell the layouts apart: reading the fused rows as [q; k; v] is far off
+                double[] blocked = reference(model.config(), model.parameters(), ids, false);
+                assertThat(maxAbsDiff(blocked, actual)).isGreaterThan(0.1 * largest);
+            }
+        }
+    }
+
+    @Test
+    void everyParameterGetsAGradientAndCachedDecodingMatchesTheFullPass() throws IOException {
+        Path dir = checkpoint("train", pythiaLike(2), 17);
+        long[] tokens = {4, 19, 8, 30, 2, 2, 11};
+        try (DecoderModel model = HfModelLoader.load(dir, Device.cpu())) {
+            model.setTrainable(true);
+            int before = model.manager().getManagedArrays().size();
+            try (NDManager scope = model.manager().newSubManager()) {
+                NDArray input = scope.create(tokens, new Shape(1, tokens.length));
+                NDArray lossMask = scope.ones(new Shape(1, tokens.length), DataType.INT64);
+                float[] full = model.forward(input, null).toFloatArray();
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray logits = model.forward(input, null);
+                    gc.backward(SequenceLogProbs.sumLogProbs(logits, input, lossMask).neg());
+                }
+                for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+                    NDArray g = e.getValue().getGradient();
+                    g.attach(scope);
+                    assertThat(g.abs().max().getFloat()).as(e.getKey()).isGreaterThan(1e-7f);
+                }
+                try (KvCache cache = new KvCache(scope, model.config().numLayers())) {
+                    int v = model.config().vocabSize();
+                    for (int i = 0; i < tokens.length; i++) {
+                        try (NDManager step = scope.newSubManager()) {
+                            float[] one = model.forward(step.create(new long[] {tokens[i]}, new Shape(1, 1)), null,
+                                    null, cache).toFloatArray();
+                            float worst = 0;
+                            for (int j = 0; j < v; j++) {
+                                worst = Math.max(worst, Math.abs(one[j] - full[i * v + j]));
+                            }
+                            assertThat(worst).as("cached position %d", i).isLessThan(1e-4f);
+                        }
+                    }
+                }
+            }
+            model.setTrainable(false);
+            assertThat(model.manager().getManagedArrays()).as("arrays in the model's manager").hasSize(before);
+        }
+    }
+
+    @Test
+    void aRightPaddedBatchGivesEachSequenceItsAloneLogits() throws IOException {
+        Path dir = checkpoint("padded", config(2, "0.25", false, "gelu", false, true), 23);
+        long[][] seqs = {{3, 14, 15, 9, 26, 5, 35}, {8, 9, 7}, {21, 1, 1, 39, 2}};
+        int t = 7;
+        int v = 40;
+        long[] ids = new long[seqs.length * t];
+        long[] mask = new long[seqs.length * t];
+        for (int i = 0; i < seqs.length; i++) {
+            System.arraycopy(seqs[i], 0, ids, i * t, seqs[i].length);
+            Arrays.fill(mask, i * t, i * t + seqs[i].length, 1);
+        }
+        try (DecoderModel model = HfModelLoader.load(dir, Device.cpu());
+             NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            float[] batched = model.forward(m.create(ids, new Shape(seqs.length, t)),
+                    m.create(mask, new Shape(seqs.length, t))).toFloatArray();
+            for (int i = 0; i < seqs.length; i++) {
+                long[] s = seqs[i];
+                float[] alone = model.forward(m.create(s, new Shape(1, s.length)), null).toFloatArray();
+                float worst = 0;
+                for (int j = 0; j < s.length * v; j++) {
+                    worst = Math.max(worst, Math.abs(alone[j] - batched[i * t * v + j]));
+                }
+                assertThat(worst).as("sequence %d", i).isLessThan(1e-4f);
+            }
+        }
+    }
+
+    @Test
+    void saveKeepsTheSourceBytesAndDropsTheOldAttentionBuffers() throws IOException {
+        String configJson = pythiaLike(2);
+        ModelConfig c = ModelConfig.parse(configJson, "config.json");
+        Path source = tmp.resolve("source");
+        Files.createDirectories(source);
+        Files.writeString(source.resolve("config.json"), configJson);
+        Map<String, float[]> written = new LinkedHashMap<>();
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            RandomWeights.draw(c, m, 9, 0.3).forEach((name, array) -> written.put(name, array.toFloatArray()));
+        }
+        writeWithOldBuffers(source.resolve("model.safetensors"), c, written);
+
+        try (DecoderModel model = HfModelLoader.load(source, Device.cpu())) {
+            Path saved = tmp.resolve("saved");
+            int before = model.manager().getManagedArrays().size();
+            HfModelSaver.save(model, saved, null);
+            assertThat(model.manager().getManagedArrays()).hasSize(before);
+            ObjectNode json = (ObjectNode) JSON.readTree(Files.readString(saved.resolve("config.json")));
+            assertThat(json.get("architectures").get(0).asText()).isEqualTo("GPTNeoXForCausalLM");
+            assertThat(json.get("model_type").asText()).isEqualTo("gpt_neox");
+            assertThat(json.get("rotary_pct").asDouble()).isEqualTo(0.25);
+            assertThat(json.get("rotary_emb_base").asDouble()).isEqualTo(10000.0);
+            assertThat(json.get("use_parallel_residual").asBoolean()).isTrue();
+            assertThat(json.get("hidden_act").asText()).isEqualTo("gelu");
+            assertThat(json.get("layer_norm_eps").asDouble()).isEqualTo(1e-5);
+            assertThat(json.get("attention_bias").asBoolean()).isTrue();
+            assertThat(json.get("tie_word_embeddings").asBoolean()).isFalse();
+            assertThat(json.get("intermediate_size").asInt()).isEqualTo(48);
+            assertThat(json.get("eos_token_id").asInt()).isZero();
+            try (SafetensorsReader r = SafetensorsReader.open(saved.resolve("model.safetensors"))) {
+                // exactly GPTNeoXForCausalLM's parameters, no buffers, each with the source's bits
+                assertThat(r.entries().keySet()).containsExactlyElementsOf(WeightLayout.of(c).keySet());
+                assertThat(r.entry("gpt_neox.layers.0.attention.query_key_value.weight").djlShape())
+                        .isEqualTo(new Shape(96, 32));
+                for (Map.Entry<String, float[]> e : written.entrySet()) {
+                    SaveLoadRoundTripTest.assertSameBits(e.getKey(), e.getValue(), r.readFloats(e.getKey()));
+                }
+            }
+            try (DecoderModel back = HfModelLoader.load(saved, Device.cpu())) {
+                assertThat(back.config().withoutSource()).isEqualTo(model.config().withoutSource());
+                SaveLoadRoundTripTest.assertBitIdentical(model, back);
+                Path again = tmp.resolve("again");
+                HfModelSaver.save(back, again, null);
+                assertThat(Files.mismatch(saved.resolve("model.safetensors"), again.resolve("model.safetensors")))
+                        .isEqualTo(-1L);
+            }
+        }
+    }
+
+    @Test
+    void aMissingTensorIsNamed() throws IOException {
+        Path dir = checkpoint("no-qkv", pythiaLike(2), 2);
+        Map<String, NDArray> stored = new LinkedHashMap<>();
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            try (SafetensorsReader r = SafetensorsReader.open(dir.resolve("model.safetensors"))) {
+                for (String name : r.entries().keySet()) {
+                    stored.put(name, r.read(name, m));
+                }
+            }
+            stored.remove("gpt_neox.layers.1.attention.query_key_value.weight");
+            SafetensorsWriter.write(dir.resolve("model.safetensors"), stored);
+        }
+        assertThatThrownBy(() -> HfModelLoader.load(dir, Device.cpu()))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("model.safetensors")
+                .hasMessageContaining("missing tensor gpt_neox.layers.1.attention.query_key_value.weight")
+                .hasMessageContaining("gpt_neox");
+    }
+
+    @Test
+    void float16StaysCloseAndLeavesNothingInTheModel() throws IOException {
+        Path dir = checkpoint("half", pythiaLike(1), 11);
+        try (DecoderModel full = HfModelLoader.load(dir, Device.cpu());
+             DecoderModel half = HfModelLoader.load(dir, Device.cpu(), DataType.FLOAT16);
+             NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            NDArray ids = m.create(new long[] {3, 11, 25, 4, 17}, new Shape(1, 5));
+            float[] expected = full.forward(ids, null).toFloatArray();
+            int before = half.manager().getManagedArrays().size();
+            float[] actual = half.forward(ids, null).toFloatArray();
+            assertThat(half.manager().getManagedArrays()).hasSize(before);
+            double worst = 0;
+            double largest = 0;
+            for (int i = 0; i < expected.length; i++) {
+                worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+                largest = Math.max(largest, Math.abs(expected[i]));
+            }
+            assertThat(worst).isLessThan(0.02 * largest);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "gelu_fast       | \"hidden_act\": \"gelu_fast\"                       | gpt_neox hidden_act 'gelu_fast' is not supported",
+        "odd rotary dims | \"rotary_pct\": 0.375                               | rotary dims int(head_size 8 * rotary_pct 0.375) = 3 is not supported",
+        "no rotary       | \"rotary_pct\": 0.0                                 | rotary_pct must be in (0, 1], got 0.0",
+        "rope yarn       | \"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4.0} | rope_scaling.rope_type 'yarn' is not supported",
+        "heads           | \"num_attention_heads\": 5                           | hidden_size (32) is not a multiple of num_attention_heads (5)",
+    })
+    void unsupportedSettingsAreRefusedWhenTheConfigIsRead(String name, String keys, String message) {
+        String json = """
+                {"model_type": "gpt_neox", "vocab_size": 40, "hidden_size": 32, "num_hidden_layers": 1,
+                 "intermediate_size": 48, "max_position_embeddings": 32, %s%s}""".formatted(keys,
+                keys.contains("num_attention_heads") ? "" : ", \"num_attention_heads\": 4");
+        assertThatThrownBy(() -> ModelConfig.parse(json, "config.json"))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageStartingWith("config.json: ")
+                .hasMessageContaining(message);
+    }
+
+    // ---- an independent double-precision GPT-NeoX forward pass, written from modeling_gpt_neox ----
+
+    /**
+     * Logits [t * vocab] for one sequence. {@code interleaved}: the fused rows are per head [q | k | v] as in
+     * transformers; false reads them as [q; k; v] blocks (only to show that the test tells the two apart).
+     */
+    private static double[] reference(ModelConfig c, Map<String, NDArray> p, long[] ids, boolean interleaved) {
+        int t = ids.length;
+        int h = c.hiddenSize();
+        int heads = c.numHeads();
+        int hs = h / heads;
+        int rotary = (int) (hs * c.partialRotaryFactor());
+        double eps = c.normEps();
+        float[] embed = ReferenceForward.weight(p, "gpt_neox.embed_in.weight");
+        double[][] x = new double[t][h];
+        for (int i = 0; i < t; i++) {
+            for (int j = 0; j < h; j++) {
+                x[i][j] = embed[(int) ids[i] * h + j];
+            }
+        }
+        for (int layer = 0; layer < c.numLayers(); layer++) {
+            String pre = "gpt_neox.layers." + layer + ".";
+            double[][] ln1 = layerNorm(x, p, pre + "input_layernorm", eps);
+            double[][] qkv = affine(ln1, p, pre + "attention.query_key_value", 3 * h);
+            double[][] q = new double[t][h];
+            double[][] k = new double[t][h];
+            double[][] v = new double[t][h];
+            for (int i = 0; i < t; i++) {
+                for (int head = 0; head < heads; head++) {
+                    for (int d = 0; d < hs; d++) {
+                        if (interleaved) {
+                            q[i][head * hs + d] = qkv[i][head * 3 * hs + d];
+                            k[i][head * hs + d] = qkv[i][head * 3 * hs + hs + d];
+                            v[i][head * hs + d] = qkv[i][head * 3 * hs + 2 * hs + d];
+                        } else {
+                            q[i][head * hs + d] = qkv[i][head * hs + d];
+                            k[i][head * hs + d] = qkv[i][h + head * hs + d];
+                            v[i][head * hs + d] = qkv[i][2 * h + head * hs + d];
+                        }
+                    }
+                }
+            }
+            double[][] attended = new double[t][h];
+            for (int head = 0; head < heads; head++) {
+                double[][] qh = new double[t][];
+                double[][] kh = new double[t][];
+                for (int i = 0; i < t; i++) {
+                    qh[i] = partialRope(ReferenceForward.slice(q[i], head * hs, hs), rotary, i, c.ropeTheta());
+                    kh[i] = partialRope(ReferenceForward.slice(k[i], head * hs, hs), rotary, i, c.ropeTheta());
+                }
+                for (int i = 0; i < t; i++) {
+                    double[] w = new double[i + 1];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j <= i; j++) {
+                        double s = 0;
+                        for (int d = 0; d < hs; d++) {
+                            s += qh[i][d] * kh[j][d];
+                        }
+                        w[j] = s / Math.sqrt(hs);
+                        max = Math.max(max, w[j]);
+                    }
+                    double sum = 0;
+                    for (int j = 0; j <= i; j++) {
+                        w[j] = Math.exp(w[j] - max);
+                        sum += w[j];
+                    }
+                    for (int j = 0; j <= i; j++) {
+                        for (int d = 0; d < hs; d++) {
+                            attended[i][head * hs + d] += w[j] / sum * v[j][head * hs + d];
+                        }
+                    }
+                }
+            }
+            double[][] attnOut = affine(attended, p, pre + "attention.dense", h);
+            if (c.parallelResidual()) {
+                double[][] mlp = mlp(layerNorm(x, p, pre + "post_attention_layernorm", eps), p, pre, c);
+                ReferenceForward.add(x, attnOut);
+                ReferenceForward.add(x, mlp);
+            } else {
+                ReferenceForward.add(x, attnOut);
+                ReferenceForward.add(x, mlp(layerNorm(x, p, pre + "post_attention_layernorm", eps), p, pre, c));
+            }
+        }
+        double[][] out = layerNorm(x, p, "gpt_neox.final_layer_norm", eps);
+        String head = c.tieWordEmbeddings() ? "gpt_neox.embed_in.weight" : "embed_out.weight";
+        return ReferenceForward.flatten(ReferenceForward.project(out, ReferenceForward.weight(p, head),
+                c.vocabSize()));
+    }
+
+    /** dense_4h_to_h(act(dense_h_to_4h(x))). */
+    private static double[][] mlp(double[][] x, Map<String, NDArray> p, String pre, ModelConfig c) {
+        double[][] up = affine(x, p, pre + "mlp.dense_h_to_4h", c.intermediateSize());
+        for (double[] row : up) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = activation(c.hiddenAct(), row[j]);
+            }
+        }
+        return affine(up, p, pre + "mlp.dense_4h_to_h", c.hiddenSize());
+    }
+
+    private static double activation(String name, double g) {
+        return switch (name) {
+            case "gelu" -> 0.5 * g * (1 + erf(g / Math.sqrt(2)));
+            case "gelu_new", "gelu_pytorch_tanh" ->
+                    0.5 * g * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (g + 0.044715 * g * g * g)));
+            case "relu" -> Math.max(0, g);
+            case "silu" -> g / (1 + Math.exp(-g));
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
+    /** RoPE (rotate_half over the first {@code rotary} dims, inv_freq = base^(-2i/rotary)); the rest unchanged. */
+    private static double[] partialRope(double[] head, int rotary, int position, double base) {
+        double[] rotated = ReferenceForward.rotate(ReferenceForward.slice(head, 0, rotary), position, base);
+        double[] r = head.clone();
+        System.arraycopy(rotated, 0, r, 0, rotary);
+        return r;
+    }
+
+    /** rows @ W^T + b, with b absent when the layout has none. */
+    private static double[][] affine(double[][] rows, Map<String, NDArray> p, String module, int out) {
+        double[][] r = ReferenceForward.project(rows, ReferenceForward.weight(p, module + ".weight"), out);
+        if (p.containsKey(module + ".bias")) {
+            float[] bias = ReferenceForward.weight(p, module + ".bias");
+            for (double[] row : r) {
+                for (int o = 0; o < out; o++) {
+                    row[o] += bias[o];
+                }
+            }
+        }
+        return r;
+    }
+
+    /** LayerNorm: (x - mean) / sqrt(biased variance + eps) * w + b per row. */
+    private static double[][] layerNorm(double[][] rows, Map<String, NDArray> p, String module, double eps) {
+        float[] w = ReferenceForward.weight(p, module + ".weight");
+        float[] b = ReferenceForward.weight(p, module + ".bias");
+        double[][] r = new double[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            double[] x = rows[i];
+            double mean = Arrays.stream(x).average().orElseThrow();
+            double var = 0;
+            for (double a : x) {
+                var += (a - mean) * (a - mean);
+            }
+            var /= x.length;
+            r[i] = new double[x.length];
+            for (int j = 0; j < x.length; j++) {
+                r[i][j] = (x[j] - mean) / Math.sqrt(var + eps) * w[j] + b[j];
+            }
+        }
+        return r;
+    }
+
+    /**
+     * erf in double: its Maclaurin series below |z| = 3 (terms stay below e^9, so about 12 digits survive), the
+     * continued fraction of erfc above.
+     */
+    static double erf(double z) {
+        double a = Math.abs(z);
+        double r;
+        if (a < 3) {
+            double term = a;
+            double sum = a;
+            for (int n = 1; n < 200 && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+                term *= -a * a / n;
+                sum += term / (2 * n + 1);
+            }
+            r = 2 / Math.sqrt(Math.PI) * sum;
+        } else {
+            double f = a;
+            for (int n = 60; n >= 1; n--) {
+                f = a + (n / 2.0) / f;
+            }
+            r = 1 - Math.exp(-a * a) / Math.sqrt(Math.PI) / f;
+        }
+        return z < 0 ? -r : r;
+    }
+
+    @Test
+    void referenceErfIsAccurate() {
+        assertThat(erf(0.5)).isCloseTo(0.5204998778130465, org.assertj.core.api.Assertions.within(1e-14));
+        assertThat(erf(-1.0)).isCloseTo(-0.8427007929497149, org.assertj.core.api.Assertions.within(1e-14));
+        assertThat(erf(2.5)).isCloseTo(0.9995930479825550, org.assertj.core.api.Assertions.within(1e-13));
+        assertThat(erf(3.5)).isCloseTo(0.9999992569016276, org.assertj.core.api.Assertions.within(1e-14));
+    }
+
+    /**
+     * A safetensors file as an older transformers wrote GPT-NeoX: the parameters (F32) plus per layer the causal
+     * mask buffer {@code attention.bias} (BOOL [1, 1, P, P]), {@code attention.masked_bias} (F32 scalar) and
+     * {@code attention.rotary_emb.inv_freq} (F32).
+     */
+    private static void writeWithOldBuffers(Path file, ModelConfig c, Map<String, float[]> params) throws IOException {
+        ObjectNode header = JSON.createObjectNode();
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        Map<String, Shape> layout = WeightLayout.of(c);
+        for (Map.Entry<String, float[]> e : params.entrySet()) {
+            putF32(header, data, e.getKey(), layout.get(e.getKey()).getShape(), e.getValue());
+            if (e.getKey().endsWith("attention.dense.bias")) {
+                String pre = e.getKey().substring(0, e.getKey().length() - "dense.bias".length());
+                int n = c.maxPositions();
+                byte[] mask = new byte[n * n];
+                for (int i = 0; i < n; i++) {
+                    Arrays.fill(mask, i * n, i * n + i + 1, (byte) 1);
+                }
+                put(header, data, pre + "bias", "BOOL", new long[] {1, 1, n, n}, mask);
+                putF32(header, data, pre + "masked_bias", new long[0], new float[] {-1e9f});
+                float[] inv = new float[c.rotaryDim() / 2];
+                for (int i = 0; i < inv.length; i++) {
+                    inv[i] = (float) Math.pow(c.ropeTheta(), -2.0 * i / c.rotaryDim());
+                }
+                putF32(header, data, pre + "rotary_emb.inv_freq", new long[] {inv.length}, inv);
+            }
+        }
+        byte[] head = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
+        ByteBuffer out = ByteBuffer.allocate(8 + head.length + data.size()).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(head.length).put(head).put(data.toByteArray());
+        Files.write(file, out.array());
+    }
+
+    private static void putF32(ObjectNode header, ByteArrayOutputStream data, String name, long[] shape,
+                               float[] values) {
+        ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        put(header, data, name, "F32", shape, b.array());
+    }
+
+    private static void put(ObjectNode header, ByteArrayOutputStream data, String name, String dtype, long[] shape,
+                            byte[] bytes) {
+        ObjectNode entry = header.putObject(name);
+        entry.put("dtype", dtype);
+        Arrays.stream(shape).forEach(entry.putArray("shape")::add);
+        long begin = data.size();
+        data.writeBytes(bytes);
+        entry.putArray("data_offsets").add(begin).add(data.size());
+    }
+
+    private static double maxAbs(double[] a) {
+        return Arrays.stream(a).map(Math::abs).max().orElseThrow();
+    }
+
+    private static double maxAbsDiff(double[] expected, float[] actual) {
+        assertThat(actual).hasSize(expected.length);
+        double worst = 0;
+        for (int i = 0; i < expected.length; i++) {
+            worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+        }
+        return worst;
+    }
+}
