@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.prefstream.trainer.dpo.ChatTemplate;
+import dev.prefstream.trainer.model.DecoderModel;
 import dev.prefstream.trainer.model.HfModelLoader;
 import dev.prefstream.trainer.model.LoadedModel;
 import dev.prefstream.trainer.model.ModelFormatException;
@@ -54,6 +55,11 @@ final class LogpsCommand implements Callable<Integer> {
             description = "Reference model directory; adds reference_chosen_logp, reference_rejected_logp and loss.")
     Path reference;
 
+    @Option(names = "--tokenizer", paramLabel = "FILE|DIR",
+            description = "tokenizer.json (or a directory holding it) when --model has none; by default the model "
+                    + "directory's, else its parent directory's (as in a policy/ + reference/ layout sharing one).")
+    Path tokenizer;
+
     @Option(names = "--beta", paramLabel = "B", defaultValue = "0.1",
             description = "DPO beta of the sigmoid loss -log sigmoid(beta * ((pc - rc) - (pr - rr))) (default: ${DEFAULT-VALUE}).")
     double beta;
@@ -77,14 +83,14 @@ final class LogpsCommand implements Callable<Integer> {
         LoadedModel policy;
         LoadedModel ref = null;
         try {
-            policy = HfModelLoader.loadWithTokenizer(model, device);
+            policy = loadPolicy(device, err);
         } catch (ModelFormatException e) {
             err.println("prefstream logps: cannot load --model: " + e.getMessage());
             return 2;
         }
         try {
             if (reference != null) {
-                ref = Files.isRegularFile(reference.resolve(HfTokenizer.TOKENIZER_FILE))
+                ref = tokenizer == null && Files.isRegularFile(reference.resolve(HfTokenizer.TOKENIZER_FILE))
                         ? HfModelLoader.loadWithTokenizer(reference, device)
                         : new LoadedModel(HfModelLoader.load(reference, device), null);
             }
@@ -105,6 +111,46 @@ final class LogpsCommand implements Callable<Integer> {
             }
             policy.close();
         }
+    }
+
+    /**
+     * The policy with its tokenizer: {@code --tokenizer} when given, else the model directory's tokenizer.json, else
+     * the parent directory's (said on stderr, since it is a guess). With {@code --tokenizer} the reference is scored
+     * with the same tokenizer.
+     */
+    private LoadedModel loadPolicy(Device device, PrintWriter err) {
+        DecoderModel m = HfModelLoader.load(model, device);
+        try {
+            return new LoadedModel(m, HfTokenizer.load(tokenizerDir(err), m.config().eosTokenId()));
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    private Path tokenizerDir(PrintWriter err) {
+        if (tokenizer != null) {
+            Path dir = Files.isDirectory(tokenizer) ? tokenizer : tokenizer.toAbsolutePath().getParent();
+            boolean namedRight = Files.isDirectory(tokenizer)
+                    || tokenizer.getFileName().toString().equals(HfTokenizer.TOKENIZER_FILE);
+            if (!namedRight || !Files.isRegularFile(dir.resolve(HfTokenizer.TOKENIZER_FILE))) {
+                throw new ModelFormatException("--tokenizer " + tokenizer + ": expected a " + HfTokenizer.TOKENIZER_FILE
+                        + " file or a directory holding one");
+            }
+            return dir;
+        }
+        if (Files.isRegularFile(model.resolve(HfTokenizer.TOKENIZER_FILE))) {
+            return model;
+        }
+        Path parent = model.toAbsolutePath().normalize().getParent();
+        if (parent == null || !Files.isRegularFile(parent.resolve(HfTokenizer.TOKENIZER_FILE))) {
+            throw new ModelFormatException(model + ": no " + HfTokenizer.TOKENIZER_FILE
+                    + " here or in the parent directory (pass --tokenizer FILE)");
+        }
+        err.println("prefstream logps: " + model + " has no " + HfTokenizer.TOKENIZER_FILE + "; using "
+                + parent.resolve(HfTokenizer.TOKENIZER_FILE));
+        err.flush();
+        return parent;
     }
 
     private int run(LoadedModel policy, LoadedModel ref, PrintWriter out, PrintWriter err) {

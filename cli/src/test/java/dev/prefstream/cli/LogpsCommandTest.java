@@ -151,6 +151,45 @@ class LogpsCommandTest {
         assertThat(run.err()).contains("cannot load --model").contains("config.json").doesNotContain("\tat ");
     }
 
+    @Test
+    void aModelDirectoryWithoutTokenizerUsesTheParentsOrTheOneGivenAndScoresTheSame() throws Exception {
+        // The HF fixture layout: policy/ and reference/ hold weights only, tokenizer.json sits beside them.
+        Path shared = Files.createDirectories(tmp.resolve("shared-tokenizer"));
+        Path weightsOnly = Files.createDirectories(shared.resolve("policy"));
+        for (String f : List.of("config.json", "model.safetensors")) {
+            Files.copy(policyDir.resolve(f), weightsOnly.resolve(f));
+        }
+        Files.copy(policyDir.resolve("tokenizer.json"), shared.resolve("tokenizer.json"));
+        Path pairs = tmp.resolve("tok.jsonl");
+        Files.writeString(pairs, "{\"prompt\": \"Say hi\", \"chosen\": \" hi\", \"rejected\": \" bye\"}\n");
+
+        Run full = run("logps", "--model", policyDir.toString(), "--pairs", pairs.toString());
+        Run parent = run("logps", "--model", weightsOnly.toString(), "--pairs", pairs.toString());
+        Run given = run("logps", "--model", weightsOnly.toString(), "--pairs", pairs.toString(),
+                "--tokenizer", shared.resolve("tokenizer.json").toString());
+
+        assertThat(full.exit()).isZero();
+        assertThat(parent.exit()).isZero();
+        assertThat(given.exit()).isZero();
+        assertThat(parent.err()).contains("has no tokenizer.json; using").contains(shared.resolve("tokenizer.json").toString());
+        assertThat(given.err()).doesNotContain("has no tokenizer.json");
+        double expected = full.lines().get(0).get("policy_chosen_logp").asDouble();
+        assertThat(expected).isNegative();
+        assertThat(parent.lines().get(0).get("policy_chosen_logp").asDouble()).isEqualTo(expected);
+        assertThat(given.lines().get(0).get("policy_chosen_logp").asDouble()).isEqualTo(expected);
+
+        Path lonely = Files.createDirectories(tmp.resolve("lonely").resolve("policy"));
+        Files.copy(policyDir.resolve("config.json"), lonely.resolve("config.json"));
+        Files.copy(policyDir.resolve("model.safetensors"), lonely.resolve("model.safetensors"));
+        Run missing = run("logps", "--model", lonely.toString(), "--pairs", pairs.toString());
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("no tokenizer.json here or in the parent directory (pass --tokenizer FILE)");
+        Run wrongFile = run("logps", "--model", lonely.toString(), "--pairs", pairs.toString(),
+                "--tokenizer", lonely.resolve("config.json").toString());
+        assertThat(wrongFile.exit()).isEqualTo(2);
+        assertThat(wrongFile.err()).contains("--tokenizer").contains("expected a tokenizer.json file");
+    }
+
     private static String[] parseOk(String line) {
         try {
             return LogpsCommand.parse(line);
