@@ -12,9 +12,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.slf4j.Logger;
@@ -174,11 +177,54 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
             throw new RegistryErrorException(endpoint(), 200, 0, "schemaType " + answer.get("schemaType").asText(),
                     "registry " + endpoint() + " holds " + what + " as " + answer.get("schemaType").asText() + ", not AVRO");
         }
+        // referenced types first, into the same parser, so the schema's names resolve (as Confluent's AvroSchemaProvider)
+        Map<String, String> referenced = new LinkedHashMap<>();
+        collectReferences(answer.get("references"), what, referenced, new HashSet<>());
+        Schema.Parser parser = new Schema.Parser();
         try {
-            return new Schema.Parser().parse(text.asText());
+            for (String reference : referenced.values()) {
+                parser.parse(reference);
+            }
+            return parser.parse(text.asText());
         } catch (RuntimeException e) {
             throw new RegistryErrorException(endpoint(), 200, RegistryErrorException.INVALID_SCHEMA, e.getMessage(),
-                    "registry " + endpoint() + " returned an unparsable Avro schema for " + what + ": " + e.getMessage());
+                    "registry " + endpoint() + " returned an unparsable Avro schema for " + what
+                            + (referenced.isEmpty() ? "" : " (with references " + referenced.keySet() + ")") + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Confluent schema references ({@code [{"name","subject","version"}]}, as registered by clients that keep each
+     * named type in its own subject): fetches each referenced version, and its own references, depth first, so
+     * {@code texts} ends up with every referenced schema text after the ones it needs, each once. Costs one GET per
+     * referenced version, only when an id's schema is first fetched (the parsed result is cached by id).
+     */
+    private void collectReferences(JsonNode references, String what, Map<String, String> texts, Set<String> visiting) {
+        if (references == null || references.isNull()) {
+            return;
+        }
+        if (!references.isArray()) {
+            throw malformed("references", references, what);
+        }
+        for (JsonNode reference : references) {
+            JsonNode subject = reference.get("subject");
+            JsonNode version = reference.get("version");
+            if (subject == null || !subject.isTextual() || version == null || version.isNull()) {
+                throw malformed("references[].subject/version", reference, what);
+            }
+            String key = subject.asText() + "/versions/" + version.asText();
+            if (texts.containsKey(key) || !visiting.add(key)) {
+                continue; // already collected, or a cycle
+            }
+            String name = reference.path("name").asText(subject.asText());
+            JsonNode answer = send("GET", "/subjects/" + encode(subject.asText()) + "/versions/" + encode(version.asText()), null,
+                    "fetch " + name + " (subject " + subject.asText() + " version " + version.asText() + "), referenced by " + what);
+            JsonNode text = answer.get("schema");
+            if (text == null || !text.isTextual()) {
+                throw malformed("schema", answer, "reference " + name + " of " + what);
+            }
+            collectReferences(answer.get("references"), "reference " + name + " of " + what, texts, visiting);
+            texts.put(key, text.asText());
         }
     }
 

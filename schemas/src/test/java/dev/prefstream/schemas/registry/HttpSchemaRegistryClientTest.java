@@ -180,6 +180,56 @@ class HttpSchemaRegistryClientTest {
         }).hasMessageStartingWith("schema registry unreachable (list subjects): " + dead + "/subjects: ConnectException");
     }
 
+    /**
+     * Confluent schema references (what @kafkajs/confluent-schema-registry, confluent-kafka-go/python and Confluent's
+     * Java serde register for multi-file Avro): /schemas/ids/{id} answers the text with "references", whose names
+     * only resolve once the referenced versions (and theirs) are parsed first. Before, getById failed with "Undefined
+     * name" and ingest dead-lettered every such event as undeserializable. A diamond (two references needing the same
+     * type) fetches and parses that type once.
+     */
+    @Test
+    void getByIdResolvesSchemaReferencesDependenciesFirstEachOnce() throws Exception {
+        String enumText = "{\"type\":\"enum\",\"name\":\"Source\",\"namespace\":\"x\",\"symbols\":[\"HUMAN\",\"AI_JUDGE\"]}";
+        String message = "{\"type\":\"record\",\"name\":\"Message\",\"namespace\":\"x\",\"fields\":[{\"name\":\"text\",\"type\":\"string\"},"
+                + "{\"name\":\"source\",\"type\":\"x.Source\"}]}";
+        String event = "{\"type\":\"record\",\"name\":\"Event\",\"namespace\":\"x\",\"fields\":[{\"name\":\"source\",\"type\":\"Source\"},"
+                + "{\"name\":\"prompt\",\"type\":{\"type\":\"array\",\"items\":\"Message\"}}]}";
+        stub.on("GET", "/schemas/ids/9", 200, JSON.createObjectNode().put("schema", event)
+                .set("references", JSON.readTree("[{\"name\":\"x.Source\",\"subject\":\"x.Source\",\"version\":1},"
+                        + "{\"name\":\"x.Message\",\"subject\":\"the messages\",\"version\":2}]")).toString());
+        stub.on("GET", "/subjects/x.Source/versions/1", 200, JSON.createObjectNode().put("subject", "x.Source").put("version", 1)
+                .put("id", 3).put("schema", enumText).toString());
+        stub.on("GET", "/subjects/the%20messages/versions/2", 200, JSON.createObjectNode().put("subject", "the messages").put("version", 2)
+                .put("id", 4).put("schema", message)
+                .set("references", JSON.readTree("[{\"name\":\"x.Source\",\"subject\":\"x.Source\",\"version\":1}]")).toString());
+        HttpSchemaRegistryClient client = HttpSchemaRegistryClient.forUrl(stub.url());
+
+        Schema resolved = client.getById(9);
+
+        assertThat(resolved.getFullName()).isEqualTo("x.Event");
+        assertThat(resolved.getField("source").schema().getEnumSymbols()).containsExactly("HUMAN", "AI_JUDGE");
+        Schema item = resolved.getField("prompt").schema().getElementType();
+        assertThat(item.getFullName()).isEqualTo("x.Message");
+        assertThat(item.getField("source").schema()).isSameAs(resolved.getField("source").schema());
+        assertThat(stub.requests).extracting(RegistryStub.Request::rawPath)
+                .containsExactly("/schemas/ids/9", "/subjects/x.Source/versions/1", "/subjects/the%20messages/versions/2");
+        assertThat(client.getById(9)).isSameAs(resolved);
+        assertThat(stub.requests).hasSize(3);
+    }
+
+    /** A reference the registry no longer has is its 404 (not an "unparsable schema"), naming what was being resolved. */
+    @Test
+    void aMissingReferenceIsTheRegistrysAnswer() {
+        stub.on("GET", "/schemas/ids/9", 200, "{\"schema\":\"{\\\"type\\\":\\\"array\\\",\\\"items\\\":\\\"x.Gone\\\"}\","
+                + "\"references\":[{\"name\":\"x.Gone\",\"subject\":\"gone\",\"version\":1}]}");
+        stub.on("GET", "/subjects/gone/versions/1", 404, "{\"error_code\":40401,\"message\":\"Subject 'gone' not found.\"}");
+        HttpSchemaRegistryClient client = HttpSchemaRegistryClient.forUrl(stub.url());
+
+        assertThatThrownBy(() -> client.getById(9)).isInstanceOfSatisfying(RegistryErrorException.class,
+                e -> assertThat(e.errorCode()).isEqualTo(RegistryErrorException.SUBJECT_NOT_FOUND))
+                .hasMessageContaining("fetch x.Gone (subject gone version 1), referenced by schema id 9");
+    }
+
     @Test
     void mockUrlsShareOneRegistryPerScope() {
         SchemaRegistryClient a = SchemaRegistryClients.forUrl(AvroSerdeConfig.forUrl("mock://scope-a"));
