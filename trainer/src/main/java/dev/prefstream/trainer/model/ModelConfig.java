@@ -610,19 +610,7 @@ public record ModelConfig(
             o.put("intermediate_size", intermediateSize);
             o.put("max_position_embeddings", maxPositions);
             o.put("rms_norm_eps", normEps);
-            o.put("rope_theta", ropeTheta);
-            ObjectNode rope = o.putObject("rope_parameters");
-            ropeScaling.writeTo(rope);
-            rope.put("rope_theta", ropeTheta);
-            if (ropeScaling.equals(RopeScaling.NONE)) {
-                if (o.has("rope_scaling")) {
-                    o.putNull("rope_scaling");
-                }
-            } else {
-                // transformers 4 reads only rope_scaling (5 gives it priority): both say the same
-                ropeScaling.writeTo(o.putObject("rope_scaling"));
-            }
-            o.remove("partial_rotary_factor");
+            writeRope(o).remove("partial_rotary_factor");
             writeSlidingWindow(o);
             o.put("hidden_act", hiddenAct);
             if (modelType.equals("gemma")) {
@@ -645,6 +633,25 @@ public record ModelConfig(
     }
 
     /**
+     * rope_theta at the top (transformers 4) and in rope_parameters (5), and rope_scaling when the RoPE is scaled:
+     * transformers 4 reads only rope_scaling and 5 gives it priority, so both say the same. Returns {@code o}.
+     */
+    private ObjectNode writeRope(ObjectNode o) {
+        o.put("rope_theta", ropeTheta);
+        ObjectNode rope = o.putObject("rope_parameters");
+        ropeScaling.writeTo(rope);
+        rope.put("rope_theta", ropeTheta);
+        if (ropeScaling.equals(RopeScaling.NONE)) {
+            if (o.has("rope_scaling")) {
+                o.putNull("rope_scaling");
+            }
+        } else {
+            ropeScaling.writeTo(o.putObject("rope_scaling"));
+        }
+        return o;
+    }
+
+    /**
      * GPTNeoXConfig's keys: rotary_pct / rotary_emb_base (transformers 4) and the same values as
      * partial_rotary_factor / rope_theta / rope_parameters (newer releases), so every version builds this model.
      */
@@ -659,18 +666,7 @@ public record ModelConfig(
         o.put("rotary_pct", partialRotaryFactor);
         o.put("partial_rotary_factor", partialRotaryFactor);
         o.put("rotary_emb_base", ropeTheta);
-        o.put("rope_theta", ropeTheta);
-        ObjectNode rope = o.putObject("rope_parameters");
-        ropeScaling.writeTo(rope);
-        rope.put("rope_theta", ropeTheta);
-        rope.put("partial_rotary_factor", partialRotaryFactor);
-        if (ropeScaling.equals(RopeScaling.NONE)) {
-            if (o.has("rope_scaling")) {
-                o.putNull("rope_scaling");
-            }
-        } else {
-            ropeScaling.writeTo(o.putObject("rope_scaling"));
-        }
+        ((ObjectNode) writeRope(o).get("rope_parameters")).put("partial_rotary_factor", partialRotaryFactor);
         o.put("use_parallel_residual", parallelResidual);
         o.put("hidden_act", hiddenAct);
         o.put("attention_bias", qkvBias);

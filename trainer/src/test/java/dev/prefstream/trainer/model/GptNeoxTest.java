@@ -1,12 +1,10 @@
 package dev.prefstream.trainer.model;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
@@ -21,6 +19,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -173,40 +172,7 @@ class GptNeoxTest {
     void everyParameterGetsAGradientAndCachedDecodingMatchesTheFullPass() throws IOException {
         Path dir = checkpoint("train", pythiaLike(2), 17);
         long[] tokens = {4, 19, 8, 30, 2, 2, 11};
-        try (DecoderModel model = HfModelLoader.load(dir, Device.cpu())) {
-            model.setTrainable(true);
-            int before = model.manager().getManagedArrays().size();
-            try (NDManager scope = model.manager().newSubManager()) {
-                NDArray input = scope.create(tokens, new Shape(1, tokens.length));
-                NDArray lossMask = scope.ones(new Shape(1, tokens.length), DataType.INT64);
-                float[] full = model.forward(input, null).toFloatArray();
-                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray logits = model.forward(input, null);
-                    gc.backward(SequenceLogProbs.sumLogProbs(logits, input, lossMask).neg());
-                }
-                for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
-                    NDArray g = e.getValue().getGradient();
-                    g.attach(scope);
-                    assertThat(g.abs().max().getFloat()).as(e.getKey()).isGreaterThan(1e-7f);
-                }
-                try (KvCache cache = new KvCache(scope, model.config().numLayers())) {
-                    int v = model.config().vocabSize();
-                    for (int i = 0; i < tokens.length; i++) {
-                        try (NDManager step = scope.newSubManager()) {
-                            float[] one = model.forward(step.create(new long[] {tokens[i]}, new Shape(1, 1)), null,
-                                    null, cache).toFloatArray();
-                            float worst = 0;
-                            for (int j = 0; j < v; j++) {
-                                worst = Math.max(worst, Math.abs(one[j] - full[i * v + j]));
-                            }
-                            assertThat(worst).as("cached position %d", i).isLessThan(1e-4f);
-                        }
-                    }
-                }
-            }
-            model.setTrainable(false);
-            assertThat(model.manager().getManagedArrays()).as("arrays in the model's manager").hasSize(before);
-        }
+        FamilyChecks.gradientsAndCachedDecoding(dir, tokens, List.of(), 1e-7f);
     }
 
     @Test
@@ -309,23 +275,7 @@ class GptNeoxTest {
 
     @Test
     void float16StaysCloseAndLeavesNothingInTheModel() throws IOException {
-        Path dir = checkpoint("half", pythiaLike(1), 11);
-        try (DecoderModel full = HfModelLoader.load(dir, Device.cpu());
-             DecoderModel half = HfModelLoader.load(dir, Device.cpu(), DataType.FLOAT16);
-             NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            NDArray ids = m.create(new long[] {3, 11, 25, 4, 17}, new Shape(1, 5));
-            float[] expected = full.forward(ids, null).toFloatArray();
-            int before = half.manager().getManagedArrays().size();
-            float[] actual = half.forward(ids, null).toFloatArray();
-            assertThat(half.manager().getManagedArrays()).hasSize(before);
-            double worst = 0;
-            double largest = 0;
-            for (int i = 0; i < expected.length; i++) {
-                worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
-                largest = Math.max(largest, Math.abs(expected[i]));
-            }
-            assertThat(worst).isLessThan(0.02 * largest);
-        }
+        FamilyChecks.float16StaysCloseAndLeavesNothing(checkpoint("half", pythiaLike(1), 11));
     }
 
     @ParameterizedTest(name = "{0}")
