@@ -13,6 +13,7 @@ import dev.prefstream.trainer.model.LoadedModel;
 import dev.prefstream.trainer.model.ModelFormatException;
 import dev.prefstream.trainer.model.PairLogProbScorer;
 import dev.prefstream.trainer.tokenizer.HfTokenizer;
+import dev.prefstream.trainer.tokenizer.Tokenizers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -139,18 +140,18 @@ final class LogpsCommand implements Callable<Integer> {
             }
             return dir;
         }
-        if (Files.isRegularFile(model.resolve(HfTokenizer.TOKENIZER_FILE))) {
-            return model;
+        Path dir;
+        try {
+            dir = Tokenizers.directoryFor(model);
+        } catch (ModelFormatException e) {
+            throw new ModelFormatException(e.getMessage() + " (pass --tokenizer FILE)", e);
         }
-        Path parent = model.toAbsolutePath().normalize().getParent();
-        if (parent == null || !Files.isRegularFile(parent.resolve(HfTokenizer.TOKENIZER_FILE))) {
-            throw new ModelFormatException(model + ": no " + HfTokenizer.TOKENIZER_FILE
-                    + " here or in the parent directory (pass --tokenizer FILE)");
+        if (!dir.equals(model)) {
+            err.println("prefstream logps: " + model + " has no " + HfTokenizer.TOKENIZER_FILE + "; using "
+                    + dir.resolve(HfTokenizer.TOKENIZER_FILE));
+            err.flush();
         }
-        err.println("prefstream logps: " + model + " has no " + HfTokenizer.TOKENIZER_FILE + "; using "
-                + parent.resolve(HfTokenizer.TOKENIZER_FILE));
-        err.flush();
-        return parent;
+        return dir;
     }
 
     private int run(LoadedModel policy, LoadedModel ref, PrintWriter out, PrintWriter err) {

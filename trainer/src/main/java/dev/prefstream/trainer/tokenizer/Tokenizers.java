@@ -3,24 +3,44 @@ package dev.prefstream.trainer.tokenizer;
 import dev.prefstream.trainer.model.ModelConfig;
 import dev.prefstream.trainer.model.ModelFormatException;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Picks the tokenizer of a model directory. */
 public final class Tokenizers {
 
+    private static final Logger log = LoggerFactory.getLogger(Tokenizers.class);
+
     private Tokenizers() {
     }
 
     /**
-     * The directory's {@code tokenizer.json}; the EOS id comes from {@code config.json}'s {@code eos_token_id}
-     * (or {@code tokenizer_config.json}'s {@code eos_token}).
+     * The directory's {@code tokenizer.json} (see {@link #directoryFor}); the EOS id comes from {@code config.json}'s
+     * {@code eos_token_id} (or {@code tokenizer_config.json}'s {@code eos_token}).
      */
     public static TextTokenizer load(Path dir, ModelConfig config) {
-        Path file = dir.resolve(HfTokenizer.TOKENIZER_FILE);
-        if (!Files.isRegularFile(file)) {
-            throw new ModelFormatException(dir + ": no " + HfTokenizer.TOKENIZER_FILE + " found");
+        return HfTokenizer.load(directoryFor(dir), config.eosTokenId());
+    }
+
+    /**
+     * Where the tokenizer of model directory {@code dir} is: {@code dir} itself, else its parent, with a WARN (the
+     * layout of weights-only {@code policy/} and {@code reference/} directories beside one shared
+     * {@code tokenizer.json}, as transformers fixtures are often kept).
+     *
+     * @throws ModelFormatException when neither holds a tokenizer.json
+     */
+    public static Path directoryFor(Path dir) {
+        if (Files.isRegularFile(dir.resolve(HfTokenizer.TOKENIZER_FILE))) {
+            return dir;
         }
-        return HfTokenizer.load(dir, config.eosTokenId());
+        Path parent = dir.toAbsolutePath().normalize().getParent();
+        if (parent != null && Files.isRegularFile(parent.resolve(HfTokenizer.TOKENIZER_FILE))) {
+            log.warn("{} has no {}; using {}", dir, HfTokenizer.TOKENIZER_FILE, parent.resolve(HfTokenizer.TOKENIZER_FILE));
+            return parent;
+        }
+        throw new ModelFormatException(dir + ": no " + HfTokenizer.TOKENIZER_FILE + " here or in the parent directory");
     }
 }
