@@ -34,8 +34,12 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--pairs-per-step", paramLabel = "B", defaultValue = "8", description = "Pairs per optimizer step (default: ${DEFAULT-VALUE}).")
     int pairsPerStep;
 
-    @Option(names = "--seq", paramLabel = "T", defaultValue = "256", description = "Tokens per row (prompt + response) (default: ${DEFAULT-VALUE}).")
-    int seq;
+    /** Rows of 256 tokens unless the model has fewer positions (the fixtures' tiny models have 128). */
+    static final int DEFAULT_SEQ = 256;
+
+    @Option(names = "--seq", paramLabel = "T",
+            description = "Tokens per row (prompt + response) (default: 256, or the model's positions if fewer).")
+    Integer seq;
 
     @Option(names = "--steps", paramLabel = "N", defaultValue = "10", description = "Measured steps (default: ${DEFAULT-VALUE}).")
     int steps;
@@ -62,8 +66,9 @@ final class BenchTrainCommand implements Callable<Integer> {
             LoadedModel loaded = ModelPresets.isPreset(model)
                     ? ModelPresets.builtin(model, device, seed)
                     : HfModelLoader.loadWithTokenizer(Path.of(model), device, precision.weightType());
-            TrainBenchmark.Result r = TrainBenchmark.run(loaded.model(), loaded.tokenizer(), pairsPerStep, seq, steps,
-                    warmup, precision);
+            int seqLen = seq != null ? seq : Math.min(DEFAULT_SEQ, loaded.model().config().maxPositions());
+            TrainBenchmark.Result r = TrainBenchmark.run(loaded.model(), loaded.tokenizer(), pairsPerStep, seqLen,
+                    steps, warmup, precision);
             spec.commandLine().getOut().println(r.toJson());
             spec.commandLine().getOut().flush();
             return 0;

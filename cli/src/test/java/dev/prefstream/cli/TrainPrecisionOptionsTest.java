@@ -1,8 +1,13 @@
 package dev.prefstream.cli;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.prefstream.trainer.model.HfModelSaver;
+import dev.prefstream.trainer.model.LoadedModel;
+import dev.prefstream.trainer.model.ModelPresets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -51,6 +56,31 @@ class TrainPrecisionOptionsTest {
         assertThat(json.get("precision").asText()).isEqualTo("fp32");
         assertThat(json.get("params").asLong()).isPositive();
         assertThat(json.get("tokens_per_s").asDouble()).isPositive();
+    }
+
+    @Test
+    void benchTrainOnAModelWithFewerPositionsThanTheDefaultRowUsesAllOfThem() throws Exception {
+        Path dir = tmp.resolve("short-context");
+        try (LoadedModel m = ModelPresets.builtin(ModelPresets.TINY, Device.cpu(), 3)) {
+            HfModelSaver.save(m.model(), dir, m.tokenizer());
+        }
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode config = (ObjectNode) json.readTree(dir.resolve("config.json").toFile());
+        config.put("max_position_embeddings", 64);  // RoPE: the context is only a config value
+        Files.writeString(dir.resolve("config.json"), json.writeValueAsString(config));
+
+        Run r = run("bench", "train", "--model", dir.toString(), "--steps", "1", "--warmup", "0",
+                "--pairs-per-step", "1");
+        assertThat(r.exit()).as(r.err()).isZero();
+        String[] lines = r.out().strip().split("\n");
+        JsonNode last = json.readTree(lines[lines.length - 1]);
+        assertThat(last.get("seq").asInt()).isEqualTo(64);
+        assertThat(last.get("pairs_per_step").asInt()).isEqualTo(1);
+        assertThat(last.get("tokens_per_s").asDouble()).isPositive();
+
+        Run tooLong = run("bench", "train", "--model", dir.toString(), "--seq", "65", "--steps", "1");
+        assertThat(tooLong.exit()).isEqualTo(2);
+        assertThat(tooLong.err()).contains("sequence length 65 exceeds the model's 64 positions");
     }
 
     @Test

@@ -30,17 +30,19 @@ public final class TrainBenchmark {
      * @param steps      measured steps
      * @param warmup     unmeasured warmup steps before them
      * @param precision  fp32 or fp16 mixed precision
+     * @param pairsPerStep pairs in each step (2 x this rows)
+     * @param seqLen     tokens per row
      */
     public record Result(String device, long params, double tokensPerS, double msPerStep, double modelTflops,
-                         int steps, int warmup, Precision precision) {
+                         int steps, int warmup, Precision precision, int pairsPerStep, int seqLen) {
 
         /** The one-line JSON the CLI prints last. */
         public String toJson() {
             return String.format(java.util.Locale.ROOT,
                     "{\"device\":\"%s\",\"params\":%d,\"tokens_per_s\":%.1f,\"ms_per_step\":%.2f,\"model_tflops\":%.6f,"
-                            + "\"precision\":\"%s\"}",
+                            + "\"precision\":\"%s\",\"pairs_per_step\":%d,\"seq\":%d}",
                     device, params, tokensPerS, msPerStep, modelTflops,
-                    precision.name().toLowerCase(java.util.Locale.ROOT));
+                    precision.name().toLowerCase(java.util.Locale.ROOT), pairsPerStep, seqLen);
         }
     }
 
@@ -107,7 +109,7 @@ public final class TrainBenchmark {
             double seconds = millis / 1000.0;
             double flops = 8.0 * params * tokens;
             return new Result(device.toString(), params, tokens / seconds, millis / steps, flops / seconds / 1e12,
-                    steps, warmup, precision);
+                    steps, warmup, precision, pairsPerStep, seqLen);
         }
     }
 
