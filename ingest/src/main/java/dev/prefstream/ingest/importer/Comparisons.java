@@ -18,6 +18,9 @@ import java.util.Map;
  */
 final class Comparisons {
 
+    /** Reject reason of a line whose scores say the other answer is better than the labelled one. */
+    static final String SCORE_CONTRADICTS_LABEL = "score_contradicts_label";
+
     /** Customary rating scale tops; a rating's scale is the smallest holding its scores. */
     private static final double[] SCALE_TOPS = {1, 5, 10, 100};
 
@@ -30,11 +33,18 @@ final class Comparisons {
 
     static PreferenceEvent of(PreferenceEvent.Builder base, String annotator, List<ChatMessage> prompt,
                               String chosen, String chosenModel, String rejected, String rejectedModel) {
-        return base.setSource(FeedbackSource.HUMAN)
+        return between(base, FeedbackSource.HUMAN, annotator, prompt, new Response("chosen", chosen, chosenModel),
+                new Response("rejected", rejected, rejectedModel), ComparisonOutcome.A, null);
+    }
+
+    /** A comparison of {@code a} and {@code b} (in that order, as the dataset gave them) with its outcome and strength. */
+    static PreferenceEvent between(PreferenceEvent.Builder base, FeedbackSource source, String annotator, List<ChatMessage> prompt,
+                                   Response a, Response b, ComparisonOutcome outcome, Double strength) {
+        return base.setSource(source)
                 .setAnnotatorId(annotator)
                 .setPrompt(prompt)
-                .setResponses(List.of(new Response("chosen", chosen, chosenModel), new Response("rejected", rejected, rejectedModel)))
-                .setJudgement(new Comparison("chosen", "rejected", ComparisonOutcome.A, null))
+                .setResponses(List.of(a, b))
+                .setJudgement(new Comparison(a.getResponseId(), b.getResponseId(), outcome, strength))
                 .build();
     }
 

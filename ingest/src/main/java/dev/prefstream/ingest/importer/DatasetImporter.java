@@ -6,7 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.prefstream.ingest.canonical.ContentHash;
+import dev.prefstream.schemas.avro.Comparison;
+import dev.prefstream.schemas.avro.ComparisonOutcome;
+import dev.prefstream.schemas.avro.FeedbackSource;
 import dev.prefstream.schemas.avro.PreferenceEvent;
+import dev.prefstream.schemas.avro.Ranking;
+import dev.prefstream.schemas.avro.Rating;
+import dev.prefstream.schemas.avro.ResponseScore;
 import dev.prefstream.schemas.serde.AvroTrust;
 
 import java.io.IOException;
@@ -24,9 +30,15 @@ import java.util.Set;
  * array, gzip-compressed or not, with or without a UTF-8 BOM, with LF or CRLF line ends ({@link DatasetInput}).
  * A record that cannot become an event is counted by reason in the summary, never fatal: invalid JSON, a JSON
  * value that is not an object ({@value #NOT_AN_OBJECT}), a record over the size limit ({@value #TOO_LONG}, read
- * past without being kept), or whatever the format's parser refuses. The event id is derived from the format and
- * the record's text ({@code <format>:<sha256 prefix>}), so importing the same file twice gives the same ids (and
- * ingest's dedup drops the repeat), whether the format was given or detected. occurred_at is the import time.
+ * past without being kept), or whatever the format's parser refuses. The event id is derived from the format, the
+ * record's text and the {@link ImportOptions} that change the event ({@code <format>:<sha256 prefix>}), so importing
+ * the same file twice with the same options gives the same ids (and ingest's dedup drops the repeat), whether the
+ * format was given or detected. occurred_at is the import time. Events that are ties (a TIE comparison, a ranking
+ * of one tier, equal overall ratings) are delivered and counted in the summary: ingest makes no pair of them.
+ * <p>
+ * {@link ImportOptions#source()} overrides the source of every event whose format's natural source differs; the
+ * annotator is then the format name (the natural annotator was the dataset's raters or its judge model), and the
+ * metadata says {@code import.source=<source>}.
  * JSON's non-standard NaN/Infinity (which Python's json module writes) are read, then treated as missing numbers.
  * <p>
  * Auto-detecting ({@link #autoDetecting}): the first line that is a JSON object fixes the format
@@ -61,6 +73,7 @@ public final class DatasetImporter {
 
     /** The given format; null when detected per file. */
     private final ImportFormat fixedFormat;
+    private final ImportOptions options;
     private final Clock clock;
     private final int maxRecordChars;
 
@@ -75,11 +88,17 @@ public final class DatasetImporter {
 
     /** @param maxRecordChars longest line (or array element) read, in chars; longer ones are rejected as {@value #TOO_LONG} */
     public DatasetImporter(Optional<ImportFormat> format, Clock clock, int maxRecordChars) {
+        this(format, ImportOptions.DEFAULTS, clock, maxRecordChars);
+    }
+
+    /** @param options the source override and format options (PKU-SafeRLHF's label) */
+    public DatasetImporter(Optional<ImportFormat> format, ImportOptions options, Clock clock, int maxRecordChars) {
         if (maxRecordChars < 1) {
             throw new IllegalArgumentException("max record chars must be positive, got " + maxRecordChars);
         }
         AvroTrust.ensureTrusted();
         this.fixedFormat = format.orElse(null);
+        this.options = java.util.Objects.requireNonNull(options, "options");
         this.clock = clock;
         this.maxRecordChars = maxRecordChars;
     }
@@ -98,9 +117,10 @@ public final class DatasetImporter {
     public ImportSummary importFile(Path file, EventSink sink, Progress progress) throws IOException {
         long total = Files.size(file);
         ImportFormat format = fixedFormat;
-        LineParser parser = format == null ? null : format.parser();
+        LineParser parser = format == null ? null : format.parser(options);
         long records = 0;
         long blank = 0;
+        long ties = 0;
         Map<String, Long> rejected = new HashMap<>();
         String layout;
         try (DatasetInput input = DatasetInput.open(file, JSON, maxRecordChars)) {
@@ -119,14 +139,18 @@ public final class DatasetImporter {
                         JsonNode json = parseObject(text, records);
                         if (format == null) {
                             format = FormatDetector.detect(json, records);
-                            parser = format.parser();
+                            parser = format.parser(options);
                             if (progress != null) {
                                 progress.formatDetected(format, records, FormatDetector.keys(json));
                             }
                         } else if (fixedFormat == null) {
                             requireShapeOf(format, json);
                         }
-                        sink.send(toEvent(format, parser, json, text, file, records));
+                        PreferenceEvent event = toEvent(format, parser, json, text, file, records);
+                        if (isTie(event.getJudgement())) {
+                            ties++;
+                        }
+                        sink.send(event);
                     } catch (LineRejectedException e) {
                         rejected.merge(e.reason(), 1L, Long::sum);
                     } catch (org.apache.avro.AvroRuntimeException | ClassCastException | NullPointerException e) {
@@ -145,7 +169,7 @@ public final class DatasetImporter {
         if (progress != null) {
             progress.update(total, total, records);
         }
-        return new ImportSummary(format, layout, records, blank, sink.delivered(), rejected, sink.failed());
+        return new ImportSummary(format, layout, records, blank, sink.delivered(), ties, rejected, sink.failed());
     }
 
     /** A BOM at the start of a record (files concatenated with cat keep theirs) is not part of the JSON. */
@@ -163,7 +187,7 @@ public final class DatasetImporter {
         }
         JsonNode json = parseObject(line, lineNumber);
         ImportFormat format = fixedFormat != null ? fixedFormat : FormatDetector.detect(json, lineNumber);
-        return Optional.of(toEvent(format, format.parser(), json, line, Path.of(fileName), lineNumber));
+        return Optional.of(toEvent(format, format.parser(options), json, line, Path.of(fileName), lineNumber));
     }
 
     private static JsonNode parseObject(String line, long lineNumber) {
@@ -193,7 +217,13 @@ public final class DatasetImporter {
     }
 
     private PreferenceEvent toEvent(ImportFormat format, LineParser parser, JsonNode json, String line, Path file, long lineNumber) {
-        String eventId = format.cliName() + ":" + ContentHash.sha256Hex(line).substring(0, 32);
+        FeedbackSource override = options.source() != null && options.source() != format.naturalSource() ? options.source() : null;
+        String variant = parser.idVariant();
+        if (override != null) {
+            variant = (variant.isEmpty() ? "" : variant + ",") + "source=" + ImportOptions.cliName(override);
+        }
+        // default options hash the line alone, so ids from before the options existed stay the same
+        String eventId = format.cliName() + ":" + ContentHash.sha256Hex(variant.isEmpty() ? line : line + "\n" + variant).substring(0, 32);
         Map<String, String> metadata = new HashMap<>();
         metadata.put("import.format", format.cliName());
         metadata.put("import.file", String.valueOf(file.getFileName()));
@@ -203,6 +233,27 @@ public final class DatasetImporter {
                 .setOccurredAt(clock.instant())
                 .setConversationId(eventId)
                 .setMetadata(metadata);
-        return parser.parse(json, base);
+        PreferenceEvent event = parser.parse(json, base);
+        if (override != null) {
+            event.setSource(override);
+            event.setAnnotatorId(format.cliName());
+            event.getMetadata().put("import.source", ImportOptions.cliName(override));
+        }
+        return event;
+    }
+
+    /** True when ingest will make no pair of the judgement because it prefers nothing. */
+    private static boolean isTie(Object judgement) {
+        if (judgement instanceof Comparison c) {
+            return c.getOutcome() == ComparisonOutcome.TIE;
+        }
+        if (judgement instanceof Ranking r) {
+            return r.getTiers().size() == 1;
+        }
+        if (judgement instanceof Rating r) {
+            return r.getScores().stream().allMatch(s -> s.getScore() != null && s.getAspects().isEmpty())
+                    && r.getScores().stream().map(ResponseScore::getScore).distinct().count() == 1;
+        }
+        return false;
     }
 }

@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
  *   <li>{@code chosen} and {@code rejected} strings that are {@code Human:}/{@code Assistant:} transcripts, with no
  *       prompt field: hh-rlhf</li>
  *   <li>any other {@code chosen} and {@code rejected} (or {@code chosen_response} and {@code rejected_response}): trl</li>
+ *   <li>{@code human_ref_A} and {@code human_ref_B}: shp</li>
  * </ul>
  * A line that fits several, or none, names its keys in the error so the user can pass {@code --format}.
  */
@@ -62,6 +63,9 @@ final class FormatDetector {
             out.add(isHhTranscriptPair(line) ? ImportFormat.HH_RLHF : ImportFormat.TRL);
         } else if (line.has("chosen_response") && line.has("rejected_response")) {
             out.add(ImportFormat.TRL);
+        }
+        if (line.has("human_ref_A") && line.has("human_ref_B")) {
+            out.add(ImportFormat.SHP);
         }
         return out;
     }

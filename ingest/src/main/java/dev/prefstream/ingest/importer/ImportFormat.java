@@ -1,27 +1,38 @@
 package dev.prefstream.ingest.importer;
 
+import dev.prefstream.schemas.avro.FeedbackSource;
+
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The dataset formats {@code prefstream import} reads, one JSON object per line. */
+/** The dataset formats {@code prefstream import} reads, one JSON object per line (or per element of a JSON array). */
 public enum ImportFormat {
     /** TRL preference data: prompt/chosen/rejected as strings (standard) or message lists (conversational), prompt optional when implicit in conversational chosen/rejected. */
-    TRL("trl"),
+    TRL("trl", FeedbackSource.HUMAN),
     /** TRL unpaired preference (KTO): prompt + one completion + a boolean label, each line a thumbs up/down feedback event. */
-    TRL_UNPAIRED("trl-unpaired"),
+    TRL_UNPAIRED("trl-unpaired", FeedbackSource.HUMAN),
     /** Anthropic HH-RLHF: chosen/rejected transcripts "\n\nHuman: ...\n\nAssistant: ...", split into prompt and final answer. */
-    HH_RLHF("hh-rlhf"),
+    HH_RLHF("hh-rlhf", FeedbackSource.HUMAN),
     /** UltraFeedback: instruction + completions[] with per-aspect GPT-4 ratings (annotations.*.Rating), one multi-aspect rating event per line. */
-    ULTRAFEEDBACK("ultrafeedback"),
+    ULTRAFEEDBACK("ultrafeedback", FeedbackSource.AI_JUDGE),
     /** OpenAI preference fine-tuning: input.messages, preferred_output, non_preferred_output. */
-    OPENAI("openai");
+    OPENAI("openai", FeedbackSource.HUMAN),
+    /** Stanford Human Preferences (stanfordnlp/SHP): a Reddit post's history, two comments, which got more upvotes. */
+    SHP("shp", FeedbackSource.HUMAN);
 
     private final String cliName;
+    private final FeedbackSource naturalSource;
 
-    ImportFormat(String cliName) {
+    ImportFormat(String cliName, FeedbackSource naturalSource) {
         this.cliName = cliName;
+        this.naturalSource = naturalSource;
+    }
+
+    /** Who judged in this dataset: its events' source unless the import overrides it ({@link ImportOptions#source()}). */
+    public FeedbackSource naturalSource() {
+        return naturalSource;
     }
 
     /** The name used on the command line. */
@@ -54,13 +65,14 @@ public enum ImportFormat {
         return Arrays.stream(values()).map(ImportFormat::cliName).toList();
     }
 
-    LineParser parser() {
+    LineParser parser(ImportOptions options) {
         return switch (this) {
             case TRL -> new TrlLineParser();
             case TRL_UNPAIRED -> new TrlUnpairedLineParser();
             case HH_RLHF -> new HhRlhfLineParser();
             case ULTRAFEEDBACK -> new UltraFeedbackLineParser();
             case OPENAI -> new OpenAiLineParser();
+            case SHP -> new ShpLineParser();
         };
     }
 }

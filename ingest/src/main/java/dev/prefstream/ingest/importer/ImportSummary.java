@@ -11,10 +11,12 @@ import java.util.TreeMap;
  * @param linesRead      every line of the file, blank ones included (for a JSON array: its elements)
  * @param blankLines     lines with nothing but whitespace (skipped, not rejections)
  * @param eventsProduced events the sink accepted (for Kafka: acknowledged by the broker)
+ * @param ties           events sent that prefer nothing (TIE comparisons, one-tier rankings, equal ratings): valid,
+ *                       and ingest counts them as ties without making a pair
  * @param rejected       lines that could not become an event, by reason
  * @param sinkFailures   events the sink failed to deliver
  */
-public record ImportSummary(ImportFormat format, String layout, long linesRead, long blankLines, long eventsProduced, Map<String, Long> rejected, long sinkFailures) {
+public record ImportSummary(ImportFormat format, String layout, long linesRead, long blankLines, long eventsProduced, long ties, Map<String, Long> rejected, long sinkFailures) {
 
     public ImportSummary {
         rejected = Map.copyOf(rejected);
@@ -30,7 +32,8 @@ public record ImportSummary(ImportFormat format, String layout, long linesRead, 
                 .append("format:          ").append(format == null ? "none (no JSON object line)" : format.cliName())
                 .append(" (").append(layout).append(")\n")
                 .append("lines read:      ").append(linesRead).append(blankLines > 0 ? " (" + blankLines + " blank)" : "").append('\n')
-                .append("events produced: ").append(eventsProduced).append('\n')
+                .append("events produced: ").append(eventsProduced)
+                .append(ties > 0 ? " (" + ties + " ties: ingest makes no pair of them)" : "").append('\n')
                 .append("lines rejected:  ").append(linesRejected());
         new TreeMap<>(rejected).forEach((reason, n) -> s.append("\n  ").append(reason).append(": ").append(n));
         if (sinkFailures > 0) {

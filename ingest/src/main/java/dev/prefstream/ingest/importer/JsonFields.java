@@ -62,6 +62,57 @@ final class JsonFields {
         return Double.isFinite(d) ? d : null;
     }
 
+    /**
+     * A yes/no label: true/false, 1/0, or a string of either ("1", "false"); anything else is rejected as
+     * {@value #WRONG_TYPE}, naming the field and the value.
+     */
+    static boolean binary(JsonNode value, String field) {
+        if (value.isBoolean()) {
+            return value.booleanValue();
+        }
+        if (value.isIntegralNumber() && (value.longValue() == 0 || value.longValue() == 1)) {
+            return value.longValue() == 1;
+        }
+        if (value.isTextual()) {
+            switch (value.asText().trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "true", "1" -> {
+                    return true;
+                }
+                case "false", "0" -> {
+                    return false;
+                }
+                default -> {
+                }
+            }
+        }
+        throw new LineRejectedException(WRONG_TYPE, "\"" + field + "\" is " + value + ", expected 1 or 0 (true or false)");
+    }
+
+    /**
+     * Copies the dataset's own fields worth keeping into the event metadata as {@code <prefix>.<field>}: numbers,
+     * booleans and strings as their text, lists of them joined with ","; absent, null and nested values are skipped.
+     */
+    static void copyToMetadata(JsonNode line, java.util.Map<String, String> metadata, String prefix, String... fields) {
+        for (String field : fields) {
+            JsonNode value = line.get(field);
+            String text = null;
+            if (value != null && value.isValueNode() && !value.isNull()) {
+                text = value.asText();
+            } else if (value != null && value.isArray()) {
+                List<String> items = new ArrayList<>();
+                value.forEach(v -> {
+                    if (v.isValueNode() && !v.isNull()) {
+                        items.add(v.asText());
+                    }
+                });
+                text = items.isEmpty() ? null : String.join(",", items);
+            }
+            if (text != null) {
+                metadata.put(prefix + "." + field, text);
+            }
+        }
+    }
+
     /** A message content: a string, or OpenAI-style parts [{"type":"text","text":...}] joined by newlines. */
     static String content(JsonNode content, String where) {
         if (content == null || content.isNull()) {

@@ -12,4 +12,12 @@ interface LineParser {
      *             source, annotator, prompt, responses and judgement
      */
     PreferenceEvent parse(JsonNode line, PreferenceEvent.Builder base);
+
+    /**
+     * What this parser's options add to the event id ("" when none): a line read with other options is another
+     * event (e.g. PKU-SafeRLHF's safer label instead of the better one) and must not share the id.
+     */
+    default String idVariant() {
+        return "";
+    }
 }

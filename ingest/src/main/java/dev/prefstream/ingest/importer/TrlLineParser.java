@@ -35,7 +35,7 @@ import java.util.List;
 final class TrlLineParser implements LineParser {
 
     static final String ANNOTATOR = "trl-import";
-    static final String SCORE_CONTRADICTS_LABEL = "score_contradicts_label";
+    static final String SCORE_CONTRADICTS_LABEL = Comparisons.SCORE_CONTRADICTS_LABEL;
 
     /** (chosen, rejected) score field names, first present pair wins. */
     static final List<List<String>> SCORE_FIELDS = List.of(

@@ -10,7 +10,6 @@ import dev.prefstream.schemas.avro.Response;
 import dev.prefstream.schemas.avro.Thumb;
 
 import java.util.List;
-import java.util.Locale;
 
 /**
  * TRL unpaired preference (KTO) lines: {@code {"prompt": "...", "completion": "...", "label": true}} (standard) or
@@ -33,7 +32,7 @@ final class TrlUnpairedLineParser implements LineParser {
         JsonNode completion = JsonFields.required(line, "completion");
         String text = completion.isTextual() ? completion.asText()
                 : JsonFields.answer(JsonFields.withoutLeading(JsonFields.messages(completion, "completion"), prompt));
-        Thumb thumb = label(JsonFields.required(line, "label")) ? Thumb.UP : Thumb.DOWN;
+        Thumb thumb = JsonFields.binary(JsonFields.required(line, "label"), "label") ? Thumb.UP : Thumb.DOWN;
         String responseId = responseId(text);
         return base.setSource(FeedbackSource.HUMAN)
                 .setAnnotatorId(ANNOTATOR)
@@ -45,27 +44,5 @@ final class TrlUnpairedLineParser implements LineParser {
 
     static String responseId(String completion) {
         return RESPONSE_ID_PREFIX + ContentHash.sha256Hex(completion).substring(0, 16);
-    }
-
-    private static boolean label(JsonNode label) {
-        if (label.isBoolean()) {
-            return label.booleanValue();
-        }
-        if (label.isIntegralNumber() && (label.longValue() == 0 || label.longValue() == 1)) {
-            return label.longValue() == 1;
-        }
-        if (label.isTextual()) {
-            switch (label.asText().trim().toLowerCase(Locale.ROOT)) {
-                case "true", "1" -> {
-                    return true;
-                }
-                case "false", "0" -> {
-                    return false;
-                }
-                default -> {
-                }
-            }
-        }
-        throw new LineRejectedException(JsonFields.WRONG_TYPE, "\"label\" is " + label + ", expected true or false");
     }
 }

@@ -55,6 +55,7 @@ class FormatDetectionTest {
             "argilla-dpo.jsonl, TRL, 'trl@1 [source, prompt, chosen, chosen-rating, chosen-model, rejected, rejected-rating, rejected-model]'",
             "kto-standard.jsonl, TRL_UNPAIRED, 'trl-unpaired@1 [prompt, completion, label]'",
             "kto-conversational.jsonl, TRL_UNPAIRED, 'trl-unpaired@1 [prompt, completion, label]'",
+            "shp.jsonl, SHP, 'shp@1 [post_id, domain, upvote_ratio, history, c_root_id_A, c_root_id_B, created_at_utc_A, created_at_utc_B, score_A, score_B, human_ref_A, human_ref_B, labels, seconds_difference, score_ratio]'",
     })
     void everySampleFileIsDetectedAndReadExactlyAsWithItsExplicitFormat(String file, ImportFormat expected, String detection) throws Exception {
         Detections detections = new Detections();

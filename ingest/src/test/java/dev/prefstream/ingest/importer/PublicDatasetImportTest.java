@@ -1,0 +1,113 @@
+package dev.prefstream.ingest.importer;
+
+import dev.prefstream.ingest.config.IngestConfig;
+import dev.prefstream.ingest.topology.IngestDriver;
+import dev.prefstream.ingest.validate.EventValidator;
+import dev.prefstream.schemas.avro.ChatMessage;
+import dev.prefstream.schemas.avro.Comparison;
+import dev.prefstream.schemas.avro.ComparisonOutcome;
+import dev.prefstream.schemas.avro.FeedbackSource;
+import dev.prefstream.schemas.avro.PreferenceEvent;
+import dev.prefstream.schemas.avro.PreferencePair;
+import dev.prefstream.schemas.avro.Response;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** SHP, PKU-SafeRLHF, Chatbot Arena and Nectar sample files: the events' fields, rejections by reason, ingest's pairs. */
+class PublicDatasetImportTest {
+
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-20T10:00:00Z"), ZoneOffset.UTC);
+
+    @TempDir
+    Path tmp;
+
+    private record Imported(ImportSummary summary, List<PreferenceEvent> events) {
+    }
+
+    private static Imported run(Optional<ImportFormat> format, ImportOptions options, String file) throws Exception {
+        ListSink sink = new ListSink();
+        ImportSummary summary = new DatasetImporter(format, options, CLOCK, DatasetImporter.DEFAULT_MAX_RECORD_CHARS)
+                .importFile(Path.of(PublicDatasetImportTest.class.getResource("/importers/" + file).toURI()), sink, null);
+        EventValidator validator = new EventValidator(IngestConfig.defaultConfig());
+        assertThat(sink.events).allSatisfy(e -> assertThat(validator.validate(e)).isEmpty());
+        return new Imported(summary, sink.events);
+    }
+
+    private static Imported run(ImportFormat format, String file) throws Exception {
+        return run(Optional.of(format), ImportOptions.DEFAULTS, file);
+    }
+
+    private static List<String> roles(List<ChatMessage> prompt) {
+        return prompt.stream().map(m -> m.getRole() + ":" + m.getContent()).toList();
+    }
+
+    private static List<String> pairs(List<PreferenceEvent> events, Path state) throws Exception {
+        try (IngestDriver driver = new IngestDriver(state, Map.of())) {
+            events.forEach(driver::pipe);
+            assertThat(driver.dlq()).isEmpty();
+            List<String> out = new ArrayList<>();
+            for (PreferencePair p : driver.pairs()) {
+                out.add(p.getChosen() + " > " + p.getRejected() + " " + p.getKind() + " " + p.getScoreMargin() + " " + p.getSource());
+            }
+            return out;
+        }
+    }
+
+    @Test
+    void shpCommentsBecomeAComparisonWhoseStrengthIsTheScoreGap() throws Exception {
+        Imported r = run(ImportFormat.SHP, "shp.jsonl");
+        assertThat(r.summary().linesRead()).isEqualTo(6);
+        assertThat(r.summary().eventsProduced()).isEqualTo(3);
+        assertThat(r.summary().rejected()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                Comparisons.SCORE_CONTRADICTS_LABEL, 1L, JsonFields.MISSING_FIELD, 1L, JsonFields.WRONG_TYPE, 1L));
+        PreferenceEvent first = r.events().get(0);
+        assertThat(roles(first.getPrompt())).containsExactly("user:Why does bread go stale faster in the fridge than on the counter?");
+        assertThat(first.getResponses()).extracting(Response::getResponseId).containsExactly("A", "B");
+        assertThat(first.getResponses().get(1).getText()).isEqualTo("Fridges are dry.");
+        assertThat(first.getJudgement()).isEqualTo(new Comparison("A", "B", ComparisonOutcome.A, 0.75));
+        assertThat(first.getSource()).isEqualTo(FeedbackSource.HUMAN);
+        assertThat(first.getAnnotatorId()).isEqualTo("shp");
+        assertThat(first.getEventId()).startsWith("shp:");
+        assertThat(first.getMetadata()).containsEntry("shp.post_id", "himc90").containsEntry("shp.domain", "askscience_train")
+                .containsEntry("shp.c_root_id_A", "fwhcvjp").containsEntry("shp.score_B", "10").containsEntry("shp.upvote_ratio", "0.99");
+        // labels 0: B preferred, 1 - 5/10
+        assertThat(r.events().get(1).getJudgement()).isEqualTo(new Comparison("A", "B", ComparisonOutcome.B, 0.5));
+        // no scores: 1 - 1/score_ratio
+        assertThat(((Comparison) r.events().get(2).getJudgement()).getStrength()).isCloseTo(0.8, within(1e-12));
+
+        assertThat(pairs(r.events(), tmp.resolve("state"))).containsExactlyInAnyOrder(
+                "Starch retrogradation: the starch recrystallizes fastest at fridge temperatures, just above freezing. > Fridges are dry. COMPARISON 0.75 HUMAN",
+                "No: Bacillus cereus spores survive cooking and their toxin is heat stable. Refrigerate within an hour or two. > Sure, I do it all the time. COMPARISON 0.5 HUMAN",
+                "A round cover cannot fall through its own hole. > Tradition. COMPARISON 0.8 HUMAN");
+    }
+
+    @Test
+    void theSourceOverrideMakesHumanDataAiJudgedWithOtherIdsAndTheFormatAsAnnotator() throws Exception {
+        Imported natural = run(ImportFormat.SHP, "shp.jsonl");
+        Imported asJudge = run(Optional.of(ImportFormat.SHP), new ImportOptions(FeedbackSource.AI_JUDGE, SafeRlhfLabel.BETTER), "shp.jsonl");
+        Imported asHuman = run(Optional.of(ImportFormat.SHP), new ImportOptions(FeedbackSource.HUMAN, SafeRlhfLabel.BETTER), "shp.jsonl");
+        assertThat(asJudge.events()).allSatisfy(e -> {
+            assertThat(e.getSource()).isEqualTo(FeedbackSource.AI_JUDGE);
+            assertThat(e.getAnnotatorId()).isEqualTo("shp");
+            assertThat(e.getMetadata()).containsEntry("import.source", "ai-judge");
+        });
+        assertThat(asJudge.events()).extracting(PreferenceEvent::getJudgement)
+                .containsExactlyElementsOf(natural.events().stream().map(PreferenceEvent::getJudgement).toList());
+        assertThat(asJudge.events()).extracting(PreferenceEvent::getEventId)
+                .doesNotContainAnyElementsOf(natural.events().stream().map(PreferenceEvent::getEventId).toList());
+        // the natural source asked for explicitly changes nothing, ids included
+        assertThat(asHuman.events()).isEqualTo(natural.events());
+    }
+}
