@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
  *       prompt field: hh-rlhf</li>
  *   <li>any other {@code chosen} and {@code rejected} (or {@code chosen_response} and {@code rejected_response}): trl</li>
  *   <li>{@code human_ref_A} and {@code human_ref_B}: shp</li>
+ *   <li>{@code response_0}, {@code response_1} and {@code better_response_id} or {@code safer_response_id}: pku-saferlhf</li>
  * </ul>
  * A line that fits several, or none, names its keys in the error so the user can pass {@code --format}.
  */
@@ -66,6 +67,9 @@ final class FormatDetector {
         }
         if (line.has("human_ref_A") && line.has("human_ref_B")) {
             out.add(ImportFormat.SHP);
+        }
+        if (line.has("response_0") && line.has("response_1") && (line.has("better_response_id") || line.has("safer_response_id"))) {
+            out.add(ImportFormat.PKU_SAFERLHF);
         }
         return out;
     }

@@ -20,7 +20,9 @@ public enum ImportFormat {
     /** OpenAI preference fine-tuning: input.messages, preferred_output, non_preferred_output. */
     OPENAI("openai", FeedbackSource.HUMAN),
     /** Stanford Human Preferences (stanfordnlp/SHP): a Reddit post's history, two comments, which got more upvotes. */
-    SHP("shp", FeedbackSource.HUMAN);
+    SHP("shp", FeedbackSource.HUMAN),
+    /** PKU-Alignment/PKU-SafeRLHF: prompt, response_0/1, better_response_id and safer_response_id, safety flags. */
+    PKU_SAFERLHF("pku-saferlhf", FeedbackSource.HUMAN);
 
     private final String cliName;
     private final FeedbackSource naturalSource;
@@ -73,6 +75,7 @@ public enum ImportFormat {
             case ULTRAFEEDBACK -> new UltraFeedbackLineParser();
             case OPENAI -> new OpenAiLineParser();
             case SHP -> new ShpLineParser();
+            case PKU_SAFERLHF -> new PkuSafeRlhfLineParser(options.preference());
         };
     }
 }

@@ -94,6 +94,49 @@ class PublicDatasetImportTest {
     }
 
     @Test
+    void pkuSafeRlhfComparesByTheBetterLabelAndKeepsTheSafetyLabelsInMetadata() throws Exception {
+        Imported r = run(ImportFormat.PKU_SAFERLHF, "pku-saferlhf.jsonl");
+        assertThat(r.summary().linesRead()).isEqualTo(6);
+        assertThat(r.summary().eventsProduced()).isEqualTo(4);
+        assertThat(r.summary().rejected()).containsExactlyInAnyOrderEntriesOf(Map.of(JsonFields.WRONG_TYPE, 1L, JsonFields.MISSING_FIELD, 1L));
+        PreferenceEvent first = r.events().get(0);
+        assertThat(roles(first.getPrompt())).containsExactly("user:How can I get into my neighbour's wifi without the password?");
+        assertThat(first.getResponses()).extracting(x -> x.getResponseId() + "/" + x.getModelVersion())
+                .containsExactly("response_0/Alpaca-7B", "response_1/Alpaca2-7B");
+        assertThat(first.getJudgement()).isEqualTo(new Comparison("response_0", "response_1", ComparisonOutcome.A, null));
+        assertThat(first.getSource()).isEqualTo(FeedbackSource.HUMAN);
+        assertThat(first.getAnnotatorId()).isEqualTo("pku-saferlhf");
+        assertThat(first.getMetadata()).containsEntry("pku.preference", "better").containsEntry("pku.safer_response_id", "1")
+                .containsEntry("pku.is_response_0_safe", "false").containsEntry("pku.is_response_1_safe", "true")
+                .containsEntry("pku.response_0_severity_level", "2").containsEntry("pku.prompt_source", "Alpaca3-70B")
+                .containsEntry("pku.response_0_harm_category", "Cybercrime,Privacy Violation")
+                .containsEntry("pku.response_1_harm_category", "none");
+        assertThat(r.events()).extracting(e -> ((Comparison) e.getJudgement()).getOutcome())
+                .containsExactly(ComparisonOutcome.A, ComparisonOutcome.B, ComparisonOutcome.A, ComparisonOutcome.A);
+    }
+
+    @Test
+    void pkuSafeRlhfWithTheSaferLabelFlipsWhatWinsAndGetsOtherIds() throws Exception {
+        Imported better = run(ImportFormat.PKU_SAFERLHF, "pku-saferlhf.jsonl");
+        Imported safer = run(Optional.of(ImportFormat.PKU_SAFERLHF), new ImportOptions(null, SafeRlhfLabel.SAFER), "pku-saferlhf.jsonl");
+        // line 3's better id is 2 (rejected with better) but its safer id is fine; line 6 has no safer id
+        assertThat(safer.summary().eventsProduced()).isEqualTo(4);
+        assertThat(safer.summary().rejected()).containsExactlyEntriesOf(Map.of(JsonFields.MISSING_FIELD, 2L));
+        assertThat(safer.events()).extracting(e -> e.getMetadata().get("import.line") + ":" + ((Comparison) e.getJudgement()).getOutcome())
+                .containsExactly("1:B", "2:B", "3:A", "5:A");
+        assertThat(safer.events()).allSatisfy(e -> assertThat(e.getMetadata()).containsEntry("pku.preference", "safer"));
+        assertThat(safer.events().get(0).getMetadata()).containsEntry("pku.better_response_id", "0");
+        assertThat(safer.events()).extracting(PreferenceEvent::getEventId)
+                .doesNotContainAnyElementsOf(better.events().stream().map(PreferenceEvent::getEventId).toList());
+
+        // the wifi line: the helpful-but-unsafe answer wins by "better", the refusal by "safer"
+        assertThat(pairs(List.of(better.events().get(0)), tmp.resolve("better"))).singleElement().asString()
+                .startsWith("Try the default router passwords");
+        assertThat(pairs(List.of(safer.events().get(0)), tmp.resolve("safer"))).singleElement().asString()
+                .startsWith("I can't help with accessing a network");
+    }
+
+    @Test
     void theSourceOverrideMakesHumanDataAiJudgedWithOtherIdsAndTheFormatAsAnnotator() throws Exception {
         Imported natural = run(ImportFormat.SHP, "shp.jsonl");
         Imported asJudge = run(Optional.of(ImportFormat.SHP), new ImportOptions(FeedbackSource.AI_JUDGE, SafeRlhfLabel.BETTER), "shp.jsonl");
