@@ -45,6 +45,10 @@ public final class LeaderLease implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final TopicPartition partition;
     private volatile boolean held;
+    /** The group has completed a rebalance for this member (so "not held" means another instance holds it). */
+    private volatile boolean joined;
+    /** close() is leaving the group: the revocation that follows is a hand-over, not a loss. */
+    private volatile boolean closing;
 
     /** The lease topic of a model. */
     public static String topicFor(String modelName) {
@@ -82,12 +86,17 @@ public final class LeaderLease implements AutoCloseable {
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 if (partitions.contains(partition)) {
                     held = false;
-                    log.warn("Leader lease {} revoked", partition);
+                    if (closing) {
+                        log.info("Leader lease {} released", partition);
+                    } else {
+                        log.warn("Leader lease {} revoked", partition);
+                    }
                 }
             }
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                joined = true;
                 if (partitions.contains(partition)) {
                     held = true;
                     log.info("Leader lease {} acquired: this instance trains", partition);
@@ -116,7 +125,7 @@ public final class LeaderLease implements AutoCloseable {
             if (held) {
                 return true;
             }
-            if (!announced) {
+            if (!announced && joined) {
                 log.info("Standby: waiting for the leader lease {} (another instance trains this model)", partition);
                 announced = true;
             }
@@ -141,6 +150,7 @@ public final class LeaderLease implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
         consumer.close(Duration.ofSeconds(5)); // leaving the group hands the lease to a standby at once
     }
 
