@@ -13,7 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * GPT-2, Llama-family and GPT-NeoX decoders written with plain DJL NDArray operations (PyTorch engine), numerically following
+ * GPT-2, Llama-family, GPT-NeoX and OPT decoders written with plain DJL NDArray operations (PyTorch engine), numerically following
  * transformers' eager implementations:
  * <ul>
  *   <li>GPT-2: learned positions, LayerNorm with bias, fused {@code c_attn} Conv1D ([in, 3*out], applied as
@@ -33,6 +33,11 @@ import java.util.Map;
  *       {@code dense} output, MLP {@code dense_4h_to_h(act(dense_h_to_4h(x)))} with exact-erf gelu (or the tanh
  *       gelu, relu, silu), parallel ({@code x + attn(ln1(x)) + mlp(ln2(x))}) or sequential residual, final
  *       LayerNorm, untied {@code embed_out} head (or the tied {@code embed_in}).</li>
+ *   <li>OPT: token embeddings (optionally {@code project_in} from word_embed_proj_dim to hidden), learned positions
+ *       read at row p + 2 (OPTLearnedPositionalEmbedding's offset), LayerNorm with bias, biased q/k/v/out_proj,
+ *       no rotary, MLP {@code fc2(act(fc1(x)))} (relu, exact gelu or gelu_new), pre-LN blocks or, with
+ *       do_layer_norm_before=false, post-LN ones ({@code ln(x + sublayer(x))}), final LayerNorm only for pre-LN
+ *       (unless removed), {@code project_out} back to word_embed_proj_dim, tied or untied head.</li>
  * </ul>
  * Memory rule: every operation has an array of the caller's scope as its receiver (or goes through
  * {@code NDArrayEx} ops, which attach to the input's manager), so nothing computed in {@link #forward} lands in the
@@ -68,6 +73,7 @@ public final class DecoderModel implements CausalLM {
     private final NDArray geluCubic;
     private final NDArray geluScale;
     private final NDArray embeddingScale;
+    private final NDArray positionOffset;
 
     /**
      * Builds a model around existing weights.
@@ -105,14 +111,16 @@ public final class DecoderModel implements CausalLM {
         this.half = scalars.create(0.5f);
         this.maskedScore = scalars.create(-MASKED_SCORE);
         this.normEps = scalars.create((float) config.normEps());
-        this.attentionScale = scalars.create((float) (1.0 / Math.sqrt(config.headDim())));
+        this.attentionScale = scalars.create((float) (1.0 / Math.sqrt(config.queryPreAttnScalar())));
         this.geluCubic = scalars.create(0.044715f);
         this.geluScale = scalars.create((float) Math.sqrt(2.0 / Math.PI));
         // Gemma: torch.tensor(hidden_size ** 0.5, dtype=hidden_states.dtype), i.e. rounded to the weights' type
         NDArray scale = scalars.create((float) Math.sqrt(config.hiddenSize()));
         this.embeddingScale = type == DataType.FLOAT16
                 ? scale.toType(DataType.FLOAT16, false).toType(DataType.FLOAT32, false) : scale;
-        if (config.family() != ModelConfig.Family.GPT2) {
+        // OPTLearnedPositionalEmbedding: position p reads row p + 2
+        this.positionOffset = scalars.create(2L);
+        if (config.family() != ModelConfig.Family.GPT2 && config.family() != ModelConfig.Family.OPT) {
             NDManager buffers = manager.newSubManager();
             NDArray[] tables = ropeTables(buffers, config);
             // computed in float32 and cast once, as HF's rotary embedding returns cos/sin in the input's type
@@ -283,6 +291,12 @@ public final class DecoderModel implements CausalLM {
         NDArray sin = null;
         if (config.family() == ModelConfig.Family.GPT2) {
             x = embed(inputIds, w("transformer.wte.weight")).add(embed(pos, w("transformer.wpe.weight")));
+        } else if (config.family() == ModelConfig.Family.OPT) {
+            x = embed(inputIds, w("model.decoder.embed_tokens.weight"));
+            if (config.projectsEmbeddings()) {
+                x = linear(x, w("model.decoder.project_in.weight"), null);
+            }
+            x = x.add(embed(pos.add(positionOffset), w("model.decoder.embed_positions.weight")));
         } else {
             x = embed(inputIds, w(WeightLayout.embeddingName(config)));
             if (config.gemmaStyle()) {
@@ -295,6 +309,7 @@ public final class DecoderModel implements CausalLM {
             x = switch (config.family()) {
                 case GPT2 -> gpt2Block(i, x, bias, cache);
                 case GPT_NEOX -> gptNeoxBlock(i, x, cos, sin, bias, cache);
+                case OPT -> optBlock(i, x, bias, cache);
                 case LLAMA -> llamaBlock(i, x, cos, sin, config.slidingWindowAt(i) ? windowBias : bias, cache);
             };
         }
@@ -305,6 +320,15 @@ public final class DecoderModel implements CausalLM {
         } else if (config.family() == ModelConfig.Family.GPT_NEOX) {
             x = layerNorm(x, w("gpt_neox.final_layer_norm.weight"), w("gpt_neox.final_layer_norm.bias"));
             logits = linear(x, w(config.tieWordEmbeddings() ? "gpt_neox.embed_in.weight" : "embed_out.weight"), null);
+        } else if (config.family() == ModelConfig.Family.OPT) {
+            if (config.finalNorm()) {
+                x = layerNorm(x, w("model.decoder.final_layer_norm.weight"), w("model.decoder.final_layer_norm.bias"));
+            }
+            if (config.projectsEmbeddings()) {
+                x = linear(x, w("model.decoder.project_out.weight"), null);
+            }
+            logits = linear(x, w(config.tieWordEmbeddings() ? "model.decoder.embed_tokens.weight" : "lm_head.weight"),
+                    null);
         } else {
             x = norm(x, w("model.norm.weight"));
             logits = linear(x, w(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight"), null);
@@ -401,13 +425,36 @@ public final class DecoderModel implements CausalLM {
         return mlp.add(hidden);
     }
 
+    /**
+     * OPTDecoderLayer. Pre-LN (do_layer_norm_before): x + out_proj(attn(ln1(x))), then h + fc2(act(fc1(ln2(h)))).
+     * Post-LN (opt-350m): ln1(x + attn(x)), then ln2(h + fc2(act(fc1(h)))). Biases iff enable_bias.
+     */
+    private NDArray optBlock(int i, NDArray x, NDArray bias, KvCache cache) {
+        String p = "model.decoder.layers." + i + ".";
+        boolean before = config.normBefore();
+        NDArray h = before ? layerNorm(x, w(p + "self_attn_layer_norm.weight"), w(p + "self_attn_layer_norm.bias")) : x;
+        NDArray q = linear(h, w(p + "self_attn.q_proj.weight"), b(p + "self_attn.q_proj.bias"));
+        NDArray k = linear(h, w(p + "self_attn.k_proj.weight"), b(p + "self_attn.k_proj.bias"));
+        NDArray v = linear(h, w(p + "self_attn.v_proj.weight"), b(p + "self_attn.v_proj.bias"));
+        NDArray a = attention(i, q, k, v, null, null, null, null, bias, cache);
+        x = x.add(linear(a, w(p + "self_attn.out_proj.weight"), b(p + "self_attn.out_proj.bias")));
+        if (!before) {
+            x = layerNorm(x, w(p + "self_attn_layer_norm.weight"), w(p + "self_attn_layer_norm.bias"));
+        }
+        h = before ? layerNorm(x, w(p + "final_layer_norm.weight"), w(p + "final_layer_norm.bias")) : x;
+        h = linear(activation(linear(h, w(p + "fc1.weight"), b(p + "fc1.bias"))), w(p + "fc2.weight"),
+                b(p + "fc2.bias"));
+        x = x.add(h);
+        return before ? x : layerNorm(x, w(p + "final_layer_norm.weight"), w(p + "final_layer_norm.bias"));
+    }
+
     /** dense_4h_to_h(act(dense_h_to_4h(x))), both biased. */
     private NDArray gptNeoxMlp(String p, NDArray x) {
         NDArray up = linear(x, w(p + "mlp.dense_h_to_4h.weight"), w(p + "mlp.dense_h_to_4h.bias"));
         return linear(activation(up), w(p + "mlp.dense_4h_to_h.weight"), w(p + "mlp.dense_4h_to_h.bias"));
     }
 
-    /** GPT-NeoX's hidden_act (validated in {@link ModelConfig}); results in x's manager. */
+    /** GPT-NeoX's hidden_act / OPT's activation_function (validated in {@link ModelConfig}); results in x's manager. */
     private NDArray activation(NDArray x) {
         return switch (config.hiddenAct()) {
             case "gelu" -> x.getNDArrayInternal().gelu();                      // torch gelu, exact erf

@@ -15,12 +15,12 @@ import java.util.Locale;
 
 /**
  * The architecture of a decoder-only model, in Hugging Face {@code config.json} terms. One record covers GPT-2,
- * the Llama family (Llama, Mistral, Qwen2, Qwen3, SmolLM, Phi-3, Gemma) and GPT-NeoX (Pythia); the family decides
+ * the Llama family (Llama, Mistral, Qwen2, Qwen3, SmolLM, Phi-3, Gemma), GPT-NeoX (Pythia) and OPT; the family decides
  * which weights exist and how they are used; within the Llama family a few model_type-specific switches
  * ({@link #qkNorm}, {@link #fusedProjections}, {@link #gemmaStyle}) cover the differences. Everything a forward pass depends on is checked here, when config.json is read, so an unsupported
  * architecture fails at load time with the key that makes it unsupported.
  *
- * @param modelType         HF {@code model_type}: gpt2, llama, mistral, qwen2, qwen3, phi3, gemma (v1) or gpt_neox
+ * @param modelType         HF {@code model_type}: gpt2, llama, mistral, qwen2, qwen3, phi3, gemma (v1), gpt_neox or opt
  * @param vocabSize         rows of the embedding and of the output head ({@code vocab_size})
  * @param hiddenSize        width of the residual stream ({@code n_embd} / {@code hidden_size})
  * @param numLayers         transformer blocks ({@code n_layer} / {@code num_hidden_layers})
@@ -28,7 +28,8 @@ import java.util.Locale;
  * @param numKvHeads        key/value heads, fewer than {@code numHeads} for grouped-query attention
  * @param headDim           width of one head ({@code head_dim}, default hidden / heads; 128 for qwen3, 256 for
  *                          gemma as in HF)
- * @param intermediateSize  MLP width ({@code n_inner}, default 4 x hidden for GPT-2 / {@code intermediate_size})
+ * @param intermediateSize  MLP width ({@code n_inner}, default 4 x hidden for GPT-2 / {@code intermediate_size} /
+ *                          OPT's {@code ffn_dim})
  * @param maxPositions      longest sequence ({@code n_positions} / {@code max_position_embeddings})
  * @param normEps           LayerNorm / RMSNorm epsilon ({@code layer_norm_epsilon} / {@code rms_norm_eps} /
  *                          {@code layer_norm_eps})
@@ -37,10 +38,12 @@ import java.util.Locale;
  * @param qkvBias           q/k/v projections have biases ({@code attention_bias}, always for Qwen2; GPT-NeoX's
  *                          fused query_key_value, default true)
  * @param outputBias        the attention output projection has a bias ({@code attention_bias}, never for Qwen2)
- * @param mlpBias           gate/up/down projections have biases ({@code mlp_bias}; always for GPT-NeoX)
+ * @param mlpBias           gate/up/down projections have biases ({@code mlp_bias}; always for GPT-NeoX; OPT's
+ *                          fc1/fc2 and every attention projection with {@code enable_bias}, default true)
  * @param hiddenAct         MLP activation: gelu_new (GPT-2), silu (Llama family), gelu_pytorch_tanh (gemma's
  *                          GeGLU; {@code hidden_activation} wins over {@code hidden_act} as in transformers 4.38+),
- *                          for GPT-NeoX gelu (exact erf), gelu_new / gelu_pytorch_tanh, relu or silu
+ *                          for GPT-NeoX gelu (exact erf), gelu_new / gelu_pytorch_tanh, relu or silu; OPT's
+ *                          {@code activation_function}: relu (default), gelu or gelu_new
  * @param bosTokenId        beginning-of-sequence id, or null
  * @param eosTokenId        end-of-sequence id (first one when the config lists several), or null
  * @param slidingWindow     keys a windowed layer's query sees, itself included (query i sees keys j with
@@ -55,6 +58,21 @@ import java.util.Locale;
  *                          the rest pass through); 1 for every other family
  * @param parallelResidual  GPT-NeoX {@code use_parallel_residual} (default true): x + attn(ln1(x)) + mlp(ln2(x))
  *                          instead of the sequential h = x + attn(ln1(x)); h + mlp(ln2(h)); false for the others
+ * @param wordEmbedProjDim  OPT {@code word_embed_proj_dim}: width of the token embedding and of the head, with
+ *                          {@code project_in} / {@code project_out} between it and the hidden size when they differ;
+ *                          the hidden size for every other family
+ * @param normBefore        OPT {@code do_layer_norm_before} (default true): pre-LN blocks; false (opt-350m) normalises
+ *                          after each residual add instead; true for every other family
+ * @param finalNorm         the decoder ends with a norm: OPT only when do_layer_norm_before and not
+ *                          {@code _remove_final_layer_norm}; true for every other family
+ * @param attnLogitSoftcap  Gemma 2 {@code attn_logit_softcapping} (default 50): scores become tanh(s / cap) * cap
+ *                          before masking; null for none (every other family)
+ * @param finalLogitSoftcap Gemma 2 {@code final_logit_softcapping} (default 30): logits become tanh(l / cap) * cap;
+ *                          null for none (every other family)
+ * @param queryPreAttnScalar attention scores are scaled by its -0.5 power: Gemma 2 {@code query_pre_attn_scalar}
+ *                          (default 256), head_dim for every other family
+ * @param slidingLayers     per layer, whether it uses {@link #slidingWindow} (Gemma 2: {@code layer_types}, else the
+ *                          even layers); null where {@link #maxWindowLayers} decides (every other family)
  * @param sourceJson        the config.json text this was read from (kept so that saving preserves unknown keys), or null
  */
 public record ModelConfig(
@@ -81,18 +99,28 @@ public record ModelConfig(
         RopeScaling ropeScaling,
         double partialRotaryFactor,
         boolean parallelResidual,
+        int wordEmbedProjDim,
+        boolean normBefore,
+        boolean finalNorm,
+        Double attnLogitSoftcap,
+        Double finalLogitSoftcap,
+        double queryPreAttnScalar,
+        List<Boolean> slidingLayers,
         String sourceJson) {
 
-    /** The three computation graphs this project implements. */
-    public enum Family { GPT2, LLAMA, GPT_NEOX }
+    /** The four computation graphs this project implements. */
+    public enum Family { GPT2, LLAMA, GPT_NEOX, OPT }
 
     /** model_type values that load. */
     public static final List<String> SUPPORTED_MODEL_TYPES = List.of("gpt2", "llama", "mistral", "qwen2", "qwen3", "phi3",
-            "gemma", "gpt_neox");
+            "gemma", "gpt_neox", "opt");
 
     /** GPT-NeoX activations (transformers' ACT2FN names) this decoder implements. */
     private static final List<String> GPT_NEOX_ACTIVATIONS = List.of("gelu", "gelu_new", "gelu_pytorch_tanh", "relu",
             "silu", "swish");
+
+    /** OPT activation_function values (transformers' ACT2FN names) this decoder implements. */
+    private static final List<String> OPT_ACTIVATIONS = List.of("relu", "gelu", "gelu_new");
 
     /** model_type values whose transformers implementation has sliding-window attention. */
     private static final List<String> WINDOWED_MODEL_TYPES = List.of("mistral", "qwen2", "qwen3", "phi3");
@@ -134,6 +162,24 @@ public record ModelConfig(
             if (!tieWordEmbeddings) {
                 throw new ModelFormatException("gpt2 with tie_word_embeddings=false is not supported");
             }
+        } else if (modelType.equals("opt")) {
+            if (numKvHeads != numHeads || headDim * numHeads != hiddenSize) {
+                throw new ModelFormatException("opt needs hidden_size to be a multiple of num_attention_heads and no "
+                        + "grouped-query heads");
+            }
+            if (!OPT_ACTIVATIONS.contains(hiddenAct)) {
+                throw new ModelFormatException("opt activation_function '" + hiddenAct + "' is not supported ("
+                        + String.join(", ", OPT_ACTIVATIONS) + ")");
+            }
+            if (qkvBias != outputBias || qkvBias != mlpBias) {
+                throw new ModelFormatException("opt's enable_bias switches every projection bias together");
+            }
+            if (!ropeScaling.equals(RopeScaling.NONE)) {
+                throw new ModelFormatException("opt has learned positions, not RoPE: rope scaling does not apply");
+            }
+            if (finalNorm && !normBefore) {
+                throw new ModelFormatException("opt has a final layer norm only with do_layer_norm_before");
+            }
         } else if (modelType.equals("gpt_neox")) {
             if (numKvHeads != numHeads || headDim * numHeads != hiddenSize) {
                 throw new ModelFormatException("gpt_neox needs num_attention_heads * head_size == hidden_size and no "
@@ -159,15 +205,15 @@ public record ModelConfig(
                 throw new ModelFormatException("rotary_emb_base must be > 0, got " + ropeTheta);
             }
         } else {
-            if (modelType.equals("gemma")) {
+            if (modelType.equals("gemma") || modelType.equals("gemma2")) {
                 if (!hiddenAct.equals("gelu_pytorch_tanh") && !hiddenAct.equals("gelu_new")) {
-                    throw new ModelFormatException("gemma hidden_activation '" + hiddenAct + "' is not supported "
-                            + "(gelu_pytorch_tanh; exact-erf gelu is not implemented)");
+                    throw new ModelFormatException(modelType + " hidden_activation '" + hiddenAct + "' is not "
+                            + "supported (gelu_pytorch_tanh; exact-erf gelu is not implemented)");
                 }
             } else if (!hiddenAct.equals("silu") && !hiddenAct.equals("swish")) {
                 throw new ModelFormatException(modelType + " hidden_act '" + hiddenAct + "' is not supported (silu)");
             }
-            if ((modelType.equals("phi3") || modelType.equals("gemma")) && mlpBias) {
+            if ((modelType.equals("phi3") || modelType.startsWith("gemma")) && mlpBias) {
                 throw new ModelFormatException(modelType + " has no MLP biases");
             }
             if (modelType.equals("phi3") && (qkvBias || outputBias)) {
@@ -187,6 +233,28 @@ public record ModelConfig(
             throw new ModelFormatException(modelType + " has neither partial rotary embeddings nor parallel residuals "
                     + "(only gpt_neox)");
         }
+        if (!modelType.equals("opt") && (wordEmbedProjDim != hiddenSize || !normBefore || !finalNorm)) {
+            throw new ModelFormatException(modelType + " has neither a word_embed_proj_dim other than hidden_size nor "
+                    + "post-LN blocks nor a missing final norm (only opt)");
+        }
+        positive("word_embed_proj_dim", wordEmbedProjDim);
+        if (!modelType.equals("gemma2") && (attnLogitSoftcap != null || finalLogitSoftcap != null
+                || queryPreAttnScalar != headDim || slidingLayers != null)) {
+            throw new ModelFormatException(modelType + " has no logit softcapping, query_pre_attn_scalar or per-layer "
+                    + "attention types (only gemma2)");
+        }
+        softcap("attn_logit_softcapping", attnLogitSoftcap);
+        softcap("final_logit_softcapping", finalLogitSoftcap);
+        if (!(queryPreAttnScalar > 0)) {
+            throw new ModelFormatException("query_pre_attn_scalar must be > 0, got " + queryPreAttnScalar);
+        }
+        if (slidingLayers != null) {
+            slidingLayers = List.copyOf(slidingLayers);
+            if (slidingLayers.size() != numLayers) {
+                throw new ModelFormatException("layer_types must list one type per layer (" + numLayers + "), got "
+                        + slidingLayers.size());
+            }
+        }
         if (modelType.equals("gpt2") && !ropeScaling.equals(RopeScaling.NONE)) {
             throw new ModelFormatException("gpt2 has learned positions, not RoPE: rope scaling does not apply");
         }
@@ -205,7 +273,23 @@ public record ModelConfig(
         }
     }
 
-    /** The canonical constructor for the families without partial rotary or parallel residuals (all but gpt_neox). */
+    /**
+     * The constructor for the families without OPT's projections / post-LN or Gemma 2's softcaps and per-layer
+     * attention types.
+     */
+    public ModelConfig(String modelType, int vocabSize, int hiddenSize, int numLayers, int numHeads, int numKvHeads,
+                       int headDim, int intermediateSize, int maxPositions, double normEps, double ropeTheta,
+                       boolean tieWordEmbeddings, boolean qkvBias, boolean outputBias, boolean mlpBias,
+                       String hiddenAct, Integer bosTokenId, Integer eosTokenId, Integer slidingWindow,
+                       int maxWindowLayers, RopeScaling ropeScaling, double partialRotaryFactor,
+                       boolean parallelResidual, String sourceJson) {
+        this(modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim, intermediateSize,
+                maxPositions, normEps, ropeTheta, tieWordEmbeddings, qkvBias, outputBias, mlpBias, hiddenAct,
+                bosTokenId, eosTokenId, slidingWindow, maxWindowLayers, ropeScaling, partialRotaryFactor,
+                parallelResidual, hiddenSize, true, true, null, null, headDim, null, sourceJson);
+    }
+
+    /** The constructor for the families without partial rotary or parallel residuals (all but gpt_neox). */
     public ModelConfig(String modelType, int vocabSize, int hiddenSize, int numLayers, int numHeads, int numKvHeads,
                        int headDim, int intermediateSize, int maxPositions, double normEps, double ropeTheta,
                        boolean tieWordEmbeddings, boolean qkvBias, boolean outputBias, boolean mlpBias,
@@ -214,6 +298,12 @@ public record ModelConfig(
         this(modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim, intermediateSize,
                 maxPositions, normEps, ropeTheta, tieWordEmbeddings, qkvBias, outputBias, mlpBias, hiddenAct,
                 bosTokenId, eosTokenId, slidingWindow, maxWindowLayers, ropeScaling, 1.0, false, sourceJson);
+    }
+
+    private static void softcap(String key, Double cap) {
+        if (cap != null && !(cap > 0 && Double.isFinite(cap))) {
+            throw new ModelFormatException(key + " must be > 0 (or null for none), got " + cap);
+        }
     }
 
     private static void positive(String key, int value) {
@@ -227,6 +317,7 @@ public record ModelConfig(
         return switch (modelType) {
             case "gpt2" -> Family.GPT2;
             case "gpt_neox" -> Family.GPT_NEOX;
+            case "opt" -> Family.OPT;
             default -> Family.LLAMA;
         };
     }
@@ -238,12 +329,31 @@ public record ModelConfig(
 
     /** True when layer {@code layer} attends only to the last {@link #slidingWindow} positions. */
     public boolean slidingWindowAt(int layer) {
+        if (slidingLayers != null) {
+            return slidingWindow != null && slidingLayers.get(layer);
+        }
         return slidingWindow != null && layer >= maxWindowLayers;
     }
 
     /** True when any layer uses the sliding window. */
     public boolean hasSlidingLayers() {
+        if (slidingLayers != null) {
+            return slidingWindow != null && slidingLayers.contains(Boolean.TRUE);
+        }
         return slidingWindow != null && maxWindowLayers < numLayers;
+    }
+
+    /** OPT's {@code project_in} / {@code project_out} exist (word_embed_proj_dim differs from hidden_size). */
+    public boolean projectsEmbeddings() {
+        return wordEmbedProjDim != hiddenSize;
+    }
+
+    /**
+     * Gemma 2's sandwich norms: the attention and MLP outputs are normalised (post_attention_layernorm,
+     * post_feedforward_layernorm) before their residual add, and the MLP input by pre_feedforward_layernorm.
+     */
+    public boolean sandwichNorms() {
+        return modelType.equals("gemma2");
     }
 
     /** Qwen3's per-head RMSNorm of queries and keys ({@code self_attn.q_norm} / {@code k_norm}) before RoPE. */
@@ -264,7 +374,7 @@ public record ModelConfig(
      * multiplied by sqrt(hidden_size) rounded to the weights' type, and the MLP is GeGLU (tanh gelu of the gate).
      */
     public boolean gemmaStyle() {
-        return modelType.equals("gemma");
+        return modelType.equals("gemma") || modelType.equals("gemma2");
     }
 
     /** The same architecture with another sliding window (null: none) from layer {@code fromLayer} on. */
@@ -272,7 +382,8 @@ public record ModelConfig(
         return new ModelConfig(modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim,
                 intermediateSize, maxPositions, normEps, ropeTheta, tieWordEmbeddings, qkvBias, outputBias, mlpBias,
                 hiddenAct, bosTokenId, eosTokenId, window, fromLayer, ropeScaling, partialRotaryFactor,
-                parallelResidual, null);
+                parallelResidual, wordEmbedProjDim, normBefore, finalNorm, attnLogitSoftcap, finalLogitSoftcap,
+                queryPreAttnScalar, slidingLayers, null);
     }
 
     /** The same architecture with another RoPE scaling. */
@@ -280,7 +391,8 @@ public record ModelConfig(
         return new ModelConfig(modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim,
                 intermediateSize, maxPositions, normEps, ropeTheta, tieWordEmbeddings, qkvBias, outputBias, mlpBias,
                 hiddenAct, bosTokenId, eosTokenId, slidingWindow, maxWindowLayers, scaling, partialRotaryFactor,
-                parallelResidual, null);
+                parallelResidual, wordEmbedProjDim, normBefore, finalNorm, attnLogitSoftcap, finalLogitSoftcap,
+                queryPreAttnScalar, slidingLayers, null);
     }
 
     /** Query heads per key/value head. */
@@ -293,7 +405,8 @@ public record ModelConfig(
         return new ModelConfig(modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim,
                 intermediateSize, maxPositions, normEps, ropeTheta, tieWordEmbeddings, qkvBias, outputBias, mlpBias,
                 hiddenAct, bosTokenId, eosTokenId, slidingWindow, maxWindowLayers, ropeScaling,
-                partialRotaryFactor, parallelResidual, null);
+                partialRotaryFactor, parallelResidual, wordEmbedProjDim, normBefore, finalNorm, attnLogitSoftcap,
+                finalLogitSoftcap, queryPreAttnScalar, slidingLayers, null);
     }
 
     /** A Llama-style config built in code (presets, tests). */
@@ -383,6 +496,9 @@ public record ModelConfig(
         if (modelType.equals("gpt_neox")) {
             return gptNeox(n, json, vocab, hidden, heads, layers, maxPositions);
         }
+        if (modelType.equals("opt")) {
+            return opt(n, json, vocab, hidden, heads, layers, maxPositions);
+        }
         Integer kv = optionalInt(n, "num_key_value_heads");
         boolean qwen2 = modelType.equals("qwen2");
         Integer headDim = optionalInt(n, "head_dim");
@@ -448,6 +564,38 @@ public record ModelConfig(
                 n.path("hidden_act").asText("gelu"), bos, eos, null, 0,
                 RopeScaling.parse(n, maxPositions, true), partial,
                 n.path("use_parallel_residual").asBoolean(true), json);
+    }
+
+    /**
+     * OPTConfig: {@code ffn_dim}, head size hidden / heads, LayerNorm eps 1e-5 (nn.LayerNorm's default; OPT has no
+     * eps key), {@code enable_bias} (true) on every projection, {@code activation_function} (relu),
+     * {@code do_layer_norm_before} (true), a final layer norm iff do_layer_norm_before and not
+     * {@code _remove_final_layer_norm}, {@code word_embed_proj_dim} (hidden_size), tied head unless
+     * {@code tie_word_embeddings} is false, bos/eos 2/2 when absent. {@code layer_norm_elementwise_affine} false
+     * (norms without weights) is refused.
+     */
+    private static ModelConfig opt(JsonNode n, String json, int vocab, int hidden, int heads, int layers,
+                                   int maxPositions) {
+        if (hidden % heads != 0) {
+            throw new ModelFormatException("hidden_size (" + hidden + ") is not a multiple of num_attention_heads ("
+                    + heads + ")");
+        }
+        if (!n.path("layer_norm_elementwise_affine").asBoolean(true)) {
+            throw new ModelFormatException("opt layer_norm_elementwise_affine=false (layer norms without weight and "
+                    + "bias) is not supported");
+        }
+        boolean before = n.path("do_layer_norm_before").asBoolean(true);
+        boolean bias = n.path("enable_bias").asBoolean(true);
+        Integer proj = optionalInt(n, "word_embed_proj_dim");
+        Integer bos = n.has("bos_token_id") ? firstId(n.get("bos_token_id")) : Integer.valueOf(2);
+        Integer eos = n.has("eos_token_id") ? firstId(n.get("eos_token_id")) : Integer.valueOf(2);
+        return new ModelConfig("opt", vocab, hidden, layers, heads, heads, hidden / heads,
+                requiredInt(n, "ffn_dim"), maxPositions, 1e-5, 10000.0,
+                n.path("tie_word_embeddings").asBoolean(true), bias, bias, bias,
+                n.path("activation_function").asText("relu"), bos, eos, null, 0, RopeScaling.NONE, 1.0, false,
+                proj == null ? hidden : proj, before,
+                before && !n.path("_remove_final_layer_norm").asBoolean(false), null, null, hidden / heads, null,
+                json);
     }
 
     /**
@@ -592,6 +740,8 @@ public record ModelConfig(
             }
         } else if (family() == Family.GPT_NEOX) {
             writeGptNeox(o);
+        } else if (family() == Family.OPT) {
+            writeOpt(o);
         } else {
             String arch = switch (modelType) {
                 case "mistral" -> "MistralForCausalLM";
@@ -676,6 +826,34 @@ public record ModelConfig(
             o.put("attention_dropout", 0.0);
             o.put("hidden_dropout", 0.0);
             o.put("initializer_range", 0.02);
+        }
+    }
+
+    /**
+     * OPTConfig's keys. pad_token_id (OPT's default 1) is written only when the source had none; OPT has no eps key
+     * (nn.LayerNorm's 1e-5 is fixed).
+     */
+    private void writeOpt(ObjectNode o) {
+        o.putArray("architectures").add("OPTForCausalLM");
+        o.put("hidden_size", hiddenSize);
+        o.put("ffn_dim", intermediateSize);
+        o.put("num_attention_heads", numHeads);
+        o.put("num_hidden_layers", numLayers);
+        o.put("max_position_embeddings", maxPositions);
+        o.put("word_embed_proj_dim", wordEmbedProjDim);
+        o.put("do_layer_norm_before", normBefore);
+        o.put("_remove_final_layer_norm", normBefore && !finalNorm);
+        o.put("activation_function", hiddenAct);
+        o.put("enable_bias", qkvBias);
+        o.put("layer_norm_elementwise_affine", true);
+        if (!o.has("pad_token_id")) {
+            o.put("pad_token_id", 1);
+        }
+        if (sourceJson == null) {
+            o.put("dropout", 0.0);
+            o.put("attention_dropout", 0.0);
+            o.put("layerdrop", 0.0);
+            o.put("init_std", 0.02);
         }
     }
 

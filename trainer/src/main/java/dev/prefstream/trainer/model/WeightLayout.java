@@ -26,25 +26,26 @@ public final class WeightLayout {
             m.put("transformer.wpe.weight", new Shape(c.maxPositions(), h));
             for (int i = 0; i < c.numLayers(); i++) {
                 String p = "transformer.h." + i + ".";
-                m.put(p + "ln_1.weight", new Shape(h));
-                m.put(p + "ln_1.bias", new Shape(h));
+                layerNorm(m, p + "ln_1", h);
                 m.put(p + "attn.c_attn.weight", new Shape(h, 3 * h));
                 m.put(p + "attn.c_attn.bias", new Shape(3 * h));
                 m.put(p + "attn.c_proj.weight", new Shape(h, h));
                 m.put(p + "attn.c_proj.bias", new Shape(h));
-                m.put(p + "ln_2.weight", new Shape(h));
-                m.put(p + "ln_2.bias", new Shape(h));
+                layerNorm(m, p + "ln_2", h);
                 m.put(p + "mlp.c_fc.weight", new Shape(h, ff));
                 m.put(p + "mlp.c_fc.bias", new Shape(ff));
                 m.put(p + "mlp.c_proj.weight", new Shape(ff, h));
                 m.put(p + "mlp.c_proj.bias", new Shape(h));
             }
-            m.put("transformer.ln_f.weight", new Shape(h));
-            m.put("transformer.ln_f.bias", new Shape(h));
+            layerNorm(m, "transformer.ln_f", h);
             return Collections.unmodifiableMap(m);
         }
         if (c.family() == ModelConfig.Family.GPT_NEOX) {
             gptNeox(m, c);
+            return Collections.unmodifiableMap(m);
+        }
+        if (c.family() == ModelConfig.Family.OPT) {
+            opt(m, c);
             return Collections.unmodifiableMap(m);
         }
         long q = (long) c.numHeads() * c.headDim();
@@ -85,20 +86,58 @@ public final class WeightLayout {
         m.put("gpt_neox.embed_in.weight", new Shape(c.vocabSize(), h));
         for (int i = 0; i < c.numLayers(); i++) {
             String p = "gpt_neox.layers." + i + ".";
-            m.put(p + "input_layernorm.weight", new Shape(h));
-            m.put(p + "input_layernorm.bias", new Shape(h));
-            m.put(p + "post_attention_layernorm.weight", new Shape(h));
-            m.put(p + "post_attention_layernorm.bias", new Shape(h));
+            layerNorm(m, p + "input_layernorm", h);
+            layerNorm(m, p + "post_attention_layernorm", h);
             linear(m, p + "attention.query_key_value", 3 * h, h, c.qkvBias());
             linear(m, p + "attention.dense", h, h, c.outputBias());
             linear(m, p + "mlp.dense_h_to_4h", ff, h, true);
             linear(m, p + "mlp.dense_4h_to_h", h, ff, true);
         }
-        m.put("gpt_neox.final_layer_norm.weight", new Shape(h));
-        m.put("gpt_neox.final_layer_norm.bias", new Shape(h));
+        layerNorm(m, "gpt_neox.final_layer_norm", h);
         if (!c.tieWordEmbeddings()) {
             m.put("embed_out.weight", new Shape(c.vocabSize(), h));
         }
+    }
+
+    /**
+     * OPTForCausalLM's parameters in its module order: the learned positions have max_position_embeddings + 2 rows
+     * (OPTLearnedPositionalEmbedding's offset), project_out / project_in (no bias) exist only when
+     * word_embed_proj_dim differs from hidden_size, the decoder's final_layer_norm only with pre-LN blocks; the head
+     * reads word_embed_proj_dim-wide states.
+     */
+    private static void opt(Map<String, Shape> m, ModelConfig c) {
+        long h = c.hiddenSize();
+        long ff = c.intermediateSize();
+        long proj = c.wordEmbedProjDim();
+        m.put("model.decoder.embed_tokens.weight", new Shape(c.vocabSize(), proj));
+        m.put("model.decoder.embed_positions.weight", new Shape(c.maxPositions() + 2L, h));
+        if (c.projectsEmbeddings()) {
+            linear(m, "model.decoder.project_out", proj, h, false);
+            linear(m, "model.decoder.project_in", h, proj, false);
+        }
+        if (c.finalNorm()) {
+            layerNorm(m, "model.decoder.final_layer_norm", h);
+        }
+        for (int i = 0; i < c.numLayers(); i++) {
+            String p = "model.decoder.layers." + i + ".";
+            linear(m, p + "self_attn.k_proj", h, h, c.qkvBias());
+            linear(m, p + "self_attn.v_proj", h, h, c.qkvBias());
+            linear(m, p + "self_attn.q_proj", h, h, c.qkvBias());
+            linear(m, p + "self_attn.out_proj", h, h, c.outputBias());
+            layerNorm(m, p + "self_attn_layer_norm", h);
+            linear(m, p + "fc1", ff, h, c.mlpBias());
+            linear(m, p + "fc2", h, ff, c.mlpBias());
+            layerNorm(m, p + "final_layer_norm", h);
+        }
+        if (!c.tieWordEmbeddings()) {
+            m.put("lm_head.weight", new Shape(c.vocabSize(), proj));
+        }
+    }
+
+    /** nn.LayerNorm with affine weights: weight [width], bias [width]. */
+    private static void layerNorm(Map<String, Shape> m, String name, long width) {
+        m.put(name + ".weight", new Shape(width));
+        m.put(name + ".bias", new Shape(width));
     }
 
     /** nn.Linear layout: weight [out, in], bias [out]. */
@@ -114,6 +153,7 @@ public final class WeightLayout {
         return switch (c.family()) {
             case GPT2 -> "transformer.wte.weight";
             case GPT_NEOX -> "gpt_neox.embed_in.weight";
+            case OPT -> "model.decoder.embed_tokens.weight";
             case LLAMA -> "model.embed_tokens.weight";
         };
     }

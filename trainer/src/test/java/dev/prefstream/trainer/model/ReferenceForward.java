@@ -45,12 +45,7 @@ final class ReferenceForward {
         double eps = c.normEps();
         double offset = family.normOffset();
         float[] embed = weight(p, "model.embed_tokens.weight");
-        double[][] x = new double[t][h];
-        for (int i = 0; i < t; i++) {
-            for (int j = 0; j < h; j++) {
-                x[i][j] = embed[(int) ids[i] * h + j] * family.embedScale();
-            }
-        }
+        double[][] x = embed(embed, h, ids, family.embedScale());
         for (int layer = 0; layer < c.numLayers(); layer++) {
             String pre = "model.layers." + layer + ".";
             double[][] normed = rms(x, weight(p, pre + "input_layernorm.weight"), eps, offset);
@@ -78,6 +73,33 @@ final class ReferenceForward {
     static double[][] causalAttention(double[][] q, double[][] k, double[][] v, int heads, int kvHeads, int hd,
                                       double theta, UnaryOperator<double[]> queryHead,
                                       UnaryOperator<double[]> keyHead) {
+        return causalAttention(q, k, v, heads, kvHeads, hd, Scores.plain(hd),
+                (head, i) -> rotate(queryHead.apply(head), i, theta), (head, i) -> rotate(keyHead.apply(head), i, theta));
+    }
+
+    /** A query or key head's transform at a position (RoPE, norms), or none. */
+    interface HeadAtPosition {
+        double[] apply(double[] head, int position);
+
+        static HeadAtPosition none() {
+            return (head, position) -> head;
+        }
+    }
+
+    /**
+     * How scores are formed: q . k times {@code scale}, then tanh(s / softcap) * softcap when {@code softcap} is
+     * set; with a {@code window}, query i sees only keys j with i - j < window.
+     */
+    record Scores(double scale, Double softcap, Integer window) {
+        /** 1 / sqrt(head_dim), no softcap, no window. */
+        static Scores plain(int hd) {
+            return new Scores(1 / Math.sqrt(hd), null, null);
+        }
+    }
+
+    /** Causal softmax attention per query head over its shared KV head; q and k heads transformed per position. */
+    static double[][] causalAttention(double[][] q, double[][] k, double[][] v, int heads, int kvHeads, int hd,
+                                      Scores how, HeadAtPosition queryHead, HeadAtPosition keyHead) {
         int t = q.length;
         double[][] attended = new double[t][heads * hd];
         for (int head = 0; head < heads; head++) {
@@ -85,26 +107,31 @@ final class ReferenceForward {
             double[][] qh = new double[t][];
             double[][] kh = new double[t][];
             for (int i = 0; i < t; i++) {
-                qh[i] = rotate(queryHead.apply(slice(q[i], head * hd, hd)), i, theta);
-                kh[i] = rotate(keyHead.apply(slice(k[i], kvHead * hd, hd)), i, theta);
+                qh[i] = queryHead.apply(slice(q[i], head * hd, hd), i);
+                kh[i] = keyHead.apply(slice(k[i], kvHead * hd, hd), i);
             }
             for (int i = 0; i < t; i++) {
+                int first = how.window() == null ? 0 : Math.max(0, i - how.window() + 1);
                 double[] scores = new double[i + 1];
                 double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j <= i; j++) {
+                for (int j = first; j <= i; j++) {
                     double s = 0;
                     for (int d = 0; d < hd; d++) {
                         s += qh[i][d] * kh[j][d];
                     }
-                    scores[j] = s / Math.sqrt(hd);
-                    max = Math.max(max, scores[j]);
+                    s *= how.scale();
+                    if (how.softcap() != null) {
+                        s = Math.tanh(s / how.softcap()) * how.softcap();
+                    }
+                    scores[j] = s;
+                    max = Math.max(max, s);
                 }
                 double sum = 0;
-                for (int j = 0; j <= i; j++) {
+                for (int j = first; j <= i; j++) {
                     scores[j] = Math.exp(scores[j] - max);
                     sum += scores[j];
                 }
-                for (int j = 0; j <= i; j++) {
+                for (int j = first; j <= i; j++) {
                     for (int d = 0; d < hd; d++) {
                         attended[i][head * hd + d] += scores[j] / sum * v[j][kvHead * hd + d];
                     }
@@ -112,6 +139,103 @@ final class ReferenceForward {
             }
         }
         return attended;
+    }
+
+    /** transformers' ACT2FN by name: gelu (exact erf), gelu_new / gelu_pytorch_tanh (tanh formula), relu, silu. */
+    static double activation(String name, double g) {
+        return switch (name) {
+            case "gelu" -> 0.5 * g * (1 + erf(g / Math.sqrt(2)));
+            case "gelu_new", "gelu_pytorch_tanh" ->
+                    0.5 * g * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (g + 0.044715 * g * g * g)));
+            case "relu" -> Math.max(0, g);
+            case "silu" -> g / (1 + Math.exp(-g));
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
+    /** act(x) for every element, in place; returns {@code rows}. */
+    static double[][] activate(double[][] rows, String name) {
+        for (double[] row : rows) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = activation(name, row[j]);
+            }
+        }
+        return rows;
+    }
+
+    /** rows @ W^T + b, with b absent when the parameters have none. */
+    static double[][] affine(double[][] rows, Map<String, NDArray> p, String module, int out) {
+        double[][] r = project(rows, weight(p, module + ".weight"), out);
+        if (p.containsKey(module + ".bias")) {
+            float[] bias = weight(p, module + ".bias");
+            for (double[] row : r) {
+                for (int o = 0; o < out; o++) {
+                    row[o] += bias[o];
+                }
+            }
+        }
+        return r;
+    }
+
+    /** LayerNorm: (x - mean) / sqrt(biased variance + eps) * w + b per row. */
+    static double[][] layerNorm(double[][] rows, Map<String, NDArray> p, String module, double eps) {
+        float[] w = weight(p, module + ".weight");
+        float[] b = weight(p, module + ".bias");
+        double[][] r = new double[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            double[] x = rows[i];
+            double mean = 0;
+            for (double a : x) {
+                mean += a;
+            }
+            mean /= x.length;
+            double var = 0;
+            for (double a : x) {
+                var += (a - mean) * (a - mean);
+            }
+            var /= x.length;
+            r[i] = new double[x.length];
+            for (int j = 0; j < x.length; j++) {
+                r[i][j] = (x[j] - mean) / Math.sqrt(var + eps) * w[j] + b[j];
+            }
+        }
+        return r;
+    }
+
+    /** Rows of an embedding table [rows, width] for {@code ids}, times {@code scale}. */
+    static double[][] embed(float[] table, int width, long[] ids, double scale) {
+        double[][] x = new double[ids.length][width];
+        for (int i = 0; i < ids.length; i++) {
+            for (int j = 0; j < width; j++) {
+                x[i][j] = table[(int) ids[i] * width + j] * scale;
+            }
+        }
+        return x;
+    }
+
+    /**
+     * erf in double: its Maclaurin series below |z| = 3 (terms stay below e^9, so about 12 digits survive), the
+     * continued fraction of erfc above.
+     */
+    static double erf(double z) {
+        double a = Math.abs(z);
+        double r;
+        if (a < 3) {
+            double term = a;
+            double sum = a;
+            for (int n = 1; n < 200 && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+                term *= -a * a / n;
+                sum += term / (2 * n + 1);
+            }
+            r = 2 / Math.sqrt(Math.PI) * sum;
+        } else {
+            double f = a;
+            for (int n = 60; n >= 1; n--) {
+                f = a + (n / 2.0) / f;
+            }
+            r = 1 - Math.exp(-a * a) / Math.sqrt(Math.PI) / f;
+        }
+        return z < 0 ? -r : r;
     }
 
     /** A parameter's values as floats (copied out of the NDArray). */
