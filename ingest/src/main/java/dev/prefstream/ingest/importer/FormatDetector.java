@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  *   <li>any other {@code chosen} and {@code rejected} (or {@code chosen_response} and {@code rejected_response}): trl</li>
  *   <li>{@code human_ref_A} and {@code human_ref_B}: shp</li>
  *   <li>{@code response_0}, {@code response_1} and {@code better_response_id} or {@code safer_response_id}: pku-saferlhf</li>
+ *   <li>{@code conversation_a}, {@code conversation_b} and {@code winner}: chatbot-arena</li>
  * </ul>
  * A line that fits several, or none, names its keys in the error so the user can pass {@code --format}.
  */
@@ -70,6 +71,9 @@ final class FormatDetector {
         }
         if (line.has("response_0") && line.has("response_1") && (line.has("better_response_id") || line.has("safer_response_id"))) {
             out.add(ImportFormat.PKU_SAFERLHF);
+        }
+        if (line.has("conversation_a") && line.has("conversation_b") && line.has("winner")) {
+            out.add(ImportFormat.CHATBOT_ARENA);
         }
         return out;
     }

@@ -20,7 +20,7 @@ final class HhRlhfLineParser implements LineParser {
         List<ChatMessage> rejected = turns(JsonFields.text(line, "rejected"), "rejected");
         List<ChatMessage> prompt = chosen.subList(0, chosen.size() - 1);
         if (!ContentHash.promptId(prompt).equals(ContentHash.promptId(rejected.subList(0, rejected.size() - 1)))) {
-            throw new LineRejectedException("prompt_mismatch", "chosen and rejected transcripts have different conversations before the last answer");
+            throw new LineRejectedException(LineRejectedException.PROMPT_MISMATCH, "chosen and rejected transcripts have different conversations before the last answer");
         }
         return Comparisons.of(base, "hh-rlhf", prompt, chosen.get(chosen.size() - 1).getContent(), rejected.get(rejected.size() - 1).getContent());
     }
@@ -29,7 +29,7 @@ final class HhRlhfLineParser implements LineParser {
     static List<ChatMessage> turns(String transcript, String field) {
         List<ChatMessage> turns = HhTranscript.turns(transcript, field);
         if (!"assistant".equals(turns.get(turns.size() - 1).getRole()) || turns.size() < 2) {
-            throw new LineRejectedException("no_final_answer", field + " does not end with an Assistant turn after a prompt");
+            throw new LineRejectedException(LineRejectedException.NO_FINAL_ANSWER, field + " does not end with an Assistant turn after a prompt");
         }
         return turns;
     }

@@ -22,7 +22,9 @@ public enum ImportFormat {
     /** Stanford Human Preferences (stanfordnlp/SHP): a Reddit post's history, two comments, which got more upvotes. */
     SHP("shp", FeedbackSource.HUMAN),
     /** PKU-Alignment/PKU-SafeRLHF: prompt, response_0/1, better_response_id and safer_response_id, safety flags. */
-    PKU_SAFERLHF("pku-saferlhf", FeedbackSource.HUMAN);
+    PKU_SAFERLHF("pku-saferlhf", FeedbackSource.HUMAN),
+    /** lmsys/chatbot_arena_conversations: two models' conversations on the same user turns and the user's vote. */
+    CHATBOT_ARENA("chatbot-arena", FeedbackSource.HUMAN);
 
     private final String cliName;
     private final FeedbackSource naturalSource;
@@ -76,6 +78,7 @@ public enum ImportFormat {
             case OPENAI -> new OpenAiLineParser();
             case SHP -> new ShpLineParser();
             case PKU_SAFERLHF -> new PkuSafeRlhfLineParser(options.preference());
+            case CHATBOT_ARENA -> new ChatbotArenaLineParser();
         };
     }
 }

@@ -96,7 +96,10 @@ final class JsonFields {
         for (String field : fields) {
             JsonNode value = line.get(field);
             String text = null;
-            if (value != null && value.isValueNode() && !value.isNull()) {
+            if (value != null && value.isFloatingPointNumber()) {
+                // 1682351591.1322, not 1.6823515911322E9
+                text = value.decimalValue().toPlainString();
+            } else if (value != null && value.isValueNode() && !value.isNull()) {
                 text = value.asText();
             } else if (value != null && value.isArray()) {
                 List<String> items = new ArrayList<>();

@@ -137,6 +137,44 @@ class PublicDatasetImportTest {
     }
 
     @Test
+    void chatbotArenaVotesCompareTheFinalAnswersAndTiesAreCountedNotPaired() throws Exception {
+        Imported r = run(ImportFormat.CHATBOT_ARENA, "chatbot-arena.jsonl");
+        assertThat(r.summary().linesRead()).isEqualTo(8);
+        assertThat(r.summary().eventsProduced()).isEqualTo(4);
+        assertThat(r.summary().ties()).isEqualTo(2);
+        assertThat(r.summary().describe()).contains("events produced: 4 (2 ties: ingest makes no pair of them)");
+        assertThat(r.summary().rejected()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                ChatbotArenaLineParser.DIVERGING_HISTORY, 1L, ChatbotArenaLineParser.PROMPT_MISMATCH, 1L,
+                ChatbotArenaLineParser.UNKNOWN_WINNER, 1L, ChatbotArenaLineParser.NO_FINAL_ANSWER, 1L));
+        PreferenceEvent first = r.events().get(0);
+        assertThat(roles(first.getPrompt())).containsExactly("user:What is the difference between OpenCL and CUDA?");
+        assertThat(first.getResponses()).extracting(x -> x.getResponseId() + "/" + x.getModelVersion() + "/" + x.getText()).containsExactly(
+                "a/chatglm-6b/OpenCL is an open standard that runs on many vendors' GPUs and CPUs; CUDA is NVIDIA's own platform and runs only on NVIDIA GPUs.",
+                "b/koala-13b/They are both programming languages.");
+        assertThat(first.getJudgement()).isEqualTo(new Comparison("a", "b", ComparisonOutcome.A, null));
+        assertThat(first.getSource()).isEqualTo(FeedbackSource.HUMAN);
+        assertThat(first.getAnnotatorId()).isEqualTo("arena_user_973");
+        assertThat(first.getMetadata()).containsEntry("arena.question_id", "58210e39b3fd4441a2bd4a518bb44c2d")
+                .containsEntry("arena.tstamp", "1682351591.1322").containsEntry("arena.turn", "1")
+                .containsEntry("arena.language", "English").containsEntry("arena.anony", "true").containsEntry("arena.winner", "model_a");
+        assertThat(r.events()).extracting(e -> ((Comparison) e.getJudgement()).getOutcome())
+                .containsExactly(ComparisonOutcome.A, ComparisonOutcome.TIE, ComparisonOutcome.TIE, ComparisonOutcome.B);
+        // multi-turn with identical earlier turns: the whole conversation before the final answers is the prompt
+        assertThat(roles(r.events().get(3).getPrompt())).containsExactly(
+                "user:Hi!", "assistant:Hello! How can I help you today?", "user:Give me a synonym for happy.");
+
+        try (IngestDriver driver = new IngestDriver(tmp.resolve("state"), Map.of())) {
+            r.events().forEach(driver::pipe);
+            assertThat(driver.pairs()).extracting(p -> p.getChosen() + " > " + p.getRejected() + " " + p.getChosenModelVersion())
+                    .containsExactlyInAnyOrder(
+                            "OpenCL is an open standard that runs on many vendors' GPUs and CPUs; CUDA is NVIDIA's own platform and runs only on NVIDIA GPUs. > They are both programming languages. chatglm-6b",
+                            "Joyful. > Sad. gpt-3.5-turbo");
+            assertThat(driver.counters().get("dropped{kind=comparison,reason=tie}")).isEqualTo(2);
+            assertThat(driver.dlq()).isEmpty();
+        }
+    }
+
+    @Test
     void theSourceOverrideMakesHumanDataAiJudgedWithOtherIdsAndTheFormatAsAnnotator() throws Exception {
         Imported natural = run(ImportFormat.SHP, "shp.jsonl");
         Imported asJudge = run(Optional.of(ImportFormat.SHP), new ImportOptions(FeedbackSource.AI_JUDGE, SafeRlhfLabel.BETTER), "shp.jsonl");
