@@ -59,8 +59,8 @@ class HttpClientAgainstEmbeddedRegistryTest {
                 e -> assertThat(e.errorCode()).isEqualTo(RegistryErrorException.SUBJECT_NOT_FOUND));
         assertThatThrownBy(() -> fresh.lookup(subject, breaking)).isInstanceOfSatisfying(RegistryErrorException.class,
                 e -> assertThat(e.errorCode()).isEqualTo(RegistryErrorException.SCHEMA_NOT_FOUND));
-        // not covered here: a schema with an invalid default (the only invalid schema this client can send, since it
-        // takes parsed schemas) gets HTTP 500 from the embedded server instead of Confluent's 422/42201; the client's
-        // 42201 mapping is covered against a stub in HttpSchemaRegistryClientTest.
+        // not covered here: invalid schemas (this client takes parsed ones, so it cannot send one); the server's 422/42201
+        // for them is in EmbeddedSchemaRegistryTest, the client's 42201 mapping against a stub in HttpSchemaRegistryClientTest.
+        // Schemas with Confluent references (registered by non-Java clients) are read back in SchemaReferencesInteropTest.
     }
 }
