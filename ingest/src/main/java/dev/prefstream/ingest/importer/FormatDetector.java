@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
  *   <li>{@code human_ref_A} and {@code human_ref_B}: shp</li>
  *   <li>{@code response_0}, {@code response_1} and {@code better_response_id} or {@code safer_response_id}: pku-saferlhf</li>
  *   <li>{@code conversation_a}, {@code conversation_b} and {@code winner}: chatbot-arena</li>
+ *   <li>{@code prompt} and an {@code answers} list: nectar</li>
  * </ul>
  * A line that fits several, or none, names its keys in the error so the user can pass {@code --format}.
  */
@@ -74,6 +75,9 @@ final class FormatDetector {
         }
         if (line.has("conversation_a") && line.has("conversation_b") && line.has("winner")) {
             out.add(ImportFormat.CHATBOT_ARENA);
+        }
+        if (line.has("prompt") && line.path("answers").isArray()) {
+            out.add(ImportFormat.NECTAR);
         }
         return out;
     }

@@ -24,7 +24,9 @@ public enum ImportFormat {
     /** PKU-Alignment/PKU-SafeRLHF: prompt, response_0/1, better_response_id and safer_response_id, safety flags. */
     PKU_SAFERLHF("pku-saferlhf", FeedbackSource.HUMAN),
     /** lmsys/chatbot_arena_conversations: two models' conversations on the same user turns and the user's vote. */
-    CHATBOT_ARENA("chatbot-arena", FeedbackSource.HUMAN);
+    CHATBOT_ARENA("chatbot-arena", FeedbackSource.HUMAN),
+    /** berkeley-nest/Nectar: an HH-style prompt and answers[] ranked by GPT-4 (rank 1 best), one ranking event per line. */
+    NECTAR("nectar", FeedbackSource.AI_JUDGE);
 
     private final String cliName;
     private final FeedbackSource naturalSource;
@@ -79,6 +81,7 @@ public enum ImportFormat {
             case SHP -> new ShpLineParser();
             case PKU_SAFERLHF -> new PkuSafeRlhfLineParser(options.preference());
             case CHATBOT_ARENA -> new ChatbotArenaLineParser();
+            case NECTAR -> new NectarLineParser();
         };
     }
 }

@@ -58,6 +58,7 @@ class FormatDetectionTest {
             "shp.jsonl, SHP, 'shp@1 [post_id, domain, upvote_ratio, history, c_root_id_A, c_root_id_B, created_at_utc_A, created_at_utc_B, score_A, score_B, human_ref_A, human_ref_B, labels, seconds_difference, score_ratio]'",
             "pku-saferlhf.jsonl, PKU_SAFERLHF, 'pku-saferlhf@1 [prompt, response_0, response_1, prompt_source, response_0_source, response_1_source, is_response_0_safe, is_response_1_safe, response_0_harm_category, response_1_harm_category, response_0_severity_level, response_1_severity_level, better_response_id, safer_response_id, response_0_sha256, response_1_sha256]'",
             "chatbot-arena.jsonl, CHATBOT_ARENA, 'chatbot-arena@1 [question_id, model_a, model_b, winner, judge, conversation_a, conversation_b, turn, anony, language, tstamp, openai_moderation, toxic_chat_tag]'",
+            "nectar.jsonl, NECTAR, 'nectar@1 [prompt, answers, turns, num_responses, source, good_natured]'",
     })
     void everySampleFileIsDetectedAndReadExactlyAsWithItsExplicitFormat(String file, ImportFormat expected, String detection) throws Exception {
         Detections detections = new Detections();

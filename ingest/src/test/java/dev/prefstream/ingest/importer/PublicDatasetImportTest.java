@@ -9,6 +9,7 @@ import dev.prefstream.schemas.avro.ComparisonOutcome;
 import dev.prefstream.schemas.avro.FeedbackSource;
 import dev.prefstream.schemas.avro.PreferenceEvent;
 import dev.prefstream.schemas.avro.PreferencePair;
+import dev.prefstream.schemas.avro.Ranking;
 import dev.prefstream.schemas.avro.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -172,6 +173,58 @@ class PublicDatasetImportTest {
             assertThat(driver.counters().get("dropped{kind=comparison,reason=tie}")).isEqualTo(2);
             assertThat(driver.dlq()).isEmpty();
         }
+    }
+
+    @Test
+    void nectarAnswersBecomeOneGpt4RankingWithEqualRanksInOneTier() throws Exception {
+        Imported r = run(ImportFormat.NECTAR, "nectar.jsonl");
+        assertThat(r.summary().linesRead()).isEqualTo(7);
+        assertThat(r.summary().eventsProduced()).isEqualTo(4);
+        assertThat(r.summary().ties()).isEqualTo(1);
+        assertThat(r.summary().rejected()).containsExactlyInAnyOrderEntriesOf(Map.of(NectarLineParser.TOO_FEW_RANKED_ANSWERS, 1L,
+                NectarLineParser.PROMPT_ENDS_WITH_ANSWER, 1L, JsonFields.WRONG_TYPE, 1L));
+        PreferenceEvent first = r.events().get(0);
+        assertThat(roles(first.getPrompt())).containsExactly("user:What is the capital of Australia?");
+        assertThat(first.getResponses()).extracting(x -> x.getResponseId() + "/" + x.getModelVersion())
+                .containsExactly("a0/gpt-4", "a1/gpt-3.5-turbo", "a2/llama-2-7b-chat", "a3/dolly-v2-12b");
+        assertThat(first.getJudgement()).isEqualTo(new Ranking(List.of(List.of("a0"), List.of("a1"), List.of("a2"), List.of("a3"))));
+        assertThat(first.getSource()).isEqualTo(FeedbackSource.AI_JUDGE);
+        assertThat(first.getAnnotatorId()).isEqualTo("nectar-gpt-4");
+        assertThat(first.getMetadata()).containsEntry("nectar.source", "sharegpt").containsEntry("nectar.turns", "1")
+                .containsEntry("nectar.good_natured", "true").doesNotContainKey("nectar.answers_left_out");
+        PreferenceEvent multiTurn = r.events().get(1);
+        assertThat(roles(multiTurn.getPrompt())).containsExactly(
+                "user:I need a name for my cat.", "assistant:How about Miso?", "user:Something longer, please.");
+        assertThat(multiTurn.getJudgement()).isEqualTo(new Ranking(List.of(List.of("a0"), List.of("a1", "a2"), List.of("a3"))));
+        assertThat(multiTurn.getMetadata()).containsEntry("nectar.source", "anthropic-hh,lmsys-chat-1m");
+        assertThat(r.events().get(2).getJudgement()).isEqualTo(new Ranking(List.of(List.of("a0", "a1"))));
+        // "N/A" rank and missing text left out (ids keep their list positions)
+        PreferenceEvent partial = r.events().get(3);
+        assertThat(partial.getResponses()).extracting(Response::getResponseId).containsExactly("a0", "a3", "a4");
+        assertThat(partial.getJudgement()).isEqualTo(new Ranking(List.of(List.of("a0"), List.of("a3"), List.of("a4"))));
+        assertThat(partial.getMetadata()).containsEntry("nectar.answers_left_out", "2");
+
+        try (IngestDriver driver = new IngestDriver(tmp.resolve("state"), Map.of())) {
+            r.events().forEach(driver::pipe);
+            // best tier against worst tier (the default ranking strategy), one-tier ranking a tie
+            assertThat(driver.pairs()).extracting(p -> p.getChosen() + " > " + p.getRejected() + " " + p.getKind() + " " + p.getSource())
+                    .containsExactlyInAnyOrder(
+                            "The capital of Australia is Canberra. > Australia does not have a capital. RANKING AI_JUDGE",
+                            "Sir Reginald Whiskerton. > Cat. RANKING AI_JUDGE",
+                            "Red. > Green is a secondary color. RANKING AI_JUDGE");
+            assertThat(driver.counters().get("dropped{kind=ranking,reason=tie}")).isEqualTo(1);
+            assertThat(driver.dlq()).isEmpty();
+        }
+    }
+
+    @Test
+    void theNaturalAiJudgeSourceCanBeOverriddenToHuman() throws Exception {
+        Imported human = run(Optional.of(ImportFormat.NECTAR), new ImportOptions(FeedbackSource.HUMAN, SafeRlhfLabel.BETTER), "nectar.jsonl");
+        assertThat(human.events()).hasSize(4).allSatisfy(e -> {
+            assertThat(e.getSource()).isEqualTo(FeedbackSource.HUMAN);
+            assertThat(e.getAnnotatorId()).isEqualTo("nectar");
+            assertThat(e.getMetadata()).containsEntry("import.source", "human");
+        });
     }
 
     @Test
