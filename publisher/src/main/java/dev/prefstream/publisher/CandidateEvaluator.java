@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.prefstream.schemas.avro.PreferencePair;
 import dev.prefstream.trainer.dpo.CollatedBatch;
 import dev.prefstream.trainer.dpo.PairCollator;
+import dev.prefstream.trainer.dpo.SequenceLimits;
 import dev.prefstream.trainer.dpo.SequenceScores;
 import dev.prefstream.trainer.dpo.TextPair;
 import dev.prefstream.trainer.model.CausalLM;
@@ -62,7 +63,11 @@ public final class CandidateEvaluator implements AutoCloseable {
     /** Evaluates a loaded candidate. */
     public CandidateMetrics evaluate(LoadedModel candidate, List<PreferencePair> heldOut) {
         List<PreferencePair> pairs = heldOut.subList(0, Math.min(heldOut.size(), config.maxPairs()));
-        PairCollator collator = new PairCollator(candidate.tokenizer(), config.maxLength(), config.maxPromptLength(), config.truncation());
+        // a model with fewer positions than the configured length is evaluated within them, as it was trained
+        SequenceLimits limits = new SequenceLimits(config.maxLength(), config.maxPromptLength())
+                .fitTo(candidate.model().config().maxPositions());
+        PairCollator collator = new PairCollator(candidate.tokenizer(), limits.maxLength(), limits.maxPromptLength(),
+                config.truncation());
         int n = 0;
         int correct = 0;
         double margin = 0;

@@ -100,6 +100,7 @@ public final class DpoTrainer implements AutoCloseable {
                        TrainerConfig config) {
         this.policy = policy;
         this.tokenizer = tokenizer;
+        config = fitToContext(config, policy.config().maxPositions());
         this.config = config;
         this.referenceRoot = referenceRoot;
         this.params = policy.parameters();
@@ -129,6 +130,23 @@ public final class DpoTrainer implements AutoCloseable {
         LOG.info("DPO trainer on {}: {} parameters, losses {}, reference {}, precision {}", device,
                 params.values().stream().mapToLong(NDArray::size).sum(), config.dpo().lossTypes(),
                 config.referenceMode(), config.precision());
+    }
+
+    /**
+     * The config with {@code maxLength} cut to the model's positions when it asks for more (TRL's default of 1024
+     * against a model with a shorter context, e.g. GPT-2's 1024 is fine but a tiny model's 128 is not), and
+     * {@code maxPromptLength} scaled by the same factor, so a row never reaches past the position table and the
+     * saved state restores on the same model. Logged at WARN; unchanged otherwise.
+     */
+    static TrainerConfig fitToContext(TrainerConfig config, int maxPositions) {
+        SequenceLimits asked = new SequenceLimits(config.maxLength(), config.maxPromptLength());
+        SequenceLimits fitted = asked.fitTo(maxPositions);
+        if (fitted.equals(asked)) {
+            return config;
+        }
+        LOG.warn("max length {} (prompt {}) exceeds the model's {} positions: training with max length {} (prompt {})",
+                asked.maxLength(), asked.maxPromptLength(), maxPositions, fitted.maxLength(), fitted.maxPromptLength());
+        return config.toBuilder().maxLength(fitted.maxLength()).maxPromptLength(fitted.maxPromptLength()).build();
     }
 
     /**
@@ -481,11 +499,12 @@ public final class DpoTrainer implements AutoCloseable {
         List<SettingChange> changes = SettingChange.between(saved, config);
         checkPrecisionSupported(config.precision(), device);
         DecoderModel policy = HfModelLoader.load(dir, device, config.precision().weightType());
-        if (config.maxLength() > policy.config().maxPositions()) {
-            int positions = policy.config().maxPositions();
-            policy.close();
-            throw new IllegalArgumentException("max length " + config.maxLength() + " exceeds the " + positions
-                    + " positions of the model in " + dir + " (the architecture is the checkpoint's and cannot change)");
+        // a max length beyond the checkpoint's positions (saved before lengths were fitted, or asked for now) is
+        // fitted like at creation: the architecture is the checkpoint's and cannot change
+        TrainerConfig fitted = fitToContext(config, policy.config().maxPositions());
+        if (!fitted.equals(config)) {
+            changes = SettingChange.between(saved, fitted);
+            config = fitted;
         }
         NDManager root = NDManager.newBaseManager(device);
         DpoTrainer trainer;

@@ -96,15 +96,48 @@ class RestoreOverrideTest {
     }
 
     @Test
-    void structuralChangesAreRefusedWithAClearError() {
+    void aPrecisionChangeIsRefusedWithAClearError() {
         assertThatThrownBy(() -> DpoTrainer.restore(ckpt, Device.cpu(), new ByteTokenizer(), RestoreOptions.overriding(
                 c -> c.toBuilder().precision(Precision.FP16).build(), RestoreOptions.OptimizerState.RESTORED)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("precision cannot change on restore").hasMessageContaining("FP32")
                 .hasMessageContaining("--initial " + ckpt);
-        assertThatThrownBy(() -> DpoTrainer.restore(ckpt, Device.cpu(), new ByteTokenizer(), RestoreOptions.overriding(
-                c -> c.toBuilder().maxLength(4096).build(), RestoreOptions.OptimizerState.RESTORED)))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("max length 4096 exceeds the 128 positions");
+    }
+
+    @Test
+    void aMaxLengthBeyondTheCheckpointsPositionsIsFittedToThem() {
+        try (DpoTrainer t = DpoTrainer.restore(ckpt, Device.cpu(), new ByteTokenizer(), RestoreOptions.overriding(
+                c -> c.toBuilder().maxLength(4096).maxPromptLength(1024).build(),
+                RestoreOptions.OptimizerState.RESTORED))) {
+            assertThat(t.config().maxLength()).isEqualTo(128);
+            assertThat(t.config().maxPromptLength()).isEqualTo(32);   // 1024 x 128 / 4096
+            assertThat(t.overrides()).contains(new SettingChange("maxLength", "64", "128"));
+        }
+    }
+
+    /**
+     * TRL's default max length (1024) against a model with 128 positions: creation fits it, so the saved state
+     * restores on the same model (it used to be refused, which stopped a streaming trainer from resuming).
+     */
+    @Test
+    void theDefaultMaxLengthOnAShortContextModelTrainsSavesAndRestores() {
+        TrainerConfig defaults = TrainerConfig.builder().learningRate(5e-3).pairsPerStep(8).build();
+        assertThat(defaults.maxLength()).isGreaterThan(128);
+        Path dir = tmp.resolve("defaults");
+        float[] afterSave;
+        try (DpoTrainer t = DpoTrainer.create(TrainerStateTest.smallModel(4), new ByteTokenizer(), defaults)) {
+            assertThat(t.config().maxLength()).isEqualTo(128);
+            assertThat(t.config().maxPromptLength()).isEqualTo(64);
+            t.trainStep(DATA.subList(0, 8));
+            t.saveState(dir);
+            afterSave = t.policy().parameters().values().iterator().next().toFloatArray();
+        }
+        try (DpoTrainer restored = DpoTrainer.restore(dir, Device.cpu(), new ByteTokenizer())) {
+            assertThat(restored.step()).isEqualTo(1);
+            assertThat(restored.config().maxLength()).isEqualTo(128);
+            assertThat(restored.overrides()).isEmpty();
+            assertThat(restored.policy().parameters().values().iterator().next().toFloatArray())
+                    .containsExactly(afterSave);
+        }
     }
 }
