@@ -2,8 +2,10 @@ package dev.prefstream.cli;
 
 import dev.prefstream.ingest.importer.DatasetImporter;
 import dev.prefstream.ingest.importer.ImportFormat;
+import dev.prefstream.ingest.importer.ImportOptions;
 import dev.prefstream.ingest.importer.ImportSummary;
 import dev.prefstream.ingest.importer.KafkaEventSink;
+import dev.prefstream.ingest.importer.SafeRlhfLabel;
 import dev.prefstream.ingest.importer.UnknownDatasetFormatException;
 import dev.prefstream.schemas.TopicLayout;
 import picocli.CommandLine.Command;
@@ -27,15 +29,23 @@ import java.util.concurrent.Callable;
  * the file cannot be read or its format not detected, 1 when events could not be delivered.
  */
 @Command(name = "import", mixinStandardHelpOptions = true,
-        description = "Produce PreferenceEvents from a JSON-lines dataset (auto, trl, trl-unpaired, hh-rlhf, ultrafeedback, openai).")
+        description = "Produce PreferenceEvents from a JSON-lines dataset (auto, trl, trl-unpaired, hh-rlhf, ultrafeedback, openai, shp, pku-saferlhf, chatbot-arena, nectar).")
 final class ImportCommand implements Callable<Integer> {
 
     @Mixin
     KafkaOptions kafka;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = ImportFormat.AUTO,
-            description = "auto | trl | trl-unpaired (alias kto) | hh-rlhf | ultrafeedback | openai (default: ${DEFAULT-VALUE}: detected from the first JSON object's keys)")
+            description = "auto | trl | trl-unpaired (alias kto) | hh-rlhf | ultrafeedback | openai | shp | pku-saferlhf | chatbot-arena | nectar (default: ${DEFAULT-VALUE}: detected from the first JSON object's keys)")
     String format;
+
+    @Option(names = "--source", paramLabel = "SOURCE",
+            description = "human | ai-judge: overrides every event's source, with the format name as annotator (default: the format's own: ai-judge for ultrafeedback and nectar, whose labels are GPT-4's, human for the others).")
+    String source;
+
+    @Option(names = "--preference", paramLabel = "LABEL", defaultValue = "better",
+            description = "pku-saferlhf: which label becomes the comparison, better or safer (default: ${DEFAULT-VALUE}); the other stays in metadata.")
+    String preference;
 
     @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = TopicLayout.PREFERENCE_EVENTS,
             description = "Topic to produce to (default: ${DEFAULT-VALUE}).")
@@ -52,6 +62,7 @@ final class ImportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Optional<ImportFormat> importFormat = ImportFormat.parseOrAuto(format);
+        ImportOptions options = new ImportOptions(source == null ? null : ImportOptions.parseSource(source), SafeRlhfLabel.parse(preference));
         PrintStream err = System.err;
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
             err.println("prefstream import: cannot read " + file + " (no such readable file)");
@@ -60,7 +71,7 @@ final class ImportCommand implements Callable<Integer> {
         ProgressBar bar = new ProgressBar(err);
         ImportSummary summary;
         try (KafkaEventSink sink = new KafkaEventSink(kafka.clientConfig(), topic)) {
-            summary = new DatasetImporter(importFormat, Clock.systemUTC(), maxLineChars).importFile(file, sink, bar);
+            summary = new DatasetImporter(importFormat, options, Clock.systemUTC(), maxLineChars).importFile(file, sink, bar);
         } catch (IOException e) {
             bar.finish();
             err.println("prefstream import: cannot read " + file + ": " + e);

@@ -1,5 +1,7 @@
 package dev.prefstream.cli;
 
+import dev.prefstream.schemas.avro.Comparison;
+import dev.prefstream.schemas.avro.ComparisonOutcome;
 import dev.prefstream.schemas.avro.PreferenceEvent;
 import dev.prefstream.schemas.serde.AvroSerdes;
 import dev.prefstream.schemas.testing.KafkaClusterExtension;
@@ -191,5 +193,38 @@ class IngestCommandsTest {
                 AvroSerdes.specific(PreferenceEvent.class, kafka.clientConfigWithRegistry(), false).deserializer());
         assertThat(records).extracting(x -> x.value().getResponses().get(0).getText()).containsExactlyInAnyOrder("Hello! How can I help?", "4");
         assertThat(records).allSatisfy(x -> assertThat(x.key()).isEqualTo(x.value().getEventId()));
+    }
+
+    @Test
+    void importCountsArenaTiesAndTheSourceAndPreferenceOptionsChangeTheEvents() throws Exception {
+        String topic = kafka.freshTopic("import-arena", 1);
+        Path arena = Files.writeString(dir.resolve("arena.jsonl"), String.join("\n",
+                "{\"question_id\":\"q1\",\"model_a\":\"m1\",\"model_b\":\"m2\",\"winner\":\"model_b\",\"judge\":\"arena_user_1\",\"conversation_a\":[{\"role\":\"user\",\"content\":\"2+2?\"},{\"role\":\"assistant\",\"content\":\"5\"}],\"conversation_b\":[{\"role\":\"user\",\"content\":\"2+2?\"},{\"role\":\"assistant\",\"content\":\"4\"}],\"turn\":1}",
+                "{\"question_id\":\"q2\",\"model_a\":\"m1\",\"model_b\":\"m2\",\"winner\":\"tie\",\"judge\":\"arena_user_2\",\"conversation_a\":[{\"role\":\"user\",\"content\":\"Hi\"},{\"role\":\"assistant\",\"content\":\"Hello\"}],\"conversation_b\":[{\"role\":\"user\",\"content\":\"Hi\"},{\"role\":\"assistant\",\"content\":\"Hey\"}],\"turn\":1}") + "\n");
+        Run r = run("import", "--source", "ai-judge", "--bootstrap", kafka.bootstrapServers(), "--registry", kafka.registryUrl(),
+                "--topic", topic, arena.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).contains("detected format chatbot-arena").contains("events produced: 2 (1 tie: ingest makes no pair of them)");
+        List<ConsumerRecord<String, PreferenceEvent>> records = kafka.consume(topic, 2, new StringDeserializer(),
+                AvroSerdes.specific(PreferenceEvent.class, kafka.clientConfigWithRegistry(), false).deserializer());
+        assertThat(records).extracting(x -> x.value().getSource() + " " + x.value().getAnnotatorId())
+                .containsExactly("AI_JUDGE chatbot-arena", "AI_JUDGE chatbot-arena");
+
+        String pkuTopic = kafka.freshTopic("import-pku", 1);
+        Path pku = Files.writeString(dir.resolve("pku.jsonl"),
+                "{\"prompt\":\"How do I pick a lock?\",\"response_0\":\"Use a tension wrench and a pick.\",\"response_1\":\"Call a locksmith.\",\"is_response_0_safe\":false,\"is_response_1_safe\":true,\"better_response_id\":0,\"safer_response_id\":1}\n");
+        r = run("import", "--preference", "safer", "--bootstrap", kafka.bootstrapServers(), "--registry", kafka.registryUrl(),
+                "--topic", pkuTopic, pku.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).contains("detected format pku-saferlhf");
+        List<ConsumerRecord<String, PreferenceEvent>> pkuRecords = kafka.consume(pkuTopic, 1, new StringDeserializer(),
+                AvroSerdes.specific(PreferenceEvent.class, kafka.clientConfigWithRegistry(), false).deserializer());
+        PreferenceEvent safer = pkuRecords.get(0).value();
+        assertThat(safer.getJudgement()).isEqualTo(new Comparison("response_0", "response_1", ComparisonOutcome.B, null));
+        assertThat(safer.getMetadata()).containsEntry("pku.preference", "safer").containsEntry("pku.better_response_id", "0");
+
+        r = run("import", "--source", "robot", arena.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("unknown source 'robot'; one of human, ai-judge");
     }
 }

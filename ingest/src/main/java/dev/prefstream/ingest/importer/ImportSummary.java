@@ -33,7 +33,7 @@ public record ImportSummary(ImportFormat format, String layout, long linesRead, 
                 .append(" (").append(layout).append(")\n")
                 .append("lines read:      ").append(linesRead).append(blankLines > 0 ? " (" + blankLines + " blank)" : "").append('\n')
                 .append("events produced: ").append(eventsProduced)
-                .append(ties > 0 ? " (" + ties + " ties: ingest makes no pair of them)" : "").append('\n')
+                .append(ties > 0 ? " (" + ties + (ties == 1 ? " tie" : " ties") + ": ingest makes no pair of them)" : "").append('\n')
                 .append("lines rejected:  ").append(linesRejected());
         new TreeMap<>(rejected).forEach((reason, n) -> s.append("\n  ").append(reason).append(": ").append(n));
         if (sinkFailures > 0) {
