@@ -33,6 +33,10 @@ import java.util.Map;
  *       {@code dense} output, MLP {@code dense_4h_to_h(act(dense_h_to_4h(x)))} with exact-erf gelu (or the tanh
  *       gelu, relu, silu), parallel ({@code x + attn(ln1(x)) + mlp(ln2(x))}) or sequential residual, final
  *       LayerNorm, untied {@code embed_out} head (or the tied {@code embed_in}).</li>
+ *   <li>Gemma 2: Gemma's pieces plus sandwich norms (attention and MLP outputs normalised before their residual
+ *       add, the MLP input by pre_feedforward_layernorm), scores scaled by query_pre_attn_scalar^-0.5 and
+ *       soft-capped ({@code tanh(s / cap) * cap}) before the mask, the sliding window on the layers
+ *       {@link ModelConfig#slidingWindowAt} names (even layers by default), and soft-capped final logits.</li>
  *   <li>OPT: token embeddings (optionally {@code project_in} from word_embed_proj_dim to hidden), learned positions
  *       read at row p + 2 (OPTLearnedPositionalEmbedding's offset), LayerNorm with bias, biased q/k/v/out_proj,
  *       no rotary, MLP {@code fc2(act(fc1(x)))} (relu, exact gelu or gelu_new), pre-LN blocks or, with
@@ -74,6 +78,8 @@ public final class DecoderModel implements CausalLM {
     private final NDArray geluScale;
     private final NDArray embeddingScale;
     private final NDArray positionOffset;
+    private final Softcap attentionSoftcap;
+    private final Softcap logitSoftcap;
 
     /**
      * Builds a model around existing weights.
@@ -120,6 +126,8 @@ public final class DecoderModel implements CausalLM {
                 ? scale.toType(DataType.FLOAT16, false).toType(DataType.FLOAT32, false) : scale;
         // OPTLearnedPositionalEmbedding: position p reads row p + 2
         this.positionOffset = scalars.create(2L);
+        this.attentionSoftcap = Softcap.of(scalars, config.attnLogitSoftcap());
+        this.logitSoftcap = Softcap.of(scalars, config.finalLogitSoftcap());
         if (config.family() != ModelConfig.Family.GPT2 && config.family() != ModelConfig.Family.OPT) {
             NDManager buffers = manager.newSubManager();
             NDArray[] tables = ropeTables(buffers, config);
@@ -333,6 +341,9 @@ public final class DecoderModel implements CausalLM {
             x = norm(x, w("model.norm.weight"));
             logits = linear(x, w(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight"), null);
         }
+        if (logitSoftcap != null) {
+            logits = logitSoftcap.apply(logits);      // Gemma 2, in the weights' type as transformers does
+        }
         // float16 weights: log-softmax and sampling need float32 logits (HF/TRL upcast them too)
         logits = DtypeCast.to(logits, DataType.FLOAT32);
         if (cache != null) {
@@ -383,14 +394,37 @@ public final class DecoderModel implements CausalLM {
         NDArray v = linear(h, w(p + "self_attn.v_proj.weight"), b(p + "self_attn.v_proj.bias"));
         NDArray a = attention(i, q, k, v, b(p + "self_attn.q_norm.weight"), b(p + "self_attn.k_norm.weight"),
                 cos, sin, bias, cache);
-        x = x.add(linear(a, w(p + "self_attn.o_proj.weight"), b(p + "self_attn.o_proj.bias")));
-        h = norm(x, w(p + "post_attention_layernorm.weight"));
+        a = linear(a, w(p + "self_attn.o_proj.weight"), b(p + "self_attn.o_proj.bias"));
+        if (config.sandwichNorms()) {
+            // Gemma 2: x + post_attention_ln(attn(input_ln(x))); h + post_ff_ln(mlp(pre_ff_ln(h)))
+            x = x.add(norm(a, w(p + "post_attention_layernorm.weight")));
+            NDArray mlp = gatedMlp(p, norm(x, w(p + "pre_feedforward_layernorm.weight")));
+            return x.add(norm(mlp, w(p + "post_feedforward_layernorm.weight")));
+        }
+        x = x.add(a);
+        return x.add(gatedMlp(p, norm(x, w(p + "post_attention_layernorm.weight"))));
+    }
+
+    /** down(act(gate(h)) * up(h)): SwiGLU, or GeGLU with the tanh gelu for Gemma. */
+    private NDArray gatedMlp(String p, NDArray h) {
         NDArray gate = linear(h, w(p + "mlp.gate_proj.weight"), b(p + "mlp.gate_proj.bias"));
         NDArray up = linear(h, w(p + "mlp.up_proj.weight"), b(p + "mlp.up_proj.bias"));
         NDArray act = config.gemmaStyle()
                 ? geluNew(gate).mul(up)                                   // GeGLU, gelu_pytorch_tanh
                 : gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up);  // SwiGLU
-        return x.add(linear(act, w(p + "mlp.down_proj.weight"), b(p + "mlp.down_proj.bias")));
+        return linear(act, w(p + "mlp.down_proj.weight"), b(p + "mlp.down_proj.bias"));
+    }
+
+    /** tanh(x / cap) * cap, the two factors as 0-dim float32 scalars (see the class comment); result in x's manager. */
+    private record Softcap(NDArray inverse, NDArray cap) {
+        static Softcap of(NDManager scalars, Double cap) {
+            return cap == null ? null
+                    : new Softcap(scalars.create((float) (1.0 / cap)), scalars.create(cap.floatValue()));
+        }
+
+        NDArray apply(NDArray x) {
+            return x.mul(inverse).tanh().mul(cap);
+        }
     }
 
     /**
@@ -497,6 +531,9 @@ public final class DecoderModel implements CausalLM {
             v = kv[1];
         }
         NDArray scores = q.matMul(k.expandDims(2).swapAxes(3, 4)).mul(attentionScale);   // [B, KV, G, T, K]
+        if (attentionSoftcap != null) {
+            scores = attentionSoftcap.apply(scores);     // Gemma 2: before the mask, as transformers
+        }
         // the float32 bias promotes float16 scores to float32: HF's softmax(dtype=float32), then back to the weights'
         // type for the product with v (-1e9 would not even be finite in float16)
         NDArray probs = DtypeCast.to(scores.add(bias).softmax(-1), dtype);

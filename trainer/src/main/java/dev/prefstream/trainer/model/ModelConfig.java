@@ -113,7 +113,7 @@ public record ModelConfig(
 
     /** model_type values that load. */
     public static final List<String> SUPPORTED_MODEL_TYPES = List.of("gpt2", "llama", "mistral", "qwen2", "qwen3", "phi3",
-            "gemma", "gpt_neox", "opt");
+            "gemma", "gemma2", "gpt_neox", "opt");
 
     /** GPT-NeoX activations (transformers' ACT2FN names) this decoder implements. */
     private static final List<String> GPT_NEOX_ACTIVATIONS = List.of("gelu", "gelu_new", "gelu_pytorch_tanh", "relu",
@@ -123,7 +123,7 @@ public record ModelConfig(
     private static final List<String> OPT_ACTIVATIONS = List.of("relu", "gelu", "gelu_new");
 
     /** model_type values whose transformers implementation has sliding-window attention. */
-    private static final List<String> WINDOWED_MODEL_TYPES = List.of("mistral", "qwen2", "qwen3", "phi3");
+    private static final List<String> WINDOWED_MODEL_TYPES = List.of("mistral", "qwen2", "qwen3", "phi3", "gemma2");
 
     /** transformers' defaults for an absent {@code sliding_window} / {@code max_window_layers}. */
     private static final int HF_DEFAULT_SLIDING_WINDOW = 4096;
@@ -459,10 +459,11 @@ public record ModelConfig(
 
     private static ModelConfig fromNode(JsonNode n, String json, String source) {
         String modelType = n.path("model_type").asText(null);
-        if (modelType != null && modelType.startsWith("gemma") && !modelType.equals("gemma")) {
+        if (modelType != null && modelType.startsWith("gemma") && !modelType.equals("gemma")
+                && !modelType.equals("gemma2")) {
             throw new ModelFormatException(source + ": unsupported model_type '" + modelType + "': only Gemma v1 "
-                    + "(gemma) is implemented; Gemma 2/3 need attention/final logit softcapping, alternating "
-                    + "sliding-window layers and extra norms, which this decoder does not have");
+                    + "(gemma) and Gemma 2 (gemma2) are implemented; Gemma 3 needs per-head q/k norms and separate "
+                    + "RoPE bases for local and global layers, which this decoder does not have");
         }
         if (modelType == null || !SUPPORTED_MODEL_TYPES.contains(modelType)) {
             throw new ModelFormatException(source + ": unsupported model_type '" + modelType + "' (supported: "
@@ -498,6 +499,9 @@ public record ModelConfig(
         }
         if (modelType.equals("opt")) {
             return opt(n, json, vocab, hidden, heads, layers, maxPositions);
+        }
+        if (modelType.equals("gemma2")) {
+            return gemma2(n, json, vocab, hidden, heads, layers, maxPositions);
         }
         Integer kv = optionalInt(n, "num_key_value_heads");
         boolean qwen2 = modelType.equals("qwen2");
@@ -596,6 +600,65 @@ public record ModelConfig(
                 proj == null ? hidden : proj, before,
                 before && !n.path("_remove_final_layer_norm").asBoolean(false), null, null, hidden / heads, null,
                 json);
+    }
+
+    /**
+     * Gemma2Config: Gemma's (1 + w) norms, scaled embeddings, GeGLU ({@link #gemmaActivation}) and tied head,
+     * head_dim 256 and num_key_value_heads 4 when absent, {@code query_pre_attn_scalar} (256),
+     * {@code attn_logit_softcapping} (50) and {@code final_logit_softcapping} (30), null turning either off,
+     * {@code sliding_window} (4096; null: none) on the layers {@code layer_types} marks sliding_attention, else on
+     * the even layers.
+     */
+    private static ModelConfig gemma2(JsonNode n, String json, int vocab, int hidden, int heads, int layers,
+                                      int maxPositions) {
+        Integer kv = optionalInt(n, "num_key_value_heads");
+        Integer headDim = optionalInt(n, "head_dim");
+        int hd = headDim == null ? 256 : headDim;
+        Integer window = n.has("sliding_window") ? optionalInt(n, "sliding_window")
+                : Integer.valueOf(HF_DEFAULT_SLIDING_WINDOW);
+        List<Boolean> sliding = new java.util.ArrayList<>();
+        JsonNode types = n.get("layer_types");
+        if (types != null && !types.isNull()) {
+            if (!types.isArray() || types.size() != layers) {
+                throw new ModelFormatException("layer_types must list one type per layer (" + layers + "), got "
+                        + types);
+            }
+            for (int i = 0; i < layers; i++) {
+                String type = types.get(i).asText();
+                if (!type.equals("full_attention") && !type.equals("sliding_attention")) {
+                    throw new ModelFormatException("layer_types[" + i + "] '" + type + "' is not supported "
+                            + "(full_attention, sliding_attention)");
+                }
+                sliding.add(type.equals("sliding_attention"));
+            }
+        } else {
+            for (int i = 0; i < layers; i++) {
+                sliding.add(i % 2 == 0);
+            }
+        }
+        return new ModelConfig("gemma2", vocab, hidden, layers, heads, kv == null ? 4 : kv, hd,
+                requiredInt(n, "intermediate_size"), maxPositions, n.path("rms_norm_eps").asDouble(1e-6),
+                RopeScaling.theta(n), n.path("tie_word_embeddings").asBoolean(true),
+                n.path("attention_bias").asBoolean(false), n.path("attention_bias").asBoolean(false), false,
+                gemmaActivation(n), firstId(n.get("bos_token_id")), firstId(n.get("eos_token_id")), window, 0,
+                RopeScaling.parse(n, maxPositions), 1.0, false, hidden, true, true,
+                softcapOf(n, "attn_logit_softcapping", 50.0), softcapOf(n, "final_logit_softcapping", 30.0),
+                n.path("query_pre_attn_scalar").asDouble(256), sliding, json);
+    }
+
+    /** A softcap key: absent means transformers' default, null means none. */
+    private static Double softcapOf(JsonNode n, String key, double hfDefault) {
+        JsonNode v = n.get(key);
+        if (v == null) {
+            return hfDefault;
+        }
+        if (v.isNull()) {
+            return null;
+        }
+        if (!v.isNumber()) {
+            throw new ModelFormatException("key " + key + " must be a number or null, got " + v);
+        }
+        return v.asDouble();
     }
 
     /**
@@ -749,6 +812,7 @@ public record ModelConfig(
                 case "qwen3" -> "Qwen3ForCausalLM";
                 case "phi3" -> "Phi3ForCausalLM";
                 case "gemma" -> "GemmaForCausalLM";
+                case "gemma2" -> "Gemma2ForCausalLM";
                 default -> "LlamaForCausalLM";
             };
             o.putArray("architectures").add(arch);
@@ -763,8 +827,13 @@ public record ModelConfig(
             writeRope(o).remove("partial_rotary_factor");
             writeSlidingWindow(o);
             o.put("hidden_act", hiddenAct);
-            if (modelType.equals("gemma")) {
-                o.put("hidden_activation", hiddenAct);     // what transformers 4.38-4.4x reads
+            if (gemmaStyle()) {
+                o.put("hidden_activation", hiddenAct);     // what transformers 4.38-4.4x (gemma), all (gemma2) read
+            }
+            if (modelType.equals("gemma2")) {
+                putNullable(o, "attn_logit_softcapping", attnLogitSoftcap);
+                putNullable(o, "final_logit_softcapping", finalLogitSoftcap);
+                o.put("query_pre_attn_scalar", queryPreAttnScalar);
             }
             if (!modelType.equals("qwen2")) {
                 o.put("attention_bias", qkvBias);
@@ -857,6 +926,15 @@ public record ModelConfig(
         }
     }
 
+    /** {@code key: value}, or {@code key: null} for none. */
+    private static void putNullable(ObjectNode o, String key, Double value) {
+        if (value == null) {
+            o.putNull(key);
+        } else {
+            o.put(key, value);
+        }
+    }
+
     /** Mistral's sliding_window, or Qwen's use_sliding_window / sliding_window / max_window_layers (/ layer_types). */
     private void writeSlidingWindow(ObjectNode o) {
         if (modelType.equals("mistral") || modelType.equals("phi3")) {
@@ -864,6 +942,17 @@ public record ModelConfig(
                 o.putNull("sliding_window");
             } else {
                 o.put("sliding_window", slidingWindow);
+            }
+        } else if (modelType.equals("gemma2")) {
+            if (slidingWindow == null) {
+                o.putNull("sliding_window");
+            } else {
+                o.put("sliding_window", slidingWindow);
+            }
+            // transformers before layer_types reads only the even/odd rule: an explicit list says the same or more
+            ArrayNode types = o.putArray("layer_types");
+            for (int i = 0; i < numLayers; i++) {
+                types.add(slidingLayers.get(i) ? "sliding_attention" : "full_attention");
             }
         } else if (modelType.equals("qwen2") || modelType.equals("qwen3")) {
             o.put("use_sliding_window", slidingWindow != null);

@@ -66,6 +66,10 @@ public final class WeightLayout {
             linear(m, p + "mlp.down_proj", h, ff, c.mlpBias());
             m.put(p + "input_layernorm.weight", new Shape(h));
             m.put(p + "post_attention_layernorm.weight", new Shape(h));
+            if (c.sandwichNorms()) {
+                m.put(p + "pre_feedforward_layernorm.weight", new Shape(h));
+                m.put(p + "post_feedforward_layernorm.weight", new Shape(h));
+            }
         }
         m.put("model.norm.weight", new Shape(h));
         if (!c.tieWordEmbeddings()) {

@@ -37,7 +37,6 @@ final class ReferenceForward {
 
     /** Logits [t * vocab] of a tied-head decoder (embeddings reused as the output projection) for one sequence. */
     static double[] tiedLogits(ModelConfig c, Map<String, NDArray> p, long[] ids, Family family) {
-        int t = ids.length;
         int h = c.hiddenSize();
         int hd = c.headDim();
         int heads = c.numHeads();
@@ -56,14 +55,7 @@ final class ReferenceForward {
                     family.queryHead().apply(pre), family.keyHead().apply(pre));
             add(x, project(attended, weight(p, pre + "self_attn.o_proj.weight"), h));
             double[][] n2 = rms(x, weight(p, pre + "post_attention_layernorm.weight"), eps, offset);
-            double[][] gate = project(n2, weight(p, pre + "mlp.gate_proj.weight"), c.intermediateSize());
-            double[][] up = project(n2, weight(p, pre + "mlp.up_proj.weight"), c.intermediateSize());
-            for (int i = 0; i < t; i++) {
-                for (int j = 0; j < c.intermediateSize(); j++) {
-                    gate[i][j] = family.activation().applyAsDouble(gate[i][j]) * up[i][j];
-                }
-            }
-            add(x, project(gate, weight(p, pre + "mlp.down_proj.weight"), h));
+            add(x, gatedMlp(n2, p, pre, c, family.activation()));
         }
         double[][] out = rms(x, weight(p, "model.norm.weight"), eps, offset);
         return flatten(project(out, embed, c.vocabSize()));
@@ -236,6 +228,19 @@ final class ReferenceForward {
             r = 1 - Math.exp(-a * a) / Math.sqrt(Math.PI) / f;
         }
         return z < 0 ? -r : r;
+    }
+
+    /** down_proj(act(gate_proj(x)) * up_proj(x)) of layer prefix {@code pre}, no biases. */
+    static double[][] gatedMlp(double[][] x, Map<String, NDArray> p, String pre, ModelConfig c,
+                               DoubleUnaryOperator activation) {
+        double[][] gate = project(x, weight(p, pre + "mlp.gate_proj.weight"), c.intermediateSize());
+        double[][] up = project(x, weight(p, pre + "mlp.up_proj.weight"), c.intermediateSize());
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < c.intermediateSize(); j++) {
+                gate[i][j] = activation.applyAsDouble(gate[i][j]) * up[i][j];
+            }
+        }
+        return project(gate, weight(p, pre + "mlp.down_proj.weight"), c.hiddenSize());
     }
 
     /** A parameter's values as floats (copied out of the NDArray). */

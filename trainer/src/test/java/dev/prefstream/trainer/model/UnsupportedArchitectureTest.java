@@ -26,9 +26,9 @@ class UnsupportedArchitectureTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "model_type gemma3    | \"model_type\": \"gemma3\"                                  | unsupported model_type 'gemma3': only Gemma v1 (gemma) is implemented",
-        "model_type gemma2    | \"model_type\": \"gemma2\"                                  | unsupported model_type 'gemma2': only Gemma v1 (gemma) is implemented; Gemma 2/3 need attention/final logit softcapping",
-        "model_type phi       | \"model_type\": \"phi\"                                     | unsupported model_type 'phi' (supported: gpt2, llama, mistral, qwen2, qwen3, phi3, gemma, gpt_neox, opt)",
+        "model_type gemma3    | \"model_type\": \"gemma3\"                                  | unsupported model_type 'gemma3': only Gemma v1 (gemma) and Gemma 2 (gemma2) are implemented",
+        "model_type gemma3_text | \"model_type\": \"gemma3_text\"                           | unsupported model_type 'gemma3_text': only Gemma v1 (gemma) and Gemma 2 (gemma2) are implemented; Gemma 3 needs per-head q/k norms and separate RoPE bases",
+        "model_type phi       | \"model_type\": \"phi\"                                     | unsupported model_type 'phi' (supported: gpt2, llama, mistral, qwen2, qwen3, phi3, gemma, gemma2, gpt_neox, opt)",
         "phi3 longrope        | \"model_type\": \"phi3\", \"rope_scaling\": {\"type\": \"longrope\", \"short_factor\": [1.0], \"long_factor\": [2.0]} | rope_scaling.rope_type 'longrope' is not supported (supported: default, linear, llama3)",
         "phi3 partial rotary  | \"model_type\": \"phi3\", \"partial_rotary_factor\": 0.75 | partial_rotary_factor 0.75 is not supported",
         "gemma exact gelu     | \"model_type\": \"gemma\", \"hidden_act\": \"gelu\"          | gemma hidden_activation 'gelu' is not supported (gelu_pytorch_tanh; exact-erf gelu is not implemented)",
