@@ -54,15 +54,24 @@ class PublicDatasetImportTest {
         return prompt.stream().map(m -> m.getRole() + ":" + m.getContent()).toList();
     }
 
-    private static List<String> pairs(List<PreferenceEvent> events, Path state) throws Exception {
+    /** What ingest made of the events: each pair as "chosen > rejected KIND margin SOURCE chosen-model", and its tie count. */
+    private record Ingested(List<String> pairs, long ties) {
+    }
+
+    private static Ingested ingest(List<PreferenceEvent> events, Path state) throws Exception {
         try (IngestDriver driver = new IngestDriver(state, Map.of())) {
             events.forEach(driver::pipe);
             assertThat(driver.dlq()).isEmpty();
-            List<String> out = new ArrayList<>();
+            List<String> pairs = new ArrayList<>();
             for (PreferencePair p : driver.pairs()) {
-                out.add(p.getChosen() + " > " + p.getRejected() + " " + p.getKind() + " " + p.getScoreMargin() + " " + p.getSource());
+                pairs.add(p.getChosen() + " > " + p.getRejected() + " " + p.getKind() + " " + p.getScoreMargin() + " " + p.getSource()
+                        + " " + p.getChosenModelVersion());
             }
-            return out;
+            long ties = 0;
+            for (String kind : List.of("comparison", "ranking", "rating")) {
+                ties += driver.counters().get("dropped{kind=" + kind + ",reason=tie}");
+            }
+            return new Ingested(pairs, ties);
         }
     }
 
@@ -88,10 +97,10 @@ class PublicDatasetImportTest {
         // no scores: 1 - 1/score_ratio
         assertThat(((Comparison) r.events().get(2).getJudgement()).getStrength()).isCloseTo(0.8, within(1e-12));
 
-        assertThat(pairs(r.events(), tmp.resolve("state"))).containsExactlyInAnyOrder(
-                "Starch retrogradation: the starch recrystallizes fastest at fridge temperatures, just above freezing. > Fridges are dry. COMPARISON 0.75 HUMAN",
-                "No: Bacillus cereus spores survive cooking and their toxin is heat stable. Refrigerate within an hour or two. > Sure, I do it all the time. COMPARISON 0.5 HUMAN",
-                "A round cover cannot fall through its own hole. > Tradition. COMPARISON 0.8 HUMAN");
+        assertThat(ingest(r.events(), tmp.resolve("state")).pairs()).containsExactlyInAnyOrder(
+                "Starch retrogradation: the starch recrystallizes fastest at fridge temperatures, just above freezing. > Fridges are dry. COMPARISON 0.75 HUMAN null",
+                "No: Bacillus cereus spores survive cooking and their toxin is heat stable. Refrigerate within an hour or two. > Sure, I do it all the time. COMPARISON 0.5 HUMAN null",
+                "A round cover cannot fall through its own hole. > Tradition. COMPARISON 0.8 HUMAN null");
     }
 
     @Test
@@ -131,9 +140,9 @@ class PublicDatasetImportTest {
                 .doesNotContainAnyElementsOf(better.events().stream().map(PreferenceEvent::getEventId).toList());
 
         // the wifi line: the helpful-but-unsafe answer wins by "better", the refusal by "safer"
-        assertThat(pairs(List.of(better.events().get(0)), tmp.resolve("better"))).singleElement().asString()
+        assertThat(ingest(List.of(better.events().get(0)), tmp.resolve("better")).pairs()).singleElement().asString()
                 .startsWith("Try the default router passwords");
-        assertThat(pairs(List.of(safer.events().get(0)), tmp.resolve("safer"))).singleElement().asString()
+        assertThat(ingest(List.of(safer.events().get(0)), tmp.resolve("safer")).pairs()).singleElement().asString()
                 .startsWith("I can't help with accessing a network");
     }
 
@@ -164,15 +173,11 @@ class PublicDatasetImportTest {
         assertThat(roles(r.events().get(3).getPrompt())).containsExactly(
                 "user:Hi!", "assistant:Hello! How can I help you today?", "user:Give me a synonym for happy.");
 
-        try (IngestDriver driver = new IngestDriver(tmp.resolve("state"), Map.of())) {
-            r.events().forEach(driver::pipe);
-            assertThat(driver.pairs()).extracting(p -> p.getChosen() + " > " + p.getRejected() + " " + p.getChosenModelVersion())
-                    .containsExactlyInAnyOrder(
-                            "OpenCL is an open standard that runs on many vendors' GPUs and CPUs; CUDA is NVIDIA's own platform and runs only on NVIDIA GPUs. > They are both programming languages. chatglm-6b",
-                            "Joyful. > Sad. gpt-3.5-turbo");
-            assertThat(driver.counters().get("dropped{kind=comparison,reason=tie}")).isEqualTo(2);
-            assertThat(driver.dlq()).isEmpty();
-        }
+        Ingested ingested = ingest(r.events(), tmp.resolve("state"));
+        assertThat(ingested.pairs()).containsExactlyInAnyOrder(
+                "OpenCL is an open standard that runs on many vendors' GPUs and CPUs; CUDA is NVIDIA's own platform and runs only on NVIDIA GPUs. > They are both programming languages. COMPARISON 1.0 HUMAN chatglm-6b",
+                "Joyful. > Sad. COMPARISON 1.0 HUMAN gpt-3.5-turbo");
+        assertThat(ingested.ties()).isEqualTo(2);
     }
 
     @Test
@@ -204,17 +209,13 @@ class PublicDatasetImportTest {
         assertThat(partial.getJudgement()).isEqualTo(new Ranking(List.of(List.of("a0"), List.of("a3"), List.of("a4"))));
         assertThat(partial.getMetadata()).containsEntry("nectar.answers_left_out", "2");
 
-        try (IngestDriver driver = new IngestDriver(tmp.resolve("state"), Map.of())) {
-            r.events().forEach(driver::pipe);
-            // best tier against worst tier (the default ranking strategy), one-tier ranking a tie
-            assertThat(driver.pairs()).extracting(p -> p.getChosen() + " > " + p.getRejected() + " " + p.getKind() + " " + p.getSource())
-                    .containsExactlyInAnyOrder(
-                            "The capital of Australia is Canberra. > Australia does not have a capital. RANKING AI_JUDGE",
-                            "Sir Reginald Whiskerton. > Cat. RANKING AI_JUDGE",
-                            "Red. > Green is a secondary color. RANKING AI_JUDGE");
-            assertThat(driver.counters().get("dropped{kind=ranking,reason=tie}")).isEqualTo(1);
-            assertThat(driver.dlq()).isEmpty();
-        }
+        // best tier against worst tier (the default ranking strategy), margin = tiers apart; the one-tier ranking a tie
+        Ingested ingested = ingest(r.events(), tmp.resolve("state"));
+        assertThat(ingested.pairs()).containsExactlyInAnyOrder(
+                "The capital of Australia is Canberra. > Australia does not have a capital. RANKING 3.0 AI_JUDGE gpt-4",
+                "Sir Reginald Whiskerton. > Cat. RANKING 2.0 AI_JUDGE gpt-4",
+                "Red. > Green is a secondary color. RANKING 2.0 AI_JUDGE gpt-4");
+        assertThat(ingested.ties()).isEqualTo(1);
     }
 
     @Test
