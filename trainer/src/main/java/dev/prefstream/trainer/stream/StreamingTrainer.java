@@ -172,14 +172,22 @@ public final class StreamingTrainer implements AutoCloseable {
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(64, config.batchPairs() * 4));
         AvroDeserializer<PreferencePair> pairs = new AvroDeserializer<>(PreferencePair.class);
         pairs.configure(kafka, false);
+        // start offsets are looked up with a second, group-less consumer: the Kafka client records the answer of
+        // any ListOffsets call (beginningOffsets, offsetsForTimes) on an assigned partition as its last stable
+        // offset, so on the training consumer a partition not fetched yet would read as "caught up" (lag 0) and the
+        // merge would form batches without it, in an order a replay would not reproduce
+        Map<String, Object> probe = new HashMap<>(c);
+        probe.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        probe.put(ConsumerConfig.CLIENT_ID_CONFIG, "prefstream-trainer-offsets-" + config.modelName());
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             KafkaConsumer<byte[], byte[]> offsets = new KafkaConsumer<>(probe, new ByteArrayDeserializer(), new ByteArrayDeserializer());
              DeadLetterPublisher deadLetters = new DeadLetterPublisher(kafka, config.deadLetterTopic(), config.modelName());
              PairTrainer trainer = trainers.open(rp.checkpoint())) {
             activeConsumer = consumer;
             if (stopping) {
                 return Optional.of(Outcome.STOPPED);
             }
-            return new Session(consumer, pairs, deadLetters, trainer, rp, lease).train();
+            return new Session(consumer, offsets, pairs, deadLetters, trainer, rp, lease).train();
         } catch (WakeupException e) {
             return Optional.of(Outcome.STOPPED); // stop() while positions were being resolved: nothing trained yet
         } finally {
@@ -191,6 +199,8 @@ public final class StreamingTrainer implements AutoCloseable {
     /** One leadership term: from a resume point until stop, finish or loss of the lease. */
     private final class Session {
         private final KafkaConsumer<byte[], byte[]> consumer;
+        /** Answers start-offset lookups, keeping them out of the training consumer's state (see {@link #lead}). */
+        private final KafkaConsumer<byte[], byte[]> offsets;
         private final AvroDeserializer<PreferencePair> deserializer;
         private final DeadLetterPublisher deadLetters;
         private final PairTrainer trainer;
@@ -214,9 +224,11 @@ public final class StreamingTrainer implements AutoCloseable {
         private long iteration = -1;
         private Map<String, Double> lastMetrics = Map.of();
 
-        Session(KafkaConsumer<byte[], byte[]> consumer, AvroDeserializer<PreferencePair> deserializer, DeadLetterPublisher deadLetters,
+        Session(KafkaConsumer<byte[], byte[]> consumer, KafkaConsumer<byte[], byte[]> offsets,
+                AvroDeserializer<PreferencePair> deserializer, DeadLetterPublisher deadLetters,
                 PairTrainer trainer, ResumePoint rp, LeaderLease lease) {
             this.consumer = consumer;
+            this.offsets = offsets;
             this.deserializer = deserializer;
             this.deadLetters = deadLetters;
             this.trainer = trainer;
@@ -235,7 +247,7 @@ public final class StreamingTrainer implements AutoCloseable {
             infos.stream().map(i -> new TopicPartition(i.topic(), i.partition()))
                     .sorted(Comparator.comparingInt(TopicPartition::partition)).forEach(assigned::add);
             consumer.assign(assigned);
-            Map<TopicPartition, Long> start = rp.positions().resolve(consumer, assigned, rp.checkpoint());
+            Map<TopicPartition, Long> start = rp.positions().resolve(offsets, assigned, rp.checkpoint());
             for (TopicPartition tp : assigned) {
                 long o = start.get(tp);
                 consumer.seek(tp, o);
@@ -321,7 +333,7 @@ public final class StreamingTrainer implements AutoCloseable {
             List<TopicPartition> all = new ArrayList<>(assigned);
             all.addAll(added);
             consumer.assign(all);
-            Map<TopicPartition, Long> start = resumePoint.positions().resolve(consumer, added, resumePoint.checkpoint());
+            Map<TopicPartition, Long> start = resumePoint.positions().resolve(offsets, added, resumePoint.checkpoint());
             for (TopicPartition tp : added) {
                 consumer.seek(tp, start.get(tp));
                 nextFetched.put(tp, start.get(tp));

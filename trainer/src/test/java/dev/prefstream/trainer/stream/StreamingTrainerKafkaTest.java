@@ -166,6 +166,38 @@ class StreamingTrainerKafkaTest {
         assertThat(weights.get(0)).isEqualTo(weights.get(1)).isNotEqualTo("init");
     }
 
+    /**
+     * 150 pairs over 3 partitions do not fit one poll (64 records), so one partition is delivered after the others
+     * have been buffered. Batches must still follow the log's (timestamp, partition, offset) order, which is what
+     * a replay forms. The start-offset lookup used to mark the late partition "caught up" (the client records any
+     * ListOffsets answer as the partition's stable offset), and batches were formed without it.
+     */
+    @Test
+    void batchesFollowTheLogsMergeOrderEvenWhenAPartitionIsDeliveredLate() throws Exception {
+        String topic = PairLog.freshPairsTopic(kafka, 3);
+        List<PairLog.Coord> produced = PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("late", 150),
+                PairLog.nowBase() + 5_000);
+        Path dir = tmp.resolve("merge-order");
+        StreamingTrainerConfig c = config(topic, "mo-" + UUID.randomUUID().toString().substring(0, 6), dir).with(b -> {
+            b.maxSteps = 30;
+            b.maxBatchWait = Duration.ofMinutes(5); // batches close on size only
+            b.leaderElection = false;
+            b.checkpointEverySteps = 30;
+        });
+        assertThat(trainer(c).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
+
+        HeldOutSplit split = new HeldOutSplit(c.heldOutFraction(), c.heldOutSalt());
+        List<String> expected = produced.stream()
+                .filter(p -> !split.isHeldOut(p.pairId()))
+                .sorted(java.util.Comparator.comparingLong(PairLog.Coord::timestamp)
+                        .thenComparingInt(PairLog.Coord::partition).thenComparingLong(PairLog.Coord::offset))
+                .map(p -> p.partition() + "@" + p.offset())
+                .limit(30L * c.pairsPerStep())
+                .toList();
+        TrainingLedger ledger = TrainingLedger.of(dir, CheckpointReader.newestGood(dir).orElseThrow().version());
+        assertThat(ledger.entries()).extracting(e -> e.partition() + "@" + e.offset()).containsExactlyElementsOf(expected);
+    }
+
     @Test
     void undecodableAndUntrainableRecordsAreDeadLetteredWithTheirReasonAndPassedWithoutStoppingTraining() throws Exception {
         String topic = PairLog.freshPairsTopic(kafka, 1);
