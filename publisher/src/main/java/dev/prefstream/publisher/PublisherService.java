@@ -21,10 +21,13 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@code prefstream publish}: the publisher as its own service. It consumes CANDIDATE records from the candidates
@@ -50,6 +53,17 @@ public final class PublisherService implements AutoCloseable {
     private final RegistryPublisher rejections;
     private volatile boolean stopping;
     private volatile KafkaConsumer<String, byte[]> consumer;
+    /**
+     * Candidates decided by this run ({@code model@version}): a trainer announces each candidate under two keys
+     * (model and model@version, as on the registry), and the second record must not evaluate and announce the same
+     * checkpoint again (it would also be gated against its own first verdict). Bounded; oldest forgotten first.
+     */
+    private final Set<String> decided = Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 10_000;
+        }
+    });
 
     /**
      * @param kafka           client settings incl. schema.registry.url
@@ -113,6 +127,11 @@ public final class PublisherService implements AutoCloseable {
         }
         if (candidate.getStatus() != CheckpointStatus.CANDIDATE) {
             log.warn("Skipping {} {} on the candidates topic with status {}", candidate.getModelName(), candidate.getVersion(), candidate.getStatus());
+            return;
+        }
+        if (!decided.add(RegistryKeys.version(candidate.getModelName(), candidate.getVersion()))) {
+            log.debug("Candidate {} {} already decided (record {}-{}@{})", candidate.getModelName(), candidate.getVersion(),
+                    r.topic(), r.partition(), r.offset());
             return;
         }
         URI uri = URI.create(candidate.getArtifactUri());

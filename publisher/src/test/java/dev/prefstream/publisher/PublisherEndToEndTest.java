@@ -199,6 +199,28 @@ class PublisherEndToEndTest {
             assertThat(history.get(0).getArtifactUri()).startsWith(tmp.resolve("store").toUri().toString());
             assertThat(history.get(1).getStatus()).isEqualTo(CheckpointStatus.REJECTED);
             assertThat(history.get(1).getStatusReason()).contains("model.safetensors").contains("verification");
+
+            // each candidate arrives under two keys (model and model@version); it is decided once, not twice
+            Map<String, Integer> verdicts = new java.util.TreeMap<>();
+            Map<String, Object> raw = new java.util.HashMap<>(kafka.clientConfig());
+            raw.put("group.id", "raw-" + UUID.randomUUID());
+            raw.put("auto.offset.reset", "earliest");
+            try (org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]> consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+                    raw, new org.apache.kafka.common.serialization.StringDeserializer(),
+                    new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+                consumer.subscribe(List.of(TopicLayout.MODEL_REGISTRY));
+                int idle = 0;
+                while (idle < 5) {
+                    var records = consumer.poll(java.time.Duration.ofMillis(500));
+                    idle = records.isEmpty() ? idle + 1 : 0;
+                    records.forEach(r -> {
+                        if (r.key() != null && r.key().startsWith(model + "@")) {
+                            verdicts.merge(r.key(), 1, Integer::sum);
+                        }
+                    });
+                }
+            }
+            assertThat(verdicts).containsEntry(model + "@step-0000000003", 1).containsEntry(model + "@step-0000000004", 1);
         }
     }
 }
