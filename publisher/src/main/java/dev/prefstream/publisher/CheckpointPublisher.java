@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -57,6 +58,28 @@ public final class CheckpointPublisher implements CheckpointListener, AutoClosea
     @Override
     public void onCheckpoint(VerifiedCheckpoint checkpoint) {
         publish(checkpoint);
+    }
+
+    /**
+     * Publishes the checkpoint a restarted trainer continues from unless the registry already has it or a newer
+     * version of the model: a trainer killed between writing a checkpoint and announcing it would otherwise leave
+     * that checkpoint (possibly its newest, if no more pairs arrive) unannounced for good. Costs one read of
+     * model-registry per start.
+     */
+    @Override
+    public void onResume(VerifiedCheckpoint cp) {
+        String model = cp.manifest().modelName();
+        List<ModelCheckpoint> announced = registry.read().list(Optional.of(model));
+        Optional<ModelCheckpoint> sameOrNewer = announced.stream()
+                .filter(mc -> mc.getVersion().equals(cp.version()) || mc.getStep() >= cp.manifest().step())
+                .findFirst();
+        if (sameOrNewer.isPresent()) {
+            log.debug("{} {} needs no catch-up: {} {} is on the registry", model, cp.version(), sameOrNewer.get().getVersion(),
+                    sameOrNewer.get().getStatus());
+            return;
+        }
+        log.warn("{} {} was written but never announced (the trainer stopped before publishing it); publishing it now", model, cp.version());
+        publish(cp);
     }
 
     /** Evaluates, gates, stores and announces one verified checkpoint. */

@@ -27,6 +27,7 @@ public final class RegistryPublisher implements AutoCloseable {
 
     private final KafkaProducer<String, ModelCheckpoint> producer;
     private final String topic;
+    private final Map<String, Object> kafka;
 
     /**
      * @param kafka client settings incl. schema.registry.url
@@ -34,6 +35,7 @@ public final class RegistryPublisher implements AutoCloseable {
      */
     public RegistryPublisher(Map<String, Object> kafka, String topic) {
         this.topic = topic;
+        this.kafka = Map.copyOf(kafka);
         Map<String, Object> c = new HashMap<>(kafka);
         c.put(ProducerConfig.ACKS_CONFIG, "all");
         c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -54,6 +56,11 @@ public final class RegistryPublisher implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new RetriableException("interrupted publishing to " + topic, e);
         }
+    }
+
+    /** Everything announced on the topic so far (reads it from the start). */
+    public RegistryReader read() {
+        return RegistryReader.read(kafka, topic);
     }
 
     @Override

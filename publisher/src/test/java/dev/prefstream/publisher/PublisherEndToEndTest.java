@@ -157,6 +157,38 @@ class PublisherEndToEndTest {
     }
 
     @Test
+    void aCheckpointWrittenButNeverAnnouncedIsPublishedWhenTheTrainerResumesFromIt() throws Exception {
+        String topic = pairsTopic(96); // ~72 trainable: 12 steps of 4 without waiting for a partial batch
+        String model = "resume-" + UUID.randomUUID().toString().substring(0, 6);
+        StreamingTrainerConfig c = streaming(topic, tmp.resolve("trainer"), model);
+        LocalDirectoryCheckpointStore store = new LocalDirectoryCheckpointStore(tmp.resolve("store"));
+        // a trainer that dies between writing a checkpoint and publishing it: checkpoints 3 and 6 on disk, none announced
+        assertThat(trainer(c).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
+
+        List<PublishResult> second = new CopyOnWriteArrayList<>();
+        try (CheckpointPublisher pub = publisher(topic, c, store)) {
+            pub.addObserver(second::add);
+            StreamingTrainer t = trainer(c.with(b -> b.maxSteps = 9));
+            t.addListener(pub);
+            assertThat(t.run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
+        }
+        // the resumed-from checkpoint 6 is caught up (checkpoint 3 is superseded by it), then 9 as usual
+        assertThat(second).extracting(r -> r.record().getVersion()).containsExactly("step-0000000006", "step-0000000009");
+
+        List<PublishResult> third = new CopyOnWriteArrayList<>();
+        try (CheckpointPublisher pub = publisher(topic, c, store)) {
+            pub.addObserver(third::add);
+            StreamingTrainer t = trainer(c.with(b -> b.maxSteps = 12));
+            t.addListener(pub);
+            assertThat(t.run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
+        }
+        // checkpoint 9 was announced already: not announced again on resume
+        assertThat(third).extracting(r -> r.record().getVersion()).containsExactly("step-0000000012");
+        List<ModelCheckpoint> history = RegistryReader.read(kafka.clientConfigWithRegistry(), TopicLayout.MODEL_REGISTRY).list(Optional.of(model));
+        assertThat(history).extracting(ModelCheckpoint::getVersion).containsExactly("step-0000000006", "step-0000000009", "step-0000000012");
+    }
+
+    @Test
     void publisherServiceOnTheCandidatesTopicPublishesAndRejectsATamperedCandidate() throws Exception {
         String topic = pairsTopic(40);
         String model = "svc-" + UUID.randomUUID().toString().substring(0, 6);

@@ -12,4 +12,12 @@ public interface CheckpointListener {
 
     /** Called on the trainer thread; long work here pauses training. */
     void onCheckpoint(VerifiedCheckpoint checkpoint);
+
+    /**
+     * Called on the trainer thread when a leadership term starts from {@code checkpoint} (restart or takeover), before
+     * any training. The process that wrote it may have died before {@link #onCheckpoint} finished, so a listener
+     * that must not miss a checkpoint (the publisher) catches up here. Default: nothing.
+     */
+    default void onResume(VerifiedCheckpoint checkpoint) {
+    }
 }

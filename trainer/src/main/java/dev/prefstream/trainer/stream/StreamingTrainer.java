@@ -259,6 +259,17 @@ public final class StreamingTrainer implements AutoCloseable {
                     rp.checkpoint().map(cp -> cp.dir().toString()).orElse("the initial model"), trainer.step(),
                     config.inputTopic(), new TreeMap<>(start.entrySet().stream().collect(
                             Collectors.toMap(e -> e.getKey().partition(), Map.Entry::getValue))));
+            // a crash between writing a checkpoint and its listeners finishing (an in-process evaluation takes
+            // seconds) would otherwise leave the checkpoint we continue from unannounced for good
+            rp.checkpoint().ifPresent(cp -> {
+                for (CheckpointListener l : listeners) {
+                    try {
+                        l.onResume(cp);
+                    } catch (RuntimeException e) {
+                        StreamingTrainer.log.error("Checkpoint listener failed on resuming from {}: {}", cp.dir(), e.toString(), e);
+                    }
+                }
+            });
         }
 
         Optional<Outcome> train() {
