@@ -95,6 +95,17 @@ public final class KafkaOptions {
         } catch (IOException e) {
             throw new UncheckedIOException("--config " + config + ": " + e.getMessage(), e);
         }
+        // each section's reader rejects its own unknown keys, but a misspelt section (prefstream.trainr.*) has no
+        // reader at all and would silently leave every setting at its default
+        for (String key : new java.util.TreeSet<>(properties.stringPropertyNames())) {
+            if (key.startsWith("prefstream.") && SETTING_SECTIONS.stream().noneMatch(key::startsWith)) {
+                throw new IllegalArgumentException("--config " + config + ": unknown setting '" + key + "' (prefstream's own keys are "
+                        + String.join(", ", SETTING_SECTIONS.stream().map(p -> p + "*").toList()) + ")");
+            }
+        }
         return properties;
     }
+
+    /** The {@code prefstream.*} sections that commands read from a --config file. */
+    private static final List<String> SETTING_SECTIONS = List.of("prefstream.trainer.", "prefstream.dpo.", "prefstream.publisher.");
 }
