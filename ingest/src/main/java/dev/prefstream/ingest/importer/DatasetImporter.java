@@ -63,6 +63,8 @@ public final class DatasetImporter {
     public static final String NOT_AN_OBJECT = "not_an_object";
     /** Reject reason of a record longer than the limit. */
     public static final String TOO_LONG = "too_long";
+    /** Rejection reason: the line's bytes are not valid UTF-8 (only that line is skipped). */
+    public static final String INVALID_UTF8 = "invalid_utf8";
     /** Default record size limit in chars: far above any real preference record, far below an OOM. */
     public static final int DEFAULT_MAX_RECORD_CHARS = 8 * 1024 * 1024;
 
@@ -111,7 +113,7 @@ public final class DatasetImporter {
     /**
      * Imports {@code file} into {@code sink}.
      *
-     * @throws IOException                    when the file cannot be read (missing, unreadable, not UTF-8)
+     * @throws IOException                    when the file cannot be read (missing, unreadable, a malformed JSON array)
      * @throws UnknownDatasetFormatException when auto-detecting and the first JSON object fits no format, or several
      */
     public ImportSummary importFile(Path file, EventSink sink, Progress progress) throws IOException {
@@ -135,6 +137,9 @@ public final class DatasetImporter {
                     try {
                         if (text == null) {
                             throw new LineRejectedException(TOO_LONG, "record " + records + " has " + record.chars() + " chars, limit " + maxRecordChars);
+                        }
+                        if (DatasetInput.hasMalformedBytes(text)) {
+                            throw new LineRejectedException(INVALID_UTF8, "record " + records + " is not valid UTF-8");
                         }
                         JsonNode json = parseObject(text, records);
                         if (format == null) {

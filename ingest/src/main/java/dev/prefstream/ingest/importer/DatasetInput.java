@@ -8,6 +8,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,10 +18,17 @@ import java.util.zip.GZIPInputStream;
  * Opens a dataset file whatever its wrapping: gzip (told by its magic bytes, not its name), a UTF-8 byte order
  * mark, JSON lines or one JSON array (told by the first non-blank char being {@code [}). Other containers that
  * public datasets come in (Parquet, zstd, bzip2, xz) are refused with an IOException that says what to do.
- * Text must be UTF-8: a malformed byte is an IOException (the decoder cannot resynchronize at a line boundary).
+ * Text must be UTF-8: each malformed byte sequence decodes to {@link #MALFORMED}, so that only the record holding it
+ * is rejected ({@link #hasMalformedBytes}) instead of one bad byte ending a long import part way.
  * {@link #bytesRead()} counts the file's own bytes (compressed, for gzip) for the progress bar.
  */
 final class DatasetInput implements AutoCloseable {
+
+    /**
+     * What a malformed byte sequence decodes to: a lone low surrogate, which decoding valid UTF-8 never yields (it
+     * only appears right after a high surrogate, as the second half of a supplementary character).
+     */
+    static final char MALFORMED = '\uDFFF';
 
     /** How far past leading blank space the first char is looked for (then it is JSON lines). */
     private static final int SNIFF_CHARS = 1 << 20;
@@ -45,7 +53,9 @@ final class DatasetInput implements AutoCloseable {
             boolean gzip = magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b;
             refuseOtherContainers(file, magic);
             InputStream bytes = gzip ? new BufferedInputStream(new GZIPInputStream(raw, 64 * 1024), 64 * 1024) : raw;
-            BufferedReader reader = new BufferedReader(new InputStreamReader(bytes, StandardCharsets.UTF_8.newDecoder()), 64 * 1024);
+            BufferedReader reader = new BufferedReader(new InputStreamReader(bytes, StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE)
+                    .replaceWith(String.valueOf(MALFORMED))), 64 * 1024);
             reader.mark(1);
             if (reader.read() != '\uFEFF') {
                 reader.reset();
@@ -57,6 +67,16 @@ final class DatasetInput implements AutoCloseable {
             counted.close();
             throw e;
         }
+    }
+
+    /** True when {@code text} holds a {@link #MALFORMED} marker, i.e. its bytes were not valid UTF-8. */
+    static boolean hasMalformedBytes(String text) {
+        for (int i = text.indexOf(MALFORMED); i >= 0; i = text.indexOf(MALFORMED, i + 1)) {
+            if (i == 0 || !Character.isHighSurrogate(text.charAt(i - 1))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The next record, or null at the end. */

@@ -134,10 +134,12 @@ class DatasetImporterTest {
     }
 
     @Test
-    void aFileThatIsNotUtf8IsAnIOException() throws IOException {
+    void linesThatAreNotUtf8AreRejectedAsSuch() throws IOException {
         Path latin1 = Files.write(tmp.resolve("latin1.jsonl"), new byte[]{'{', '"', (byte) 0xE9, '"', '}', '\n'});
-        assertThatThrownBy(() -> new DatasetImporter(ImportFormat.TRL, CLOCK).importFile(latin1, new ListSink(), null))
-                .isInstanceOf(IOException.class);
+        ListSink sink = new ListSink();
+        ImportSummary summary = new DatasetImporter(ImportFormat.TRL, CLOCK).importFile(latin1, sink, null);
+        assertThat(summary.rejected()).containsExactlyEntriesOf(java.util.Map.of(DatasetImporter.INVALID_UTF8, 1L));
+        assertThat(sink.events).isEmpty();
     }
 
     @Test

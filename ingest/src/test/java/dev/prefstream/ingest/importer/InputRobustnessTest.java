@@ -153,6 +153,19 @@ class InputRobustnessTest {
     }
 
     @Test
+    void aLineWithMalformedUtf8IsRejectedAloneAndTheImportGoesOn() throws IOException {
+        byte[] garbage = {0, (byte) 0xff, (byte) 0xfe, ' ', 'x'};
+        // valid JSON whose string holds a lone continuation byte: must not be imported with a mangled text either
+        byte[] badInString = concat(utf8("{\"prompt\": \"caf"), new byte[]{(byte) 0xa9}, utf8("\", \"chosen\": \"a\", \"rejected\": \"b\"}"));
+        // supplementary chars (a surrogate pair in Java, U+10FFFF ends in the same low surrogate) are fine
+        String emoji = "{\"prompt\": \"Smile \uD83D\uDE00 or \uDBFF\uDFFF?\", \"chosen\": \"yes\", \"rejected\": \"no\"}";
+        Imported r = importFile(write("bad-utf8.jsonl", concat(utf8(A + "\n"), garbage, utf8("\n"), badInString, utf8("\n" + emoji + "\n" + B + "\n"))));
+        assertThat(r.summary().rejected()).containsExactlyEntriesOf(Map.of(DatasetImporter.INVALID_UTF8, 2L));
+        assertThat(r.summary().linesRead()).isEqualTo(5);
+        assertThat(r.chosen()).containsExactly("2+2? -> 4", "Smile \uD83D\uDE00 or \uDBFF\uDFFF? -> yes", "Capital of France? -> Paris");
+    }
+
+    @Test
     void twoObjectsOnOneLineAreRejectedNotHalfImported() throws IOException {
         Imported r = importFile(write("two.jsonl", utf8(A + " " + B + "\n" + B)));
         assertThat(r.summary().rejected()).containsExactlyEntriesOf(Map.of("invalid_json", 1L));
