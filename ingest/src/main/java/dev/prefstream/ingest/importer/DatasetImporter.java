@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -124,6 +125,7 @@ public final class DatasetImporter {
         long blank = 0;
         long ties = 0;
         Map<String, Long> rejected = new HashMap<>();
+        List<String> examples = new ArrayList<>();
         String layout;
         try (DatasetInput input = DatasetInput.open(file, JSON, maxRecordChars)) {
             layout = input.layout();
@@ -158,10 +160,12 @@ public final class DatasetImporter {
                         sink.send(event);
                     } catch (LineRejectedException e) {
                         rejected.merge(e.reason(), 1L, Long::sum);
+                        keepExample(examples, records, e.reason(), e.getMessage());
                     } catch (org.apache.avro.AvroRuntimeException | ClassCastException | NullPointerException e) {
                         // a JSON shape no parser rule foresaw: one odd line must not end a long import, but a
                         // parser bug must stay findable
                         rejected.merge("unexpected_shape", 1L, Long::sum);
+                        keepExample(examples, records, "unexpected_shape", e.toString());
                         log.debug("record {} of {}: unexpected shape", records, file, e);
                     }
                 }
@@ -174,7 +178,15 @@ public final class DatasetImporter {
         if (progress != null) {
             progress.update(total, total, records);
         }
-        return new ImportSummary(format, layout, records, blank, sink.delivered(), ties, rejected, sink.failed());
+        return new ImportSummary(format, layout, records, blank, sink.delivered(), ties, rejected, sink.failed(), examples);
+    }
+
+    /** Keeps the first rejections with where and why (a long message is cut: a rejected line can be megabytes). */
+    private static void keepExample(List<String> examples, long record, String reason, String message) {
+        if (examples.size() < ImportSummary.MAX_EXAMPLES) {
+            String why = message == null ? "" : message.length() > 200 ? message.substring(0, 200) + "..." : message;
+            examples.add("line " + record + " (" + reason + "): " + why);
+        }
     }
 
     /** A BOM at the start of a record (files concatenated with cat keep theirs) is not part of the JSON. */

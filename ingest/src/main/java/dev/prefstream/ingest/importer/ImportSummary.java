@@ -1,5 +1,6 @@
 package dev.prefstream.ingest.importer;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -15,11 +16,24 @@ import java.util.TreeMap;
  *                       and ingest counts them as ties without making a pair
  * @param rejected       lines that could not become an event, by reason
  * @param sinkFailures   events the sink failed to deliver
+ * @param examples       the first rejections ("line N (reason): why"), at most {@link #MAX_EXAMPLES}, so that a
+ *                       person can find and fix them
  */
-public record ImportSummary(ImportFormat format, String layout, long linesRead, long blankLines, long eventsProduced, long ties, Map<String, Long> rejected, long sinkFailures) {
+public record ImportSummary(ImportFormat format, String layout, long linesRead, long blankLines, long eventsProduced, long ties, Map<String, Long> rejected,
+                            long sinkFailures, List<String> examples) {
+
+    /** Rejections kept with their line number and message; the rest are only counted. */
+    public static final int MAX_EXAMPLES = 10;
 
     public ImportSummary {
         rejected = Map.copyOf(rejected);
+        examples = List.copyOf(examples);
+    }
+
+    /** A summary without rejection examples. */
+    public ImportSummary(ImportFormat format, String layout, long linesRead, long blankLines, long eventsProduced, long ties, Map<String, Long> rejected,
+                         long sinkFailures) {
+        this(format, layout, linesRead, blankLines, eventsProduced, ties, rejected, sinkFailures, List.of());
     }
 
     public long linesRejected() {
@@ -36,6 +50,13 @@ public record ImportSummary(ImportFormat format, String layout, long linesRead, 
                 .append(ties > 0 ? " (" + ties + (ties == 1 ? " tie" : " ties") + ": ingest makes no pair of them)" : "").append('\n')
                 .append("lines rejected:  ").append(linesRejected());
         new TreeMap<>(rejected).forEach((reason, n) -> s.append("\n  ").append(reason).append(": ").append(n));
+        if (!examples.isEmpty()) {
+            s.append("\nfirst rejected lines:");
+            examples.forEach(e -> s.append("\n  ").append(e));
+            if (linesRejected() > examples.size()) {
+                s.append("\n  ... ").append(linesRejected() - examples.size()).append(" more");
+            }
+        }
         if (sinkFailures > 0) {
             s.append("\nevents NOT delivered: ").append(sinkFailures);
         }

@@ -166,6 +166,21 @@ class InputRobustnessTest {
     }
 
     @Test
+    void theSummaryNamesTheFirstRejectedLinesSoTheyCanBeFound() throws IOException {
+        List<String> lines = new ArrayList<>(List.of(A, "{broken", "{\"prompt\": \"x\"}", B));
+        for (int i = 0; i < 12; i++) {
+            lines.add("[" + i + "]");
+        }
+        Imported r = importFile(write("some-bad.jsonl", utf8(String.join("\n", lines))));
+        assertThat(r.summary().linesRejected()).isEqualTo(14);
+        assertThat(r.summary().examples()).hasSize(ImportSummary.MAX_EXAMPLES);
+        assertThat(r.summary().examples().get(0)).startsWith("line 2 (invalid_json): ");
+        assertThat(r.summary().examples().get(1)).startsWith("line 3 (missing_field): ");
+        assertThat(r.summary().examples().get(2)).startsWith("line 5 (" + DatasetImporter.NOT_AN_OBJECT + "): ");
+        assertThat(r.summary().describe()).contains("\nfirst rejected lines:\n  line 2 (invalid_json): ").contains("\n  ... 4 more");
+    }
+
+    @Test
     void twoObjectsOnOneLineAreRejectedNotHalfImported() throws IOException {
         Imported r = importFile(write("two.jsonl", utf8(A + " " + B + "\n" + B)));
         assertThat(r.summary().rejected()).containsExactlyEntriesOf(Map.of("invalid_json", 1L));
