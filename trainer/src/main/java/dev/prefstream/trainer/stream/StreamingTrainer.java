@@ -247,6 +247,7 @@ public final class StreamingTrainer implements AutoCloseable {
             infos.stream().map(i -> new TopicPartition(i.topic(), i.partition()))
                     .sorted(Comparator.comparingInt(TopicPartition::partition)).forEach(assigned::add);
             consumer.assign(assigned);
+            offsets.assign(assigned); // only so the client keeps the answers instead of warning about them; never polled
             Map<TopicPartition, Long> start = rp.positions().resolve(offsets, assigned, rp.checkpoint());
             for (TopicPartition tp : assigned) {
                 long o = start.get(tp);
@@ -344,6 +345,7 @@ public final class StreamingTrainer implements AutoCloseable {
             List<TopicPartition> all = new ArrayList<>(assigned);
             all.addAll(added);
             consumer.assign(all);
+            offsets.assign(all);
             Map<TopicPartition, Long> start = resumePoint.positions().resolve(offsets, added, resumePoint.checkpoint());
             for (TopicPartition tp : added) {
                 consumer.seek(tp, start.get(tp));
