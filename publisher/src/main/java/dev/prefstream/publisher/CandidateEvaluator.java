@@ -60,9 +60,14 @@ public final class CandidateEvaluator implements AutoCloseable {
         }
     }
 
+    /** The held-out pairs an evaluation on {@code heldOut} scores: the first maxPairs of them. */
+    public List<PreferencePair> sample(List<PreferencePair> heldOut) {
+        return heldOut.subList(0, Math.min(heldOut.size(), config.maxPairs()));
+    }
+
     /** Evaluates a loaded candidate. */
     public CandidateMetrics evaluate(LoadedModel candidate, List<PreferencePair> heldOut) {
-        List<PreferencePair> pairs = heldOut.subList(0, Math.min(heldOut.size(), config.maxPairs()));
+        List<PreferencePair> pairs = sample(heldOut);
         // a model with fewer positions than the configured length is evaluated within them, as it was trained
         SequenceLimits limits = new SequenceLimits(config.maxLength(), config.maxPromptLength())
                 .fitTo(candidate.model().config().maxPositions());

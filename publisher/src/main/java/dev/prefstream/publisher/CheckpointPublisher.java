@@ -2,12 +2,14 @@ package dev.prefstream.publisher;
 
 import dev.prefstream.schemas.avro.CheckpointStatus;
 import dev.prefstream.schemas.avro.ModelCheckpoint;
+import dev.prefstream.schemas.avro.PreferencePair;
 import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
 import dev.prefstream.trainer.stream.CheckpointListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -29,19 +31,39 @@ public final class CheckpointPublisher implements CheckpointListener, AutoClosea
     private final CheckpointStore store;
     private final RegistryPublisher registry;
     private final List<Consumer<PublishResult>> observers = new CopyOnWriteArrayList<>();
-    private OptionalDouble lastPromotedAccuracy;
+    /** What candidates are gated against (the best promoted so far, on the same held-out pairs). */
+    private final PromotionBar bar;
 
     /**
-     * @param lastPromotedAccuracy held-out accuracy of the model's last promoted checkpoint (from the registry), if any
+     * @param lastPromotedAccuracy held-out accuracy of the model's last promoted checkpoint, if any (taken as the bar
+     *                             as it is: without its files it cannot be scored again on the current pairs)
      */
     public CheckpointPublisher(HeldOutSet heldOut, CandidateEvaluator evaluator, PromotionGate gate, CheckpointStore store,
                                RegistryPublisher registry, OptionalDouble lastPromotedAccuracy) {
+        this(heldOut, evaluator, gate, store, registry, new PromotionBar(lastPromotedAccuracy.isPresent()
+                ? Optional.of(new PromotionBar.Holder("last promoted", null, lastPromotedAccuracy.getAsDouble(), null))
+                : Optional.empty()));
+    }
+
+    /**
+     * @param promoted the model's best (or last) promoted checkpoint on the registry, if any: the first bar, scored
+     *                 again on the current held-out pairs when its artifact is a readable local directory
+     */
+    public CheckpointPublisher(HeldOutSet heldOut, CandidateEvaluator evaluator, PromotionGate gate, CheckpointStore store,
+                               RegistryPublisher registry, Optional<ModelCheckpoint> promoted) {
+        this(heldOut, evaluator, gate, store, registry, new PromotionBar(promoted.flatMap(p -> accuracyOf(p).isPresent()
+                ? Optional.of(new PromotionBar.Holder(p.getVersion(), localDir(p.getArtifactUri()), accuracyOf(p).getAsDouble(), null))
+                : Optional.empty())));
+    }
+
+    private CheckpointPublisher(HeldOutSet heldOut, CandidateEvaluator evaluator, PromotionGate gate, CheckpointStore store,
+                                RegistryPublisher registry, PromotionBar bar) {
         this.heldOut = heldOut;
         this.evaluator = evaluator;
         this.gate = gate;
         this.store = store;
         this.registry = registry;
-        this.lastPromotedAccuracy = lastPromotedAccuracy;
+        this.bar = bar;
     }
 
     /** Accuracy of the last promoted record, read from its metrics. */
@@ -84,13 +106,15 @@ public final class CheckpointPublisher implements CheckpointListener, AutoClosea
 
     /** Evaluates, gates, stores and announces one verified checkpoint. */
     public synchronized PublishResult publish(VerifiedCheckpoint cp) {
-        CandidateMetrics metrics = evaluator.evaluate(cp.dir(), heldOut.refresh());
-        GateDecision decision = gate.decide(metrics, lastPromotedAccuracy);
+        List<PreferencePair> pairs = heldOut.refresh();
+        List<String> sample = evaluator.sample(pairs).stream().map(PreferencePair::getPairId).toList();
+        CandidateMetrics metrics = evaluator.evaluate(cp.dir(), pairs);
+        GateDecision decision = gate.decide(metrics, bar.accuracyOn(sample, dir -> evaluator.evaluate(dir, pairs).accuracy()));
         URI uri = store.put(cp);
         ModelCheckpoint record = RegistryRecords.of(cp, uri, decision.status(), decision.reason(), metrics.toMap());
         registry.publish(record);
         if (decision.status() == CheckpointStatus.PROMOTED) {
-            lastPromotedAccuracy = OptionalDouble.of(metrics.accuracy());
+            bar.promoted(cp.version(), localDir(uri.toString()), metrics.accuracy(), sample);
         }
         log.info("{} {}: {} ({})", cp.manifest().modelName(), cp.version(), decision.status(), decision.reason());
         PublishResult result = new PublishResult(record, metrics, decision);
@@ -98,6 +122,15 @@ public final class CheckpointPublisher implements CheckpointListener, AutoClosea
             o.accept(result);
         }
         return result;
+    }
+
+    private static Path localDir(String uri) {
+        try {
+            URI u = URI.create(uri);
+            return "file".equals(u.getScheme()) ? Path.of(u) : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     @Override

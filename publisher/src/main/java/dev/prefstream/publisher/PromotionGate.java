@@ -7,8 +7,8 @@ import java.util.OptionalDouble;
 
 /**
  * Decides PROMOTED or REJECTED from a candidate's held-out metrics: enough held-out pairs, accuracy not below the
- * last promoted checkpoint's minus a tolerance (or a minimum when nothing was promoted yet), and KL from the
- * initial policy under a bound.
+ * bar (the best promoted checkpoint's accuracy on the same held-out pairs, see {@link CheckpointPublisher}) minus a
+ * tolerance (or a minimum when nothing was promoted yet), and KL from the initial policy under a bound.
  */
 public final class PromotionGate {
 
@@ -25,9 +25,9 @@ public final class PromotionGate {
 
     /**
      * @param m                    the candidate's metrics
-     * @param lastPromotedAccuracy held-out accuracy of the last promoted checkpoint, empty when none
+     * @param barAccuracy held-out accuracy of the best promoted checkpoint on the same pairs, empty when none
      */
-    public GateDecision decide(CandidateMetrics m, OptionalDouble lastPromotedAccuracy) {
+    public GateDecision decide(CandidateMetrics m, OptionalDouble barAccuracy) {
         if (m.heldOutPairs() < config.minHeldOutPairs()) {
             return reject("only %d held-out pairs, the gate needs %d", m.heldOutPairs(), config.minHeldOutPairs());
         }
@@ -37,14 +37,14 @@ public final class PromotionGate {
         if (!Double.isNaN(m.kl()) && m.kl() > config.maxKl()) {
             return reject("KL from the initial policy %.4f exceeds the bound %.4f", m.kl(), config.maxKl());
         }
-        if (lastPromotedAccuracy.isPresent()) {
-            double floor = lastPromotedAccuracy.getAsDouble() - config.accuracyTolerance();
+        if (barAccuracy.isPresent()) {
+            double floor = barAccuracy.getAsDouble() - config.accuracyTolerance();
             if (m.accuracy() < floor) {
-                return reject("held-out accuracy %.4f is below the last promoted %.4f minus tolerance %.4f",
-                        m.accuracy(), lastPromotedAccuracy.getAsDouble(), config.accuracyTolerance());
+                return reject("held-out accuracy %.4f is below the best promoted %.4f minus tolerance %.4f",
+                        m.accuracy(), barAccuracy.getAsDouble(), config.accuracyTolerance());
             }
-            return promote("held-out accuracy %.4f >= %.4f (last promoted %.4f - %.4f), KL %.4f <= %.4f", m.accuracy(), floor,
-                    lastPromotedAccuracy.getAsDouble(), config.accuracyTolerance(), m.kl(), config.maxKl());
+            return promote("held-out accuracy %.4f >= %.4f (best promoted %.4f - %.4f), KL %.4f <= %.4f", m.accuracy(), floor,
+                    barAccuracy.getAsDouble(), config.accuracyTolerance(), m.kl(), config.maxKl());
         }
         if (m.accuracy() < config.minAccuracy()) {
             return reject("held-out accuracy %.4f is below the minimum %.4f (nothing promoted yet)", m.accuracy(), config.minAccuracy());

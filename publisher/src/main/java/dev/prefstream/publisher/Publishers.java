@@ -2,13 +2,14 @@ package dev.prefstream.publisher;
 
 import ai.djl.Device;
 import dev.prefstream.schemas.TopicLayout;
+import dev.prefstream.schemas.avro.ModelCheckpoint;
 import dev.prefstream.trainer.stream.HeldOutSplit;
 import dev.prefstream.trainer.stream.ModelSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Map;
-import java.util.OptionalDouble;
+import java.util.Optional;
 
 /** Assembles a {@link CheckpointPublisher} from settings (used by {@code prefstream train} and {@code prefstream publish}). */
 public final class Publishers {
@@ -21,14 +22,13 @@ public final class Publishers {
     /**
      * A publisher for {@code modelName} that evaluates against {@code initial} on held-out pairs of {@code pairsTopic},
      * stores under the settings' store dir and announces on model-registry; the gate starts from the accuracy of the
-     * model's last promoted checkpoint on the registry, if any.
+     * model's best promoted checkpoint on the registry, if any.
      */
     public static CheckpointPublisher create(Map<String, Object> kafka, String modelName, String pairsTopic, HeldOutSplit split,
                                              ModelSource initial, Device device, PublisherSettings settings) {
-        OptionalDouble last = RegistryReader.read(kafka, TopicLayout.MODEL_REGISTRY).latestPromoted(modelName)
-                .map(CheckpointPublisher::accuracyOf).orElse(OptionalDouble.empty());
-        log.info("Publisher for {}: store {}, gate {}, last promoted accuracy {}", modelName, settings.storeDir(), settings.gate(),
-                last.isPresent() ? last.getAsDouble() : "none");
+        Optional<ModelCheckpoint> best = RegistryReader.read(kafka, TopicLayout.MODEL_REGISTRY).bestPromoted(modelName);
+        log.info("Publisher for {}: store {}, gate {}, bar {}", modelName, settings.storeDir(), settings.gate(),
+                best.map(b -> b.getVersion() + " (accuracy " + CheckpointPublisher.accuracyOf(b) + ")").orElse("none yet"));
         HeldOutSet heldOut = new HeldOutSet(kafka, pairsTopic, split, settings.heldOutCapacity());
         CandidateEvaluator evaluator;
         try {
@@ -38,6 +38,6 @@ public final class Publishers {
             throw e;
         }
         return new CheckpointPublisher(heldOut, evaluator, new PromotionGate(settings.gate()), new LocalDirectoryCheckpointStore(settings.storeDir()),
-                new RegistryPublisher(kafka, TopicLayout.MODEL_REGISTRY), last);
+                new RegistryPublisher(kafka, TopicLayout.MODEL_REGISTRY), best);
     }
 }

@@ -69,6 +69,20 @@ public record RegistryReader(List<ModelCheckpoint> history, Map<String, ModelChe
         return out;
     }
 
+    /** The promoted checkpoint of {@code model} with the highest held-out accuracy (the latest among equals). */
+    public Optional<ModelCheckpoint> bestPromoted(String model) {
+        ModelCheckpoint best = null;
+        for (ModelCheckpoint mc : list(Optional.of(model))) {
+            if (mc.getStatus() == dev.prefstream.schemas.avro.CheckpointStatus.PROMOTED
+                    && CheckpointPublisher.accuracyOf(mc).isPresent()
+                    && (best == null || CheckpointPublisher.accuracyOf(mc).getAsDouble()
+                    >= CheckpointPublisher.accuracyOf(best).getAsDouble())) {
+                best = mc;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
     /** The latest promoted checkpoint of {@code model}. */
     public Optional<ModelCheckpoint> latestPromoted(String model) {
         return Optional.ofNullable(latest.get(model));

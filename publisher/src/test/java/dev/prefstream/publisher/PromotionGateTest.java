@@ -24,11 +24,11 @@ class PromotionGateTest {
     }
 
     @Test
-    void laterCandidatesMayNotFallBelowTheLastPromotedMinusTolerance() {
+    void laterCandidatesMayNotFallBelowTheBestPromotedMinusTolerance() {
         assertThat(gate.decide(m(20, 0.79, 0.5), OptionalDouble.of(0.80)).status()).isEqualTo(CheckpointStatus.PROMOTED);
         GateDecision worse = gate.decide(m(20, 0.77, 0.5), OptionalDouble.of(0.80));
         assertThat(worse.status()).isEqualTo(CheckpointStatus.REJECTED);
-        assertThat(worse.reason()).contains("below the last promoted 0.8000 minus tolerance 0.0200");
+        assertThat(worse.reason()).contains("below the best promoted 0.8000 minus tolerance 0.0200");
     }
 
     @Test

@@ -55,7 +55,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -235,8 +234,8 @@ public final class DemoRunner {
                 new TrainerMetrics(new SimpleMeterRegistry(), settings.modelName(), clock::millis), clock);
 
         LocalDirectoryCheckpointStore store = new LocalDirectoryCheckpointStore(settings.storeDir());
-        OptionalDouble lastAccuracy = RegistryReader.read(s.kafka, TopicLayout.MODEL_REGISTRY).latestPromoted(settings.modelName())
-                .map(CheckpointPublisher::accuracyOf).orElse(OptionalDouble.empty());
+        Optional<ModelCheckpoint> bestPromoted = RegistryReader.read(s.kafka, TopicLayout.MODEL_REGISTRY)
+                .bestPromoted(settings.modelName());
         CheckpointPublisher publisher = new CheckpointPublisher(
                 new HeldOutSet(s.kafka, TopicLayout.PREFERENCE_PAIRS,
                         new HeldOutSplit(trainerConfig.heldOutFraction(), trainerConfig.heldOutSalt()), 512),
@@ -245,7 +244,7 @@ public final class DemoRunner {
                                 settings.evaluation().maxNewTokens(), 1234)),
                 // at least 20 held-out pairs: an accuracy measured on fewer is too lucky a bar for the next candidates
                 new PromotionGate(new GateConfig(0.5, settings.gateTolerance(), 10.0, 20)),
-                store, new RegistryPublisher(s.kafka, TopicLayout.MODEL_REGISTRY), lastAccuracy);
+                store, new RegistryPublisher(s.kafka, TopicLayout.MODEL_REGISTRY), bestPromoted);
         closers.push(publisher::close);
         s.judging = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "prefstream-demo-judge");

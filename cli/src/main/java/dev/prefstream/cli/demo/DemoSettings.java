@@ -20,7 +20,7 @@ import java.util.Objects;
  * @param checkpointEverySteps checkpoint after this many steps
  * @param checkpointEvery      ... or after this much time with at least one step
  * @param heldOutFraction      share of pairs held out for the publisher's evaluation (never trained)
- * @param gateTolerance        the gate promotes a candidate at most this much less accurate (held out) than the last promoted
+ * @param gateTolerance        the gate promotes a candidate at most this much less accurate (held out) than the best promoted
  * @param modelName            the model's name on the registry
  * @param sideBySide           held-out prompts shown answered by base and final policy
  */
