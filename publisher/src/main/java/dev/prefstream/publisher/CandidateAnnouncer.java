@@ -3,8 +3,11 @@ package dev.prefstream.publisher;
 import dev.prefstream.schemas.avro.CheckpointStatus;
 import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
 import dev.prefstream.trainer.stream.CheckpointListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Trainer-side listener for the split deployment: instead of evaluating and writing to the store itself, the trainer
@@ -12,6 +15,8 @@ import java.util.Map;
  * the publisher, e.g. a shared volume) on the candidates topic; {@link PublisherService} does the rest.
  */
 public final class CandidateAnnouncer implements CheckpointListener, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(CandidateAnnouncer.class);
 
     private final RegistryPublisher producer;
 
@@ -23,6 +28,22 @@ public final class CandidateAnnouncer implements CheckpointListener, AutoCloseab
     @Override
     public void onCheckpoint(VerifiedCheckpoint checkpoint) {
         producer.publish(RegistryRecords.of(checkpoint, checkpoint.dir().toAbsolutePath().toUri(), CheckpointStatus.CANDIDATE, null, Map.of()));
+    }
+
+    /**
+     * Announces the checkpoint a restarted trainer continues from unless the candidates topic already has it or a
+     * newer step of the model: a trainer killed between writing a checkpoint and producing its CANDIDATE record would
+     * otherwise leave it unannounced for good. Costs one read of the candidates topic per start.
+     */
+    @Override
+    public void onResume(VerifiedCheckpoint checkpoint) {
+        String model = checkpoint.manifest().modelName();
+        boolean known = producer.read().list(Optional.of(model)).stream()
+                .anyMatch(mc -> mc.getVersion().equals(checkpoint.version()) || mc.getStep() >= checkpoint.manifest().step());
+        if (!known) {
+            log.warn("{} {} was written but never announced as a candidate; announcing it now", model, checkpoint.version());
+            onCheckpoint(checkpoint);
+        }
     }
 
     @Override

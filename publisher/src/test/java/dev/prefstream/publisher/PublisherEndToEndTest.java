@@ -189,6 +189,28 @@ class PublisherEndToEndTest {
     }
 
     @Test
+    void aCheckpointWrittenButNeverAnnouncedAsACandidateIsAnnouncedWhenTheTrainerResumesFromIt() throws Exception {
+        String topic = pairsTopic(96);
+        String model = "cand-resume-" + UUID.randomUUID().toString().substring(0, 6);
+        String candidates = "model-candidates-" + UUID.randomUUID().toString().substring(0, 6);
+        StreamingTrainerConfig c = streaming(topic, tmp.resolve("cand-trainer"), model);
+        // a trainer that dies between writing checkpoints 3 and 6 and announcing them
+        assertThat(trainer(c).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
+        for (int maxSteps : new int[] {9, 12}) {
+            try (CandidateAnnouncer announcer = new CandidateAnnouncer(kafka.clientConfigWithRegistry(), candidates)) {
+                StreamingTrainer t = trainer(c.with(b -> b.maxSteps = maxSteps));
+                t.addListener(announcer);
+                assertThat(t.run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
+            }
+        }
+        // 6 caught up on the first resume; 9 was announced already when the second run resumed from it
+        List<ModelCheckpoint> announced = RegistryReader.read(kafka.clientConfigWithRegistry(), candidates).list(Optional.of(model));
+        assertThat(announced).extracting(ModelCheckpoint::getVersion)
+                .containsExactly("step-0000000006", "step-0000000009", "step-0000000012");
+        assertThat(announced).extracting(ModelCheckpoint::getStatus).containsOnly(CheckpointStatus.CANDIDATE);
+    }
+
+    @Test
     void publisherServiceOnTheCandidatesTopicPublishesAndRejectsATamperedCandidate() throws Exception {
         String topic = pairsTopic(40);
         String model = "svc-" + UUID.randomUUID().toString().substring(0, 6);
