@@ -44,6 +44,7 @@ public final class LeaderLease implements AutoCloseable {
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final TopicPartition partition;
+    private final String modelName;
     private volatile boolean held;
     /** The group has completed a rebalance for this member (so "not held" means another instance holds it). */
     private volatile boolean joined;
@@ -66,6 +67,7 @@ public final class LeaderLease implements AutoCloseable {
         String topic = topicFor(modelName);
         ensureTopic(kafka, topic);
         this.partition = new TopicPartition(topic, 0);
+        this.modelName = modelName;
         Map<String, Object> c = new HashMap<>(kafka);
         c.remove("schema.registry.url");
         c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId + ".leader");
@@ -126,7 +128,8 @@ public final class LeaderLease implements AutoCloseable {
                 return true;
             }
             if (!announced && joined) {
-                log.info("Standby: waiting for the leader lease {} (another instance trains this model)", partition);
+                log.info("Standby: waiting for the leader lease {}: another instance trains model '{}' (a trainer meant to "
+                        + "train a separate model needs its own --model-name)", partition, modelName);
                 announced = true;
             }
         }
