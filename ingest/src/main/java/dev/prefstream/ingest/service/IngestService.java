@@ -118,6 +118,9 @@ public final class IngestService implements AutoCloseable {
         stopped.await();
     }
 
+    /** Set by the first close: a second one (shutdown hook, then try-with-resources) does nothing and logs nothing. */
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+
     private void logCounters() {
         try {
             log.info("ingest counters: {}", counters().summary());
@@ -128,6 +131,9 @@ public final class IngestService implements AutoCloseable {
 
     /** Stops processing, committing what was processed, within {@code timeout}; true if it stopped in time. */
     public boolean close(Duration timeout) {
+        if (!closing.compareAndSet(false, true)) {
+            return streams.state() == KafkaStreams.State.NOT_RUNNING; // closed already (shutdown hook and try-with-resources both call this)
+        }
         reporter.shutdownNow();
         // leave the group: a restarted instance then gets its tasks at once instead of after the session timeout
         boolean clean = streams.close(CloseOptions.timeout(timeout).withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
