@@ -1,5 +1,6 @@
 package dev.prefstream.cli;
 
+import dev.prefstream.cli.demo.DemoDataDir;
 import dev.prefstream.cli.demo.DemoLogging;
 import dev.prefstream.cli.demo.DemoRunner;
 import dev.prefstream.cli.demo.DemoSettings;
@@ -26,6 +27,9 @@ import java.util.concurrent.TimeUnit;
                 "Exit code: 0 when the final policy beats the base on held-out prompts, 2 when it did not, 1 on error."})
 final class DemoCommand implements Callable<Integer> {
 
+    /** Longest --minutes accepted: a week (larger values only overflowed the progress clock). */
+    static final double MAX_MINUTES = 7 * 24 * 60;
+
     @Option(names = "--minutes", paramLabel = "N", defaultValue = "3",
             description = "Minutes of streaming feedback and training, after the base policy is ready (default: ${DEFAULT-VALUE}).")
     double minutes;
@@ -41,9 +45,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!(minutes > 0)) {
-            throw new IllegalArgumentException("--minutes must be > 0, got " + minutes);
+        if (!(minutes > 0) || minutes > MAX_MINUTES) {
+            throw new IllegalArgumentException("--minutes must be > 0 and at most " + (long) MAX_MINUTES + " (a week), got " + minutes);
         }
+        DemoDataDir.prepare(data);
         System.setProperty("java.awt.headless", "true");
         // small tensors from several threads at once: one intra-op thread each avoids oversubscribing the cores
         if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
@@ -52,7 +57,6 @@ final class DemoCommand implements Callable<Integer> {
         if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
-        java.nio.file.Files.createDirectories(data);
         java.nio.file.Path log = DemoLogging.toFile(data);
         if (log != null) {
             System.out.println("prefstream demo: service logs go to " + log + " (errors also here)");
