@@ -98,6 +98,9 @@ public final class BasePolicy {
                 HfModelSaver.save(lm.model(), tmp, lm.tokenizer());
             }
             json.writerWithDefaultPrettyPrinter().writeValue(tmp.resolve(MARKER).toFile(), wanted);
+            // the marker goes first: a run killed halfway through deleting the old cache must not find a marker
+            // beside missing weights and take it for a complete cache (deleteTree's order would leave it to the end)
+            Files.deleteIfExists(marker);
             deleteTree(dir);
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
             return dir;
