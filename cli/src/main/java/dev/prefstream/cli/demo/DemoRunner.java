@@ -126,7 +126,7 @@ public final class DemoRunner {
             if (!settings.fresh() && history.loadEarlier(settings.historyFile())) {
                 view.line("      continuing: " + history.checkpoints().size() + " checkpoints of earlier runs (use --fresh to start over)");
             }
-            Services services = startServices(brokerSettings, baseDir, base, closers, evaluator);
+            Services services = startServicesUnlessStopped(brokerSettings, baseDir, base, closers, evaluator);
             streamFor(services);
             view.endProgress();
             view.phase("[4/4] Stopping (simulator, follower, trainer with a final checkpoint, ingest, registry, broker) and writing the report");
@@ -179,9 +179,32 @@ public final class DemoRunner {
         }
     }
 
+    /**
+     * Starts the services unless a stop was requested first. A Ctrl-C while they start makes the JVM refuse new
+     * shutdown hooks, which the broker's logging library registers on first use: the start then failed with an
+     * ExceptionInInitializerError and its stack trace. Once a stop is requested, a failed start is a cancellation
+     * (whatever started is closed by the caller); nothing streamed yet, so there is nothing to report.
+     */
+    private Services startServicesUnlessStopped(EmbeddedBrokerSettings brokerSettings, Path baseDir, LoadedModel base,
+                                                Deque<Runnable> closers, JudgeEvaluator evaluator) {
+        view.phase("[2/4] Starting the embedded Kafka broker and schema registry, ingest, trainer, publisher, chat simulator");
+        String stopped = "stopped before streaming started (the base policy is cached; nothing to report)";
+        if (stop.getCount() == 0) {
+            throw new CancellationException(stopped);
+        }
+        try {
+            return startServices(brokerSettings, baseDir, base, closers, evaluator);
+        } catch (RuntimeException | Error e) {
+            if (stop.getCount() == 0) {
+                LOG.info("start interrupted by a stop request: {}", e.toString());
+                throw new CancellationException(stopped);
+            }
+            throw e;
+        }
+    }
+
     private Services startServices(EmbeddedBrokerSettings brokerSettings, Path baseDir, LoadedModel base,
                                    Deque<Runnable> closers, JudgeEvaluator evaluator) {
-        view.phase("[2/4] Starting the embedded Kafka broker and schema registry, ingest, trainer, publisher, chat simulator");
         Services s = new Services();
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(brokerSettings);
         closers.push(() -> broker.close(Duration.ofSeconds(30)));
