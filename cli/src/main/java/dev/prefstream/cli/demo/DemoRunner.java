@@ -126,6 +126,7 @@ public final class DemoRunner {
             if (!settings.fresh() && history.loadEarlier(settings.historyFile())) {
                 view.line("      continuing: " + history.checkpoints().size() + " checkpoints of earlier runs (use --fresh to start over)");
             }
+            history.persistTo(settings.historyFile());
             Services services = startServicesUnlessStopped(brokerSettings, baseDir, base, closers, evaluator);
             streamFor(services);
             view.endProgress();

@@ -2,16 +2,21 @@ package dev.prefstream.cli.demo;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
 /** What the demo observed during the run, for the live view and the report. Thread-safe. */
 public final class RunHistory {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunHistory.class);
 
     /** One optimizer step of the streaming trainer. */
     public record StepPoint(long step, double loss, double accuracy, double margin) {
@@ -55,19 +60,35 @@ public final class RunHistory {
         pairsTrained += n;
     }
     private final List<CheckpointPoint> checkpoints = new ArrayList<>();
+    private Path persistFile;
 
     /** What is saved between runs (a continued run's report covers the earlier runs too). */
     record Saved(List<StepPoint> steps, List<CheckpointPoint> checkpoints) {
     }
 
-    /** Writes the history as JSON. */
+    /**
+     * Writes the history as JSON, into a temporary file renamed over {@code file}: a process killed while writing
+     * left a truncated file that the next run could not read, losing the history of every earlier run.
+     */
     public synchronized void save(Path file) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            new ObjectMapper().writeValue(file.toFile(), new Saved(steps, checkpoints));
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            new ObjectMapper().writeValue(tmp.toFile(), new Saved(steps, checkpoints));
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the run history to " + file, e);
         }
+    }
+
+    /**
+     * Saves the history to {@code file} now and again with every checkpoint added, so a run that is killed (not
+     * stopped with Ctrl-C, which saves at the end) keeps its checkpoints' lines for the next run's report. Costs one
+     * small JSON write per checkpoint.
+     */
+    public synchronized void persistTo(Path file) {
+        this.persistFile = file;
+        save(file);
     }
 
     /** Adds what an earlier run saved in {@code file}; a missing or unreadable file adds nothing. */
@@ -92,6 +113,13 @@ public final class RunHistory {
 
     public synchronized void addCheckpoint(CheckpointPoint p) {
         checkpoints.add(p);
+        if (persistFile != null) {
+            try {
+                save(persistFile);
+            } catch (UncheckedIOException e) {
+                LOG.warn("{}; the history is saved again at the end of the run", e.getMessage());
+            }
+        }
     }
 
     public synchronized List<StepPoint> steps() {
