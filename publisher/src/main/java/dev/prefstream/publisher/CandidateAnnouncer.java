@@ -7,7 +7,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Trainer-side listener for the split deployment: instead of evaluating and writing to the store itself, the trainer
@@ -38,9 +37,7 @@ public final class CandidateAnnouncer implements CheckpointListener, AutoCloseab
     @Override
     public void onResume(VerifiedCheckpoint checkpoint) {
         String model = checkpoint.manifest().modelName();
-        boolean known = producer.read().list(Optional.of(model)).stream()
-                .anyMatch(mc -> mc.getVersion().equals(checkpoint.version()) || mc.getStep() >= checkpoint.manifest().step());
-        if (!known) {
+        if (producer.read().sameOrNewer(model, checkpoint.version(), checkpoint.manifest().step()).isEmpty()) {
             log.warn("{} {} was written but never announced as a candidate; announcing it now", model, checkpoint.version());
             onCheckpoint(checkpoint);
         }

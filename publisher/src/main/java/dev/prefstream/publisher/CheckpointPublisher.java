@@ -35,35 +35,19 @@ public final class CheckpointPublisher implements CheckpointListener, AutoClosea
     private final PromotionBar bar;
 
     /**
-     * @param lastPromotedAccuracy held-out accuracy of the model's last promoted checkpoint, if any (taken as the bar
-     *                             as it is: without its files it cannot be scored again on the current pairs)
-     */
-    public CheckpointPublisher(HeldOutSet heldOut, CandidateEvaluator evaluator, PromotionGate gate, CheckpointStore store,
-                               RegistryPublisher registry, OptionalDouble lastPromotedAccuracy) {
-        this(heldOut, evaluator, gate, store, registry, new PromotionBar(lastPromotedAccuracy.isPresent()
-                ? Optional.of(new PromotionBar.Holder("last promoted", null, lastPromotedAccuracy.getAsDouble(), null))
-                : Optional.empty()));
-    }
-
-    /**
      * @param promoted the model's best (or last) promoted checkpoint on the registry, if any: the first bar, scored
      *                 again on the current held-out pairs when its artifact is a readable local directory
      */
     public CheckpointPublisher(HeldOutSet heldOut, CandidateEvaluator evaluator, PromotionGate gate, CheckpointStore store,
                                RegistryPublisher registry, Optional<ModelCheckpoint> promoted) {
-        this(heldOut, evaluator, gate, store, registry, new PromotionBar(promoted.flatMap(p -> accuracyOf(p).isPresent()
-                ? Optional.of(new PromotionBar.Holder(p.getVersion(), localDir(p.getArtifactUri()), accuracyOf(p).getAsDouble(), null))
-                : Optional.empty())));
-    }
-
-    private CheckpointPublisher(HeldOutSet heldOut, CandidateEvaluator evaluator, PromotionGate gate, CheckpointStore store,
-                                RegistryPublisher registry, PromotionBar bar) {
         this.heldOut = heldOut;
         this.evaluator = evaluator;
         this.gate = gate;
         this.store = store;
         this.registry = registry;
-        this.bar = bar;
+        this.bar = new PromotionBar(promoted.flatMap(p -> accuracyOf(p).isPresent()
+                ? Optional.of(new PromotionBar.Holder(p.getVersion(), localDir(p.getArtifactUri()), accuracyOf(p).getAsDouble(), null))
+                : Optional.empty()));
     }
 
     /** Accuracy of the last promoted record, read from its metrics. */
@@ -91,17 +75,11 @@ public final class CheckpointPublisher implements CheckpointListener, AutoClosea
     @Override
     public void onResume(VerifiedCheckpoint cp) {
         String model = cp.manifest().modelName();
-        List<ModelCheckpoint> announced = registry.read().list(Optional.of(model));
-        Optional<ModelCheckpoint> sameOrNewer = announced.stream()
-                .filter(mc -> mc.getVersion().equals(cp.version()) || mc.getStep() >= cp.manifest().step())
-                .findFirst();
-        if (sameOrNewer.isPresent()) {
-            log.debug("{} {} needs no catch-up: {} {} is on the registry", model, cp.version(), sameOrNewer.get().getVersion(),
-                    sameOrNewer.get().getStatus());
-            return;
+        if (registry.read().sameOrNewer(model, cp.version(), cp.manifest().step()).isEmpty()) {
+            log.warn("{} {} was written but never announced (the trainer stopped before publishing it); publishing it now",
+                    model, cp.version());
+            publish(cp);
         }
-        log.warn("{} {} was written but never announced (the trainer stopped before publishing it); publishing it now", model, cp.version());
-        publish(cp);
     }
 
     /** Evaluates, gates, stores and announces one verified checkpoint. */

@@ -71,16 +71,17 @@ public record RegistryReader(List<ModelCheckpoint> history, Map<String, ModelChe
 
     /** The promoted checkpoint of {@code model} with the highest held-out accuracy (the latest among equals). */
     public Optional<ModelCheckpoint> bestPromoted(String model) {
-        ModelCheckpoint best = null;
-        for (ModelCheckpoint mc : list(Optional.of(model))) {
-            if (mc.getStatus() == dev.prefstream.schemas.avro.CheckpointStatus.PROMOTED
-                    && CheckpointPublisher.accuracyOf(mc).isPresent()
-                    && (best == null || CheckpointPublisher.accuracyOf(mc).getAsDouble()
-                    >= CheckpointPublisher.accuracyOf(best).getAsDouble())) {
-                best = mc;
-            }
-        }
-        return Optional.ofNullable(best);
+        return list(Optional.of(model)).stream()
+                .filter(mc -> mc.getStatus() == CheckpointStatus.PROMOTED && CheckpointPublisher.accuracyOf(mc).isPresent())
+                .reduce((best, mc) -> CheckpointPublisher.accuracyOf(mc).getAsDouble()
+                        >= CheckpointPublisher.accuracyOf(best).getAsDouble() ? mc : best);
+    }
+
+    /** A record of {@code version} of {@code model}, or of a later step, if the topic has one (catch-up on resume). */
+    public Optional<ModelCheckpoint> sameOrNewer(String model, String version, long step) {
+        return list(Optional.of(model)).stream()
+                .filter(mc -> mc.getVersion().equals(version) || mc.getStep() >= step)
+                .findFirst();
     }
 
     /** The latest promoted checkpoint of {@code model}. */

@@ -42,7 +42,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -103,7 +102,7 @@ class PublisherEndToEndTest {
         CandidateEvaluator evaluator = new CandidateEvaluator(TINY.load(Device.cpu()),
                 new EvaluationConfig(0.1, 96, 48, TruncationMode.KEEP_END, 8, 64, 4, 1, 12, 7));
         return new CheckpointPublisher(heldOut, evaluator, new PromotionGate(new GateConfig(0.5, 0.05, 100.0, 4)), store,
-                new RegistryPublisher(kafka.clientConfigWithRegistry(), TopicLayout.MODEL_REGISTRY), OptionalDouble.empty());
+                new RegistryPublisher(kafka.clientConfigWithRegistry(), TopicLayout.MODEL_REGISTRY), Optional.empty());
     }
 
     @Test
