@@ -2,6 +2,7 @@ package dev.prefstream.cli.demo;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.prefstream.trainer.checkpoint.DurableFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,7 +10,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -73,9 +73,7 @@ public final class RunHistory {
     public synchronized void save(Path file) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            new ObjectMapper().writeValue(tmp.toFile(), new Saved(steps, checkpoints));
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            DurableFiles.writeAtomically(file, new ObjectMapper().writeValueAsBytes(new Saved(steps, checkpoints)));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the run history to " + file, e);
         }
