@@ -109,18 +109,28 @@ class FixtureStepTest {
             assertThat(m.rewardsMargins()).isCloseTo(f.metric("rewards/margins"), within(1e-5));
             assertThat(m.learningRate()).isEqualTo(1e-2);
 
-            // Adam's first step moves each weight by lr * g / (|g| + eps). Where torch's gradient is below
-            // ~10 eps (1e-7) that map is ill-conditioned: float32 noise in g (e.g. GPT-2's key biases, whose true
-            // gradient is exactly 0 and whose computed one is ~1e-11 noise) changes the update by up to lr. Those
-            // elements are identified from the fixture alone (torch's update |dw| < lr * 10/11) and only required to
-            // be few and bounded; every other element must match to 1e-5.
+            // One AdamW step from zero moments moves each weight by u = lr * g / (|g| + eps) (bias corrections cancel
+            // at step 1). Its sensitivity to the gradient, du/dg = lr * eps / (|g| + eps)^2, is about 1e-2 where
+            // |g| >= 99 eps but 2.5e5 at |g| = eps: there (e.g. GPT-2's key biases, whose exact gradient is 0) u is a
+            // ratio of rounding noise, and another BLAS kernel or reduction order (another CPU) moves it by far more
+            // than 1e-5 (1.95e-5 seen at gpt2's h.1.mlp.c_proj.weight[5905], |g| = 2e-7). So:
+            //  - well conditioned, torch's |u| >= 0.99 lr (|g| >= 99 eps): weights match to 1e-5;
+            //  - ill conditioned, the rest (the fixtures' many small gradients: 4,659 of 133,888 gpt2 elements, 18,712
+            //    of 137,536 llama ones; bounded at 15% so most of the model stays under the strict check): both steps
+            //    move the weight by at most lr, the most Adam's first step can, and the gradients the two updates imply,
+            //    g = -eps * u / (lr - |u|), agree to 5e-8 absolute. Float32 gradients of this batch differ from torch's
+            //    by up to 1e-8 absolute (largest seen: 9.6e-9), independent of |g| since the error comes from summing
+            //    larger terms; 5e-8 is 5% of the 99 eps boundary. A broken optimizer (bias correction off, wrong eps or
+            //    lr) fails the well-conditioned check, a wrong small gradient the implied-gradient one.
             Map<String, NDArray> after = trainer.policy().parameters();
             double lr = 1e-2;
+            double eps = 1e-8;
             double worst = 0;
             String worstName = null;
+            double worstImpliedGradient = 0;
+            String worstImpliedName = null;
             long total = 0;
             long illConditioned = 0;
-            long illMismatched = 0;
             try (SafetensorsReader expected = SafetensorsReader.open(dir.resolve("policy_after_adamw.safetensors"));
                  SafetensorsReader before = SafetensorsReader.open(dir.resolve("policy/model.safetensors"))) {
                 assertThat(after.keySet()).containsAll(expected.entries().keySet());
@@ -131,24 +141,47 @@ class FixtureStepTest {
                     assertThat(got).as(name).hasSameSizeAs(want);
                     for (int i = 0; i < want.length; i++) {
                         total++;
-                        double d = Math.abs(got[i] - want[i]);
-                        double torchStep = Math.abs(want[i] - initial[i]);
-                        if (torchStep < lr * 10.0 / 11.0) {
-                            illConditioned++;
-                            assertThat(d).as("%s[%d] ill-conditioned", name, i).isLessThanOrEqualTo(2 * lr);
-                            illMismatched += d > 1e-5 ? 1 : 0;
+                        double torchStep = (double) want[i] - initial[i];
+                        if (Math.abs(torchStep) >= 0.99 * lr) {
+                            double d = Math.abs(got[i] - want[i]);
+                            if (d > worst) {
+                                worst = d;
+                                worstName = name + "[" + i + "]";
+                            }
                             continue;
                         }
-                        if (d > worst) {
-                            worst = d;
-                            worstName = name + "[" + i + "]";
+                        illConditioned++;
+                        double ownStep = (double) got[i] - initial[i];
+                        // float32 weights round each step by up to an ulp of the weight (~6e-8 relative)
+                        double slack = 2 * Math.ulp(Math.abs(initial[i]) + lr);
+                        assertThat(Math.abs(ownStep)).as("%s[%d] ill-conditioned own step", name, i)
+                                .isLessThanOrEqualTo(lr + slack);
+                        assertThat(Math.abs(torchStep)).as("%s[%d] ill-conditioned torch step", name, i)
+                                .isLessThanOrEqualTo(lr + slack);
+                        double gap = Math.abs(impliedGradient(ownStep, lr, eps) - impliedGradient(torchStep, lr, eps));
+                        if (gap > worstImpliedGradient) {
+                            worstImpliedGradient = gap;
+                            worstImpliedName = name + "[" + i + "]";
                         }
                     }
                 }
             }
-            assertThat(worst).as("largest weight difference, at %s", worstName).isLessThanOrEqualTo(1e-5);
-            assertThat(illMismatched).as("ill-conditioned elements off by > 1e-5 (of %d ill-conditioned, %d total)",
-                    illConditioned, total).isLessThanOrEqualTo(total / 1000);
+            assertThat(worst).as("largest weight difference where the step is well conditioned, at %s", worstName)
+                    .isLessThanOrEqualTo(1e-5);
+            assertThat(illConditioned).as("ill-conditioned elements (|torch step| < 0.99 lr) of %d", total)
+                    .isLessThanOrEqualTo(total * 15 / 100);
+            assertThat(worstImpliedGradient)
+                    .as("largest difference of the gradients implied by the ill-conditioned steps, at %s", worstImpliedName)
+                    .isLessThanOrEqualTo(5e-8);
         }
+    }
+
+    /**
+     * The gradient that Adam's first step {@code u = lr * g / (|g| + eps)} implies: {@code g = eps * u / (lr - |u|)}.
+     * Clamped where |u| reaches lr in float32 (the gradient is then only known to be >= 99 eps, never the case here).
+     */
+    static double impliedGradient(double step, double lr, double eps) {
+        double room = Math.max(lr - Math.abs(step), 1e-6 * lr);
+        return -eps * step / room; // a step against the gradient: u has the opposite sign of g
     }
 }
