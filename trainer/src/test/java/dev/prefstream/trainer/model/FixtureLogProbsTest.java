@@ -41,6 +41,8 @@ class FixtureLogProbsTest {
              DecoderModel reference = HfModelLoader.load(Fixtures.dir(family).resolve("reference"), Device.cpu())) {
             for (int i = 0; i < examples.size(); i++) {
                 Fixtures.Example e = examples.get(i);
+                // sums of 4-13 float32 token log-probs (each ~6 in magnitude, from a log-softmax over 400 logits)
+                // computed by torch on another CPU: measured within 1.5e-5, 1e-4 allowed
                 assertThat(logProb(policy, e.promptIds(), e.chosenIds())).isCloseTo(e.policyChosen(), within(1e-4));
                 assertThat(logProb(policy, e.promptIds(), e.rejectedIds())).isCloseTo(e.policyRejected(), within(1e-4));
                 assertThat(logProb(reference, e.promptIds(), e.chosenIds())).isCloseTo(e.referenceChosen(), within(1e-4));
