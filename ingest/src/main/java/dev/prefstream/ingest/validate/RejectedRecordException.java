@@ -1,5 +1,7 @@
 package dev.prefstream.ingest.validate;
 
+import dev.prefstream.schemas.error.FatalException;
+
 /**
  * Thrown by a processor for a record that must go to the dead-letter topic. The topology's
  * {@code ProcessingExceptionHandler} turns it into a DLQ record carrying the original bytes and the reason, and
@@ -7,14 +9,14 @@ package dev.prefstream.ingest.validate;
  *
  * <p>It is an exception, not a branch of the stream, because only the exception handler is given the source
  * record's raw bytes; the cost is one exception per rejected record, without a stack trace (it is expected input,
- * not a bug, so filling in a trace would be wasted work).
+ * not a bug, so filling in a trace would be wasted work). Fatal: the same record is rejected again on a retry.
  */
-public class RejectedRecordException extends RuntimeException {
+public class RejectedRecordException extends FatalException {
 
     private final transient Rejection rejection;
 
     public RejectedRecordException(Rejection rejection) {
-        super(rejection.reason().code() + ": " + rejection.message(), null, false, false);
+        super(rejection.reason().code() + ": " + rejection.message(), null, false);
         this.rejection = rejection;
     }
 

@@ -11,6 +11,11 @@ public class FatalException extends PrefstreamException {
         super(message, cause);
     }
 
+    /** See {@link PrefstreamException#PrefstreamException(String, Throwable, boolean)}. */
+    protected FatalException(String message, Throwable cause, boolean writableStackTrace) {
+        super(message, cause, writableStackTrace);
+    }
+
     @Override
     public final boolean retriable() {
         return false;

@@ -19,6 +19,11 @@ public abstract class PrefstreamException extends RuntimeException {
         super(message, cause);
     }
 
+    /** For expected, high-volume outcomes (a rejected record): without a stack trace, which would be wasted work. */
+    protected PrefstreamException(String message, Throwable cause, boolean writableStackTrace) {
+        super(message, cause, true, writableStackTrace);
+    }
+
     /** True when the same operation may succeed if tried again later. */
     public abstract boolean retriable();
 }
