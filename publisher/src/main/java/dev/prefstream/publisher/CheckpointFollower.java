@@ -36,6 +36,11 @@ import java.util.function.Consumer;
  * Runs one daemon thread with a group-less consumer from the beginning of the topic (compacted: one record per
  * version and model survives, see {@link RegistryKeys}) and, once caught up, delivers only the newest promoted
  * version, then each newer one as it is announced.
+ * <p>
+ * The registry topic is an input like any other: a record that does not decode is skipped and counted, and a
+ * PROMOTED record with a lower step than the newest one seen (a replayed old record, or a forged one) does not roll
+ * serving back unless the operator asked for rollbacks with {@link #allowRollback()}. Where the checkpoint may come
+ * from is the {@link CheckpointStore}'s concern (the local store refuses anything outside its root).
  */
 public final class CheckpointFollower implements AutoCloseable {
 
@@ -50,6 +55,11 @@ public final class CheckpointFollower implements AutoCloseable {
     private final Set<String> refused = new HashSet<>();
     private volatile FollowedCheckpoint current;
     private volatile boolean closed;
+    private volatile boolean rollbackAllowed;
+    /** Promoted records kept per step to fall back on when the newest is refused. */
+    private static final int KEPT_PROMOTED = 64;
+    private final java.util.concurrent.atomic.AtomicLong undecodable = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong rollbacksRefused = new java.util.concurrent.atomic.AtomicLong();
     private volatile KafkaConsumer<String, byte[]> consumer;
     private Thread thread;
 
@@ -81,6 +91,25 @@ public final class CheckpointFollower implements AutoCloseable {
         thread.start();
     }
 
+    /**
+     * Follows the last PROMOTED record in log order even when its step is lower than the one served (an operator's
+     * deliberate rollback, or a model retrained from scratch under the same name). Call before {@link #start()}.
+     */
+    public CheckpointFollower allowRollback() {
+        this.rollbackAllowed = true;
+        return this;
+    }
+
+    /** Registry records skipped because they did not deserialize. */
+    public long undecodableRecords() {
+        return undecodable.get();
+    }
+
+    /** PROMOTED records ignored because their step is lower than the newest one seen (rollbacks not allowed). */
+    public long rollbacksRefused() {
+        return rollbacksRefused.get();
+    }
+
     /** The checkpoint delivered last, if any. */
     public Optional<FollowedCheckpoint> current() {
         return Optional.ofNullable(current);
@@ -98,7 +127,8 @@ public final class CheckpointFollower implements AutoCloseable {
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
             kc.assign(tps);
             kc.seekToBeginning(tps);
-            ModelCheckpoint newest = null;
+            ModelCheckpoint newest = null; // the last promoted in log order (rollbacks allowed)
+            java.util.TreeMap<Long, ModelCheckpoint> byStep = new java.util.TreeMap<>(); // otherwise: the highest step wins
             while (!closed) {
                 for (ConsumerRecord<String, byte[]> r : kc.poll(Duration.ofMillis(500))) {
                     if (r.value() == null) {
@@ -107,16 +137,32 @@ public final class CheckpointFollower implements AutoCloseable {
                     try {
                         ModelCheckpoint mc = values.deserialize(r.topic(), r.value());
                         if (mc.getStatus() == CheckpointStatus.PROMOTED && mc.getModelName().equals(modelName)) {
-                            newest = mc;
+                            if (rollbackAllowed) {
+                                newest = mc;
+                            } else {
+                                if (!byStep.isEmpty() && mc.getStep() < byStep.lastKey()) {
+                                    rollbacksRefused.incrementAndGet();
+                                    log.warn("Follower will not roll back to PROMOTED {} {} (step {}) at {}-{}@{}: step {} was promoted before "
+                                            + "(allowRollback() to follow it)", modelName, mc.getVersion(), mc.getStep(), r.topic(), r.partition(), r.offset(), byStep.lastKey());
+                                }
+                                byStep.put(mc.getStep(), mc);
+                                if (byStep.size() > KEPT_PROMOTED) {
+                                    byStep.pollFirstEntry();
+                                }
+                            }
                         }
-                    } catch (RuntimeException e) {
+                    } catch (RuntimeException e) { // SerdeException, hostile nesting included (see AvroDeserializer)
+                        undecodable.incrementAndGet();
                         log.error("Follower skips undecodable registry record at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
                     }
                 }
                 // deliver only once caught up, so a follower starting on a long history loads one model, not each
                 boolean caughtUp = tps.stream().allMatch(tp -> kc.currentLag(tp).orElse(1) == 0);
-                if (newest != null && caughtUp) {
-                    deliver(newest);
+                if (caughtUp) {
+                    ModelCheckpoint next = rollbackAllowed ? newest : highestNotRefused(byStep);
+                    if (next != null) {
+                        deliver(next);
+                    }
                 }
             }
         } catch (WakeupException e) {
@@ -127,6 +173,24 @@ public final class CheckpointFollower implements AutoCloseable {
             values.close();
             consumer = null;
         }
+    }
+
+    /**
+     * The promoted record with the highest step whose checkpoint was not refused, unless it is older than the one
+     * served: a record that cannot be fetched (outside the store, bad hash) falls back to the next highest, never
+     * below what is being served.
+     */
+    private ModelCheckpoint highestNotRefused(java.util.TreeMap<Long, ModelCheckpoint> byStep) {
+        FollowedCheckpoint cur = current;
+        for (ModelCheckpoint mc : byStep.descendingMap().values()) {
+            if (cur != null && mc.getStep() < cur.record().getStep()) {
+                return null;
+            }
+            if (!refused.contains(mc.getVersion() + "#" + mc.getManifestSha256())) {
+                return mc;
+            }
+        }
+        return null;
     }
 
     private void deliver(ModelCheckpoint mc) {

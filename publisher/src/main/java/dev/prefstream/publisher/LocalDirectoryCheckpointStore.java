@@ -18,6 +18,11 @@ import java.util.UUID;
  * The default store: {@code <root>/<model>/<version>/} on a local or mounted file system. A copy is made into a
  * temporary directory next to its final place, verified against the manifest, fsynced and renamed, so readers
  * never see a partial copy. URIs are {@code file:} URIs of the final directory.
+ * <p>
+ * URIs and names come from registry records, which are inputs: {@link #fetch} accepts only directories inside the
+ * root after resolving {@code ..} and symbolic links, and {@link #put} only model names and versions that are one
+ * plain path segment, so no record chooses a path outside the store. Symbolic links inside a checkpoint are refused
+ * by {@link CheckpointReader#verify}.
  */
 public final class LocalDirectoryCheckpointStore implements CheckpointStore {
 
@@ -36,8 +41,8 @@ public final class LocalDirectoryCheckpointStore implements CheckpointStore {
 
     @Override
     public URI put(VerifiedCheckpoint cp) {
-        Path modelDir = root.resolve(cp.manifest().modelName());
-        Path target = modelDir.resolve(cp.version());
+        Path modelDir = root.resolve(segment("model name", cp.manifest().modelName()));
+        Path target = modelDir.resolve(segment("version", cp.version()));
         try {
             Files.createDirectories(modelDir);
             if (Files.isDirectory(target)) {
@@ -75,10 +80,41 @@ public final class LocalDirectoryCheckpointStore implements CheckpointStore {
         if (!"file".equals(uri.getScheme())) {
             throw new CheckpointException("the local directory store cannot fetch " + uri + " (only file: URIs)");
         }
-        Path dir = Path.of(uri);
+        Path dir;
+        try {
+            dir = Path.of(uri);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException("checkpoint URI " + uri + " is not a local directory: " + e.getMessage());
+        }
         if (!Files.isDirectory(dir)) {
             throw new CheckpointException("checkpoint " + uri + " does not exist");
         }
-        return CheckpointReader.verify(dir, manifestSha256).orThrow();
+        Path real;
+        Path realRoot;
+        try {
+            real = dir.toRealPath();
+            realRoot = root.toRealPath();
+        } catch (IOException e) {
+            throw new CheckpointException("checkpoint " + uri + " cannot be resolved: " + e.getMessage(), e);
+        }
+        if (!real.startsWith(realRoot) || real.getNameCount() - realRoot.getNameCount() != 2) {
+            throw new CheckpointException("checkpoint " + uri + " is outside the store " + root
+                    + " (only <store>/<model>/<version> directories are accepted, after resolving .. and symbolic links)");
+        }
+        return CheckpointReader.verify(dir.toAbsolutePath().normalize(), manifestSha256).orThrow();
+    }
+
+    /**
+     * {@code name} when it is one plain path segment: not empty, no separator, not {@code .} or {@code ..}, no
+     * leading dot (the store's own temporaries), no control characters.
+     */
+    static String segment(String what, String name) {
+        boolean ok = name != null && !name.isEmpty() && name.length() <= 255 && !name.startsWith(".")
+                && name.chars().noneMatch(c -> c == '/' || c == '\\' || c == ':' || c < 0x20 || c == 0x7f);
+        if (!ok) {
+            throw new CheckpointException("refusing " + what + " '" + name + "' as a store path: it must be one plain path segment "
+                    + "(no '/', '\\', ':', '..', leading '.', or control characters)");
+        }
+        return name;
     }
 }

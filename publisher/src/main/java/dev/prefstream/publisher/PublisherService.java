@@ -134,13 +134,21 @@ public final class PublisherService implements AutoCloseable {
                     r.topic(), r.partition(), r.offset());
             return;
         }
-        URI uri = URI.create(candidate.getArtifactUri());
-        Path dir = "file".equals(uri.getScheme()) ? Path.of(uri) : null;
+        URI uri;
+        Path dir;
+        try { // the record is an input: a malformed URI rejects this candidate, it does not stop the publisher
+            uri = URI.create(candidate.getArtifactUri());
+            dir = "file".equals(uri.getScheme()) ? Path.of(uri) : null;
+        } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+            log.error("Rejecting candidate {} {}: artifact URI is not usable: {}", candidate.getModelName(), candidate.getVersion(), e.getMessage());
+            rejections.publish(RegistryRecords.withVerdict(candidate, CheckpointStatus.REJECTED, "artifact URI is not a local file URI", null, Map.of()));
+            return;
+        }
         CheckpointVerification v = dir == null || !Files.isDirectory(dir) ? null : CheckpointReader.verify(dir, candidate.getManifestSha256());
         if (v == null || !v.isGood()) {
-            String why = v == null ? "artifact " + uri + " is not a readable local directory"
-                    : "artifact failed verification: file '" + v.badFile() + "' " + v.problem();
-            log.error("Rejecting candidate {} {}: {}", candidate.getModelName(), candidate.getVersion(), why);
+            String why = v == null ? "artifact " + uri + " is not a readable local directory" : RejectionReasons.verificationFailed(v);
+            log.error("Rejecting candidate {} {}: {}", candidate.getModelName(), candidate.getVersion(),
+                    v == null ? why : "file '" + v.badFile() + "' " + v.problem());
             rejections.publish(RegistryRecords.withVerdict(candidate, CheckpointStatus.REJECTED, why, uri, Map.of()));
             return;
         }
@@ -162,8 +170,8 @@ public final class PublisherService implements AutoCloseable {
             } catch (RuntimeException e) {
                 // the candidate itself cannot be evaluated (unloadable weights, bad config): retrying repeats it, so it
                 // is announced as REJECTED with the reason instead of crash-looping on the same record
-                String why = "evaluation failed: " + e;
-                log.error("Rejecting candidate {} {}: {}", candidate.getModelName(), candidate.getVersion(), why, e);
+                String why = RejectionReasons.evaluationFailed(e);
+                log.error("Rejecting candidate {} {}: evaluation failed: {}", candidate.getModelName(), candidate.getVersion(), e.toString(), e);
                 rejections.publish(RegistryRecords.withVerdict(candidate, CheckpointStatus.REJECTED, why, uri, Map.of()));
                 return;
             }

@@ -24,8 +24,12 @@ import java.util.Optional;
  *
  * @param history every version's latest verdict, in first-announced order
  * @param latest  the last PROMOTED record per model in log order (the topic has one partition)
+ * @param undecodable how many records were skipped because they do not deserialize (the topic is an input too:
+ *                    anyone allowed to produce to it can write garbage, and one such record must not stop a reader)
  */
-public record RegistryReader(List<ModelCheckpoint> history, Map<String, ModelCheckpoint> latest) {
+public record RegistryReader(List<ModelCheckpoint> history, Map<String, ModelCheckpoint> latest, long undecodable) {
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RegistryReader.class);
 
     /** Reads the whole topic now. */
     public static RegistryReader read(Map<String, Object> kafka, String topic) {
@@ -33,6 +37,7 @@ public record RegistryReader(List<ModelCheckpoint> history, Map<String, ModelChe
         AvroDeserializer<ModelCheckpoint> values = valueDeserializer(kafka);
         LinkedHashMap<String, ModelCheckpoint> versions = new LinkedHashMap<>();
         Map<String, ModelCheckpoint> latest = new LinkedHashMap<>();
+        long undecodable = 0;
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> tps = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
@@ -44,7 +49,14 @@ public record RegistryReader(List<ModelCheckpoint> history, Map<String, ModelChe
                     if (r.value() == null) {
                         continue; // a tombstone deletes nothing we keep
                     }
-                    ModelCheckpoint mc = values.deserialize(r.topic(), r.value());
+                    ModelCheckpoint mc;
+                    try {
+                        mc = values.deserialize(r.topic(), r.value());
+                    } catch (RuntimeException e) { // SerdeException, incl. hostile nesting (see AvroDeserializer)
+                        undecodable++;
+                        log.warn("Registry reader skips undecodable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+                        continue;
+                    }
                     // the value is the truth; the same verdict arrives under the model key and the version key
                     versions.put(RegistryKeys.version(mc.getModelName(), mc.getVersion()), mc);
                     if (mc.getStatus() == CheckpointStatus.PROMOTED) {
@@ -55,7 +67,7 @@ public record RegistryReader(List<ModelCheckpoint> history, Map<String, ModelChe
         } finally {
             values.close();
         }
-        return new RegistryReader(List.copyOf(versions.values()), Map.copyOf(latest));
+        return new RegistryReader(List.copyOf(versions.values()), Map.copyOf(latest), undecodable);
     }
 
     /** Every version of {@code model} (all models when empty). */

@@ -72,7 +72,7 @@ public final class RegistryRecords {
                 metrics.put(k, v);
             }
         });
-        return ModelCheckpoint.newBuilder(r).setStatus(status).setStatusReason(reason).setArtifactUri(artifact.toString())
+        return ModelCheckpoint.newBuilder(r).setStatus(status).setStatusReason(reason).setArtifactUri(artifact == null ? r.getArtifactUri() : artifact.toString())
                 .setMetrics(metrics).build();
     }
 

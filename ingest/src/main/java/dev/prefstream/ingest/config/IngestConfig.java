@@ -28,6 +28,7 @@ import java.util.TreeMap;
  * @param aiJudgePolicy      {@code ingest.ai-judge.policy}: KEEP or DROP AI-judge events (default KEEP)
  * @param aiJudgeWeight      {@code ingest.ai-judge.weight}: weight multiplier of pairs from AI-judge events, in (0,1] (default 1.0)
  * @param feedbackWindow     {@code ingest.feedback.window}: thumbs votes on the same prompt pair only when they occurred at most this far apart; also the retention of the vote store (default PT24H)
+ * @param maxVotesPerPrompt  {@code ingest.feedback.max-votes-per-prompt}: most thumbs votes kept per prompt within the window; a vote beyond it is dropped and counted ({@code dropped{kind=feedback,reason=prompt_vote_cap}}), so a hot prompt costs each new vote at most this many stored votes and pairs (default 256)
  * @param dedupRetention     {@code ingest.dedup.retention}: how long a pair id is remembered to drop duplicates (default P7D)
  * @param maxTextChars       {@code ingest.limits.max-text-chars}: longest accepted response text or prompt message, in chars (default 32768)
  * @param maxPromptChars     {@code ingest.limits.max-prompt-chars}: longest accepted prompt, all messages together, in chars (default 131072)
@@ -48,6 +49,7 @@ public record IngestConfig(
         AiJudgePolicy aiJudgePolicy,
         double aiJudgeWeight,
         Duration feedbackWindow,
+        int maxVotesPerPrompt,
         Duration dedupRetention,
         int maxTextChars,
         int maxPromptChars,
@@ -67,6 +69,7 @@ public record IngestConfig(
     public static final String AI_JUDGE_POLICY = "ingest.ai-judge.policy";
     public static final String AI_JUDGE_WEIGHT = "ingest.ai-judge.weight";
     public static final String FEEDBACK_WINDOW = "ingest.feedback.window";
+    public static final String MAX_VOTES_PER_PROMPT = "ingest.feedback.max-votes-per-prompt";
     public static final String DEDUP_RETENTION = "ingest.dedup.retention";
     public static final String MAX_TEXT_CHARS = "ingest.limits.max-text-chars";
     public static final String MAX_PROMPT_CHARS = "ingest.limits.max-prompt-chars";
@@ -95,6 +98,7 @@ public record IngestConfig(
         d.put(AI_JUDGE_POLICY, AiJudgePolicy.KEEP.name());
         d.put(AI_JUDGE_WEIGHT, "1.0");
         d.put(FEEDBACK_WINDOW, "PT24H");
+        d.put(MAX_VOTES_PER_PROMPT, "256");
         d.put(DEDUP_RETENTION, "P7D");
         d.put(MAX_TEXT_CHARS, "32768");
         d.put(MAX_PROMPT_CHARS, "131072");
@@ -119,6 +123,9 @@ public record IngestConfig(
             throw new IngestConfigException(AI_JUDGE_WEIGHT + " must be in (0, 1] (use " + AI_JUDGE_POLICY + "=DROP to drop them), got " + aiJudgeWeight);
         }
         requirePositive(FEEDBACK_WINDOW, feedbackWindow);
+        if (maxVotesPerPrompt < 2) {
+            throw new IngestConfigException(MAX_VOTES_PER_PROMPT + " must be at least 2 (one up and one down vote make a pair), got " + maxVotesPerPrompt);
+        }
         requirePositive(DEDUP_RETENTION, dedupRetention);
         requirePositive(MAX_FUTURE_SKEW, maxFutureSkew);
         requirePositive(METRICS_LOG_INTERVAL, metricsLogInterval);
@@ -175,6 +182,7 @@ public record IngestConfig(
                 enumValue(AI_JUDGE_POLICY, merged.get(AI_JUDGE_POLICY), AiJudgePolicy.class),
                 doubleValue(AI_JUDGE_WEIGHT, merged.get(AI_JUDGE_WEIGHT)),
                 DurationValue.parse(FEEDBACK_WINDOW, merged.get(FEEDBACK_WINDOW)),
+                intValue(MAX_VOTES_PER_PROMPT, merged.get(MAX_VOTES_PER_PROMPT)),
                 DurationValue.parse(DEDUP_RETENTION, merged.get(DEDUP_RETENTION)),
                 intValue(MAX_TEXT_CHARS, merged.get(MAX_TEXT_CHARS)),
                 intValue(MAX_PROMPT_CHARS, merged.get(MAX_PROMPT_CHARS)),

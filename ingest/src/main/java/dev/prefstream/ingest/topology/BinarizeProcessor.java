@@ -41,6 +41,7 @@ final class BinarizeProcessor implements Processor<String, EncodedEvent, String,
     private final EventBinarizer binarizer;
     private final PairWeights weights;
     private final FeedbackPairing feedbackPairing;
+    private final int maxVotesPerPrompt;
     private final String voteStoreName;
     private ProcessorContext<String, BinarizedPair> context;
     private WindowStore<String, FeedbackVote> votes;
@@ -50,6 +51,7 @@ final class BinarizeProcessor implements Processor<String, EncodedEvent, String,
         this.binarizer = new EventBinarizer(config);
         this.weights = new PairWeights(config);
         this.feedbackPairing = new FeedbackPairing(config.feedbackWindow());
+        this.maxVotesPerPrompt = config.maxVotesPerPrompt();
         this.voteStoreName = voteStoreName;
     }
 
@@ -116,7 +118,16 @@ final class BinarizeProcessor implements Processor<String, EncodedEvent, String,
             while (it.hasNext()) {
                 KeyValue<Long, FeedbackVote> kv = it.next();
                 stored.add(kv.value);
+                if (stored.size() >= maxVotesPerPrompt) {
+                    break; // a hot prompt: reading further would make each vote cost O(all votes) (see below)
+                }
             }
+        }
+        if (stored.size() >= maxVotesPerPrompt) {
+            // bounded work per vote: the cap's worth of stored votes is read and the vote dropped, counted; the
+            // votes already stored keep their pairs, and votes on the prompt count again once older ones leave the window
+            metrics.dropped("feedback", "prompt_vote_cap");
+            return;
         }
         FeedbackPairing.Decision decision = feedbackPairing.decide(vote, stored);
         switch (decision.outcome()) {

@@ -19,8 +19,11 @@ public final class DeserializationFailureTally {
 
     public static final String CONFIG_KEY = "prefstream.ingest.deserialization-failure-tally";
 
-    /** The reasons the deserialization handler uses. */
-    public static final List<RejectReason> REASONS = List.of(RejectReason.NOT_WIRE_FORMAT, RejectReason.UNKNOWN_SCHEMA_ID, RejectReason.UNDESERIALIZABLE);
+    /** The reasons the deserialization handler (and the production handler: unproducible) use. */
+    public static final List<RejectReason> REASONS = List.of(RejectReason.NOT_WIRE_FORMAT, RejectReason.UNKNOWN_SCHEMA_ID, RejectReason.UNDESERIALIZABLE,
+            RejectReason.UNPRODUCIBLE);
+
+    private final LongAdder undeliverable = new LongAdder();
 
     private final Map<RejectReason, LongAdder> counts = new EnumMap<>(RejectReason.class);
 
@@ -32,6 +35,16 @@ public final class DeserializationFailureTally {
 
     void increment(RejectReason reason) {
         counts.get(reason).increment();
+    }
+
+    /** A dead letter the broker would not take (the production handler failed the task instead of skipping it). */
+    void undeliverable() {
+        undeliverable.increment();
+    }
+
+    /** How many dead letters could not be written; published as {@code dlq-undeliverable-total}. */
+    public long undeliverableCount() {
+        return undeliverable.sum();
     }
 
     public long count(RejectReason reason) {

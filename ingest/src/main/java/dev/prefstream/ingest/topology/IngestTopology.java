@@ -107,6 +107,7 @@ public final class IngestTopology {
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProductionHandler.class.getName());
         props.put(DeserializationFailureTally.CONFIG_KEY, new DeserializationFailureTally());
         props.put(IngestConfig.TOPIC_EVENTS, config.inputTopic());
         props.put(IngestConfig.TOPIC_PAIRS, config.outputTopic());

@@ -46,6 +46,8 @@ final class ValidateProcessor implements Processor<byte[], EncodedEvent, String,
             for (RejectReason reason : DeserializationFailureTally.REASONS) {
                 metrics.publishCount(IngestMetrics.DLQ, "reason", reason.code(), () -> tally.count(reason));
             }
+            metrics.publishCount(DeadLetterProductionHandler.UNDELIVERABLE_METRIC, "topic",
+                    String.valueOf(context.appConfigs().get(dev.prefstream.ingest.config.IngestConfig.TOPIC_DLQ)), tally::undeliverableCount);
         }
     }
 

@@ -51,6 +51,8 @@ public enum RejectReason {
     UNSUPPORTED_JUDGEMENT,
     /** A pair whose chosen and rejected texts are equal after normalization. */
     DEGENERATE_PAIR,
+    /** The pair made from a valid event could not be written to the pairs topic (too large for it, refused by the broker). */
+    UNPRODUCIBLE,
     /** An unexpected failure while processing a valid-looking record (a bug): dead-lettered rather than stopping the app. */
     PROCESSING_ERROR;
 

@@ -44,8 +44,11 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     private final Optional<String> authorization;
     private final Map<String, Map<Schema, Integer>> idBySchemaBySubject = new ConcurrentHashMap<>();
     private final Map<Integer, Schema> schemaById = new ConcurrentHashMap<>();
+    private final UnknownSchemaIds unknownIds = new UnknownSchemaIds(System::nanoTime);
     private final Map<String, Map<Schema, RegisteredSchema>> lookupsBySubject = new ConcurrentHashMap<>();
     private volatile int preferredUrl;
+    /** Ids to schemas kept at most (a real registry has far fewer; the bound only matters against floods). */
+    static final int MAX_CACHED_IDS = 10_000;
 
     public HttpSchemaRegistryClient(HttpRegistrySettings settings) {
         this.settings = settings;
@@ -84,8 +87,22 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         if (cached != null) {
             return cached;
         }
-        JsonNode answer = send("GET", "/schemas/ids/" + id, null, "fetch schema id " + id);
+        // ids come from record headers, which anyone who can produce chooses: a stream of made-up ids must not
+        // cost one blocking registry call each (see UnknownSchemaIds)
+        unknownIds.check(id, endpoint());
+        JsonNode answer;
+        try {
+            answer = send("GET", "/schemas/ids/" + id, null, "fetch schema id " + id);
+        } catch (RegistryErrorException e) {
+            if (e.isSchemaNotFound()) {
+                unknownIds.remember(id, e);
+            }
+            throw e;
+        }
         Schema schema = parse(answer, "schema id " + id);
+        if (schemaById.size() >= MAX_CACHED_IDS) {
+            return schema; // bounded: a registry with more schemas than this costs a call per uncached id, never memory
+        }
         Schema raced = schemaById.putIfAbsent(id, schema);
         return raced != null ? raced : schema;
     }
@@ -141,6 +158,11 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     /** Caches are exposed for tests and metrics: how many ids are known. */
     public int cachedIds() {
         return schemaById.size();
+    }
+
+    /** How many schema-id fetches were answered "not found" from the negative cache, without a registry call. */
+    public long unknownIdsAnsweredWithoutCall() {
+        return unknownIds.refusedWithoutCall();
     }
 
     @Override

@@ -38,6 +38,8 @@ public class AvroDeserializer<T> extends RegistryAvroSerdeBase implements Deseri
     private boolean specificReader;
     private boolean configured;
     private final Map<Integer, DatumReader<Object>> readers = new ConcurrentHashMap<>();
+    /** Resolving readers kept at most, one per writer schema id. */
+    static final int MAX_CACHED_READERS = 1_000;
 
     /** For use by class name: the target class comes from specific.avro.*.type / specific.avro.reader, the registry from schema.registry.url. */
     public AvroDeserializer() {
@@ -82,8 +84,16 @@ public class AvroDeserializer<T> extends RegistryAvroSerdeBase implements Deseri
         this.configured = true;
     }
 
+    /**
+     * Decodes one record. Whatever the bytes (and the writer schema they name) do, the failure is a
+     * {@link SerdeException}: a writer schema that is recursive lets a small record nest deeply enough to exhaust
+     * the stack, and a hostile length can make Avro try a large allocation. Both are {@link Error}s, which Kafka
+     * Streams' deserialization handler and every {@code catch (RuntimeException)} would never see (the thread
+     * would die and the record be retried forever), so they become {@link SerdeException.Reason#UNDESERIALIZABLE}
+     * here, once, for every reader of untrusted bytes. Catching them is safe at this point: the stack has unwound
+     * to here, and the failed allocation left nothing behind.
+     */
     @Override
-    @SuppressWarnings("unchecked")
     public T deserialize(String topic, byte[] bytes) {
         if (bytes == null) {
             return null;
@@ -92,6 +102,21 @@ public class AvroDeserializer<T> extends RegistryAvroSerdeBase implements Deseri
             throw new IllegalStateException("AvroDeserializer used before configure()");
         }
         int id = WireFormat.schemaId(topic, bytes);
+        try {
+            return decode(topic, bytes, id);
+        } catch (StackOverflowError e) {
+            throw new SerdeException(SerdeException.Reason.UNDESERIALIZABLE, topic, subjectWithoutSchema(topic), id,
+                    "topic " + topic + RegistryFailures.describe(subjectWithoutSchema(topic), id) + ": the " + (bytes.length - WireFormat.HEADER_SIZE)
+                            + "-byte Avro body nests too deeply to decode (stack exhausted; recursive writer schema?)", null);
+        } catch (OutOfMemoryError e) {
+            throw new SerdeException(SerdeException.Reason.UNDESERIALIZABLE, topic, subjectWithoutSchema(topic), id,
+                    "topic " + topic + RegistryFailures.describe(subjectWithoutSchema(topic), id) + ": the " + (bytes.length - WireFormat.HEADER_SIZE)
+                            + "-byte Avro body declares a size that cannot be allocated (" + e.getMessage() + ")", null);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private T decode(String topic, byte[] bytes, int id) {
         String subject = subjectWithoutSchema(topic);
         Schema writer;
         try {
@@ -159,6 +184,9 @@ public class AvroDeserializer<T> extends RegistryAvroSerdeBase implements Deseri
             reader = specificReader(type, writer);
         } else {
             reader = new GenericDatumReader<>(writer, genericReaderSchema != null ? genericReaderSchema : writer, genericData);
+        }
+        if (readers.size() >= MAX_CACHED_READERS) {
+            return reader; // bounded: only a flood of distinct registered writer schemas gets here
         }
         DatumReader<Object> raced = readers.putIfAbsent(id, reader);
         return raced != null ? raced : reader;

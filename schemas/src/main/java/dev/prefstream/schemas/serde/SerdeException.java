@@ -32,6 +32,11 @@ public class SerdeException extends SerializationException {
         SCHEMA_MISMATCH(false),
         /** The Avro body does not decode under the writer's schema (truncated or corrupt). */
         MALFORMED_AVRO(false),
+        /**
+         * Decoding exhausted the stack or memory: a record nested too deeply under a recursive writer schema, or a
+         * size too large to allocate. Never thrown as the {@link Error} itself, which no handler would catch.
+         */
+        UNDESERIALIZABLE(false),
         /** No Java class for the record (specific reader) or the record is not of the configured type. */
         UNKNOWN_TYPE(false),
         /** The value given to the serializer is not an Avro record or does not encode (e.g. null in a non-null field). */

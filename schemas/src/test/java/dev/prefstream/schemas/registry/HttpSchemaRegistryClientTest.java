@@ -74,6 +74,35 @@ class HttpSchemaRegistryClientTest {
     }
 
     @Test
+    void unknownIdsAreRememberedAndAFloodOfRandomIdsCostsABoundedNumberOfCalls() {
+        String notFound = "{\"error_code\":40403,\"message\":\"Schema not found\"}";
+        java.util.Random random = new java.util.Random(15);
+        for (int i = 0; i < 500; i++) {
+            stub.on("GET", "/schemas/ids/" + (1000 + i), 404, notFound);
+        }
+        stub.on("GET", "/schemas/ids/12", 200, JSON.createObjectNode().put("schema", PAIR.toString()).toString());
+        HttpSchemaRegistryClient client = HttpSchemaRegistryClient.forUrl(stub.url());
+        assertThat(client.getById(12)).isEqualTo(PAIR);
+
+        int refused = 0;
+        for (int i = 0; i < 500; i++) {
+            int id = 1000 + random.nextInt(500);
+            try {
+                client.getById(id);
+            } catch (RegistryErrorException e) {
+                assertThat(e.isSchemaNotFound()).isTrue();
+                refused++;
+            }
+            assertThat(client.getById(12)).as("the known id is still served").isEqualTo(PAIR);
+        }
+
+        assertThat(refused).isEqualTo(500);
+        // 500 random unknown ids in well under a few seconds: at most 20 lookups a second reach the registry
+        assertThat(stub.requests.size() - 1).isLessThan(500);
+        assertThat(client.unknownIdsAnsweredWithoutCall()).isEqualTo(500 - (stub.requests.size() - 1));
+    }
+
+    @Test
     void latestLookupCompatibilityAndSubjects() {
         String registered = JSON.createObjectNode().put("subject", "preference-pairs-value").put("id", 3).put("version", 2)
                 .put("schema", PAIR.toString()).toString();

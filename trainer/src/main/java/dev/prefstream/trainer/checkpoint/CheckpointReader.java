@@ -96,6 +96,15 @@ public final class CheckpointReader {
      * that the manifest is the announced one (so a registry record pins the exact content).
      */
     public static CheckpointVerification verify(Path dir, String expectedManifestSha256) {
+        try {
+            Optional<String> link = Files.isDirectory(dir) ? firstSymbolicLink(dir) : Optional.empty();
+            if (link.isPresent()) {
+                // a link could make a verified checkpoint read (and hash, and load) any file the reader may read
+                return CheckpointVerification.bad(dir, link.get(), "is a symbolic link (refused: a checkpoint's files must be its own)");
+            }
+        } catch (IOException | UncheckedIOException e) {
+            return CheckpointVerification.bad(dir, null, "cannot be listed: " + e.getMessage());
+        }
         byte[] manifestBytes;
         try {
             manifestBytes = Files.readAllBytes(dir.resolve(CheckpointLayout.MANIFEST));
@@ -145,6 +154,14 @@ public final class CheckpointReader {
             return CheckpointVerification.bad(dir, present.first(), "is not listed in the manifest (unexpected file)");
         }
         return CheckpointVerification.ok(new VerifiedCheckpoint(dir, manifest, manifestSha));
+    }
+
+    /** The first symbolic link below {@code dir} (manifest included), as a '/'-separated relative path. */
+    static Optional<String> firstSymbolicLink(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(p -> !p.equals(dir) && Files.isSymbolicLink(p)).sorted().findFirst()
+                    .map(p -> dir.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/"));
+        }
     }
 
     /** Every regular file below {@code dir} as a '/'-separated relative path. */

@@ -126,7 +126,16 @@ final class DeadLetterPublisher implements AutoCloseable {
             }
             if (attempt >= RESEND_ATTEMPTS) {
                 Exception last = pending.get(0).failure;
-                log.warn("{} dead letter(s) to {} not acknowledged (last error: {})", pending.size(), topic, last);
+                for (Pending p : pending) {
+                    if (p.failure != null && !(p.failure instanceof org.apache.kafka.common.errors.RetriableException)) {
+                        // too large for the topic, topic deleted, not authorized: waiting will not help, and training on
+                        // without checkpoints would lose everything since the last one at the next restart
+                        throw new DeadLetterUndeliverableException("dead letter of " + header(p, SOURCE_TOPIC) + "-" + header(p, SOURCE_PARTITION) + "@"
+                                + header(p, SOURCE_OFFSET) + " (" + header(p, REASON) + ") cannot be written to " + topic + ": " + p.failure
+                                + "; stopping without a checkpoint past it (fix the topic and restart: the record is read again)", p.failure);
+                    }
+                }
+                log.error("{} dead letter(s) to {} not acknowledged (last error: {}); the checkpoint is put off", pending.size(), topic, last);
                 return false;
             }
             for (Pending p : pending) {
@@ -154,6 +163,18 @@ final class DeadLetterPublisher implements AutoCloseable {
             });
         } catch (RuntimeException e) {
             p.failure = e; // e.g. interrupted while waiting for metadata: re-sent by awaitDelivered
+        }
+    }
+
+    private static String header(Pending p, String key) {
+        Header h = p.record.headers().lastHeader(key);
+        return h == null ? "?" : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    /** A dead letter the broker refuses for good: the trainer stops instead of checkpointing past it. */
+    static final class DeadLetterUndeliverableException extends dev.prefstream.schemas.error.FatalException {
+        DeadLetterUndeliverableException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 

@@ -488,7 +488,16 @@ public final class StreamingTrainer implements AutoCloseable {
                 log.warn("Not writing a checkpoint: the leader lease was lost");
                 return;
             }
-            if (!deadLetters.awaitDelivered()) {
+            boolean delivered;
+            try {
+                delivered = deadLetters.awaitDelivered();
+            } catch (DeadLetterPublisher.DeadLetterUndeliverableException e) {
+                metrics.deadLettersUndeliverable();
+                log.error("DeadLetterUndeliverable: {}", e.getMessage());
+                throw e;
+            }
+            if (!delivered) {
+                metrics.deadLettersUndeliverable();
                 // the checkpoint's offsets would pass records whose dead letters may be lost: put it off (the next
                 // trigger tries again; if the process ends first, its pairs are retrained from the last checkpoint)
                 log.warn("Not writing a checkpoint ({}): {} dead letter(s) to {} are not acknowledged yet", why,

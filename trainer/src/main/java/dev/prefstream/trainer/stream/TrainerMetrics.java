@@ -31,6 +31,7 @@ public final class TrainerMetrics {
     private final Counter heldOut;
     private final Counter truncated;
     private final Counter badRecords;
+    private final Counter deadLettersUndeliverable;
     private final Counter checkpoints;
     private final Counter promotions;
     private final Counter rejections;
@@ -52,6 +53,8 @@ public final class TrainerMetrics {
         this.steps = Counter.builder("prefstream.trainer.steps").description("Optimizer steps").tag("model", model).register(registry);
         this.heldOut = Counter.builder("prefstream.trainer.held.out.pairs").description("Pairs skipped because they are held out for evaluation").tag("model", model).register(registry);
         this.truncated = Counter.builder("prefstream.trainer.truncated.pairs").description("Pairs truncated to the max length (trained, not dropped)").tag("model", model).register(registry);
+        this.deadLettersUndeliverable = Counter.builder("prefstream.trainer.dlq.undeliverable")
+                .description("Checkpoints put off (or the trainer stopped) because dead letters were not acknowledged").tag("model", model).register(registry);
         this.badRecords = Counter.builder("prefstream.trainer.bad.records").description("Records that could not be decoded (skipped, logged)").tag("model", model).register(registry);
         this.checkpoints = Counter.builder("prefstream.trainer.checkpoints").description("Checkpoints written").tag("model", model).register(registry);
         this.promotions = Counter.builder("prefstream.publisher.promotions").description("Checkpoints promoted").tag("model", model).register(registry);
@@ -114,6 +117,11 @@ public final class TrainerMetrics {
     /** A record that could not be decoded. */
     public void badRecord() {
         badRecords.increment();
+    }
+
+    /** Dead letters were not acknowledged before a checkpoint (it was put off, or the trainer stopped). */
+    public void deadLettersUndeliverable() {
+        deadLettersUndeliverable.increment();
     }
 
     /** Current consumer lag (sum over partitions). */
