@@ -9,6 +9,9 @@ import dev.prefstream.ingest.importer.SafeRlhfLabel;
 import dev.prefstream.ingest.importer.UnknownDatasetFormatException;
 import dev.prefstream.schemas.TopicLayout;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -37,6 +40,9 @@ final class ImportCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = ImportFormat.AUTO,
             description = "auto | trl | trl-unpaired (alias kto) | hh-rlhf | ultrafeedback | openai | shp | pku-saferlhf | chatbot-arena | nectar (default: ${DEFAULT-VALUE}: detected from the first JSON object's keys)")
     String format;
@@ -63,8 +69,14 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Optional<ImportFormat> importFormat = ImportFormat.parseOrAuto(format);
-        ImportOptions options = new ImportOptions(source == null ? null : ImportOptions.parseSource(source), SafeRlhfLabel.parse(preference));
+        Optional<ImportFormat> importFormat;
+        ImportOptions options;
+        try {
+            importFormat = ImportFormat.parseOrAuto(format);
+            options = new ImportOptions(source == null ? null : ImportOptions.parseSource(source), SafeRlhfLabel.parse(preference));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
         PrintStream err = System.err;
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
             err.println("prefstream import: cannot read " + file + " (no such readable file)");
