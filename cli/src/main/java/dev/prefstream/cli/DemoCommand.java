@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Watch a tiny model get better from streamed feedback: embedded Kafka + schema registry, ingest, "
                 + "streaming DPO trainer, publisher and a chat simulator in one process; report with plots under DATA/report.",
-                "Exit code: 0 when the final policy beats the base on held-out prompts, 2 when it did not, 1 on error."})
+                "Exit code: 0 when the final policy beats the base on held-out prompts, 2 when it did not, 1 on error, "
+                        + "64 for a bad option, 130 after Ctrl-C."})
 final class DemoCommand implements Callable<Integer> {
 
     /** Longest --minutes accepted: a week (larger values only overflowed the progress clock). */
@@ -43,10 +44,13 @@ final class DemoCommand implements Callable<Integer> {
             description = "Start over: delete the previous run's broker data, checkpoints and report (the cached base policy is kept).")
     boolean fresh;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         if (!(minutes > 0) || minutes > MAX_MINUTES) {
-            throw new IllegalArgumentException("--minutes must be > 0 and at most " + (long) MAX_MINUTES + " (a week), got " + minutes);
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--minutes must be > 0 and at most " + (long) MAX_MINUTES + " (a week), got " + minutes);
         }
         DemoDataDir.prepare(data);
         System.setProperty("java.awt.headless", "true");
@@ -80,10 +84,10 @@ final class DemoCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             DemoRunner.Result result = runner.run();
-            return result.summary().improved() ? 0 : 2;
+            return result.summary().improved() ? ExitCodes.OK : ExitCodes.NO_RESULT;
         } catch (CancellationException e) {
             System.out.println("prefstream demo: " + e.getMessage());
-            return 130;
+            return ExitCodes.INTERRUPTED;
         } finally {
             finished.countDown();
         }

@@ -9,6 +9,9 @@ import dev.prefstream.ingest.importer.SafeRlhfLabel;
 import dev.prefstream.ingest.importer.UnknownDatasetFormatException;
 import dev.prefstream.schemas.TopicLayout;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -25,8 +28,10 @@ import java.util.concurrent.Callable;
 /**
  * {@code prefstream import --format F FILE.jsonl}: replays a public preference dataset into preference-events,
  * with a progress bar on stderr and a summary at the end. {@code --format auto} (the default) tells the format from
- * the first JSON object and says which on stderr. Exit 0 when the file was read and every event delivered, 2 when
- * the file cannot be read or its format not detected, 1 when events could not be delivered.
+ * the first JSON object and says which on stderr. Exit 0 when the file was read and every event delivered (an empty
+ * file included), 2 when the file cannot be read, its format is not detected, or it is not empty yet produced no event
+ * (a binary file, another dataset's format given with --format: every line rejected), 1 when events could not be
+ * delivered, 69 when the broker or the registry does not answer.
  */
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = "Produce PreferenceEvents from a JSON-lines dataset (auto, trl, trl-unpaired, hh-rlhf, ultrafeedback, openai, shp, pku-saferlhf, chatbot-arena, nectar).")
@@ -34,6 +39,9 @@ final class ImportCommand implements Callable<Integer> {
 
     @Mixin
     KafkaOptions kafka;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = ImportFormat.AUTO,
             description = "auto | trl | trl-unpaired (alias kto) | hh-rlhf | ultrafeedback | openai | shp | pku-saferlhf | chatbot-arena | nectar (default: ${DEFAULT-VALUE}: detected from the first JSON object's keys)")
@@ -61,13 +69,20 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Optional<ImportFormat> importFormat = ImportFormat.parseOrAuto(format);
-        ImportOptions options = new ImportOptions(source == null ? null : ImportOptions.parseSource(source), SafeRlhfLabel.parse(preference));
+        Optional<ImportFormat> importFormat;
+        ImportOptions options;
+        try {
+            importFormat = ImportFormat.parseOrAuto(format);
+            options = new ImportOptions(source == null ? null : ImportOptions.parseSource(source), SafeRlhfLabel.parse(preference));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
         PrintStream err = System.err;
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
             err.println("prefstream import: cannot read " + file + " (no such readable file)");
-            return 2;
+            return ExitCodes.NO_RESULT;
         }
+        kafka.requireReachable(); // a missing broker fails in seconds, not one producer timeout per event
         ProgressBar bar = new ProgressBar(err);
         ImportSummary summary;
         try (KafkaEventSink sink = new KafkaEventSink(kafka.clientConfig(), topic)) {
@@ -75,16 +90,26 @@ final class ImportCommand implements Callable<Integer> {
         } catch (IOException e) {
             bar.finish();
             err.println("prefstream import: cannot read " + file + ": " + e);
-            return 2;
+            return ExitCodes.NO_RESULT;
         } catch (UnknownDatasetFormatException e) {
             bar.finish();
             err.println("prefstream import: " + file + ": " + e.getMessage());
-            return 2;
+            return ExitCodes.NO_RESULT;
         }
         bar.finish();
         err.println(summary.describe());
         System.out.println("imported " + summary.eventsProduced() + " events from " + file + " into " + topic);
-        return summary.sinkFailures() > 0 ? 1 : 0;
+        if (summary.sinkFailures() > 0) {
+            return ExitCodes.FAILED;
+        }
+        if (summary.producedNothing()) {
+            err.println("prefstream import: " + file + " has " + summary.contentLines() + " non-blank "
+                    + (summary.contentLines() == 1 ? "line" : "lines") + " but produced no event"
+                    + (summary.format() == null ? " (no line is a JSON object: is it a JSON-lines dataset?)"
+                    : " (every line rejected as " + summary.format().cliName() + "; see the reasons above, or try --format auto)"));
+            return ExitCodes.NO_RESULT;
+        }
+        return ExitCodes.OK;
     }
 
     /** A one-line progress bar redrawn on stderr at most every 100 ms. */

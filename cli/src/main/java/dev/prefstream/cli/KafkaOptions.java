@@ -68,18 +68,36 @@ public final class KafkaOptions {
      * a bare cluster (compose.yaml) find their topics; existing topics are left as they are. Only Kafka client
      * settings reach the admin client ({@code schema.registry.url} and {@code prefstream.*} keys are left out).
      *
+     * Checks reachability first ({@link #requireReachable}), so a missing broker fails in seconds with one line.
+     *
      * @return the topics it created
      */
     public List<String> provisionTopics() {
+        requireReachable();
+        try (Admin admin = Admin.create(adminConfig())) {
+            return new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(TopicLayout.topics(TopicLayout.DEFAULT_DATA_PARTITIONS));
+        }
+    }
+
+    /**
+     * Fails within seconds, with one line naming the address and {@code prefstream up}, when the broker or the schema
+     * registry does not answer ({@link Reachability}). Every command with these options calls it (or
+     * {@link #provisionTopics}, which does) after validating its own arguments and before its first Kafka client.
+     */
+    public void requireReachable() {
+        new Reachability(Reachability.DEFAULT_TIMEOUT).check(adminConfig(), registry);
+    }
+
+    /** The Kafka client settings alone: without schema.registry.*, ingest.* and prefstream.* keys, which admin clients warn about. */
+    Map<String, Object> adminConfig() {
         Map<String, Object> adminConfig = new HashMap<>();
         clientConfig().forEach((k, v) -> {
-            if (!k.startsWith("prefstream.") && !k.startsWith("schema.registry.") && !k.startsWith("ingest.")) {
+            if (!k.startsWith("prefstream.") && !k.startsWith("schema.registry.") && !k.startsWith("ingest.")
+                    && !k.startsWith("basic.auth.") && !k.startsWith("http.")) {
                 adminConfig.put(k, v);
             }
         });
-        try (Admin admin = Admin.create(adminConfig)) {
-            return new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(TopicLayout.topics(TopicLayout.DEFAULT_DATA_PARTITIONS));
-        }
+        return adminConfig;
     }
 
     private Properties extraProperties() {

@@ -73,8 +73,7 @@ final class LogpsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (!(beta > 0) || Double.isInfinite(beta)) {
-            err.println("prefstream logps: --beta must be a finite number > 0, got " + beta);
-            return 2;
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--beta must be a finite number > 0, got " + beta);
         }
         if (!Files.isRegularFile(pairs)) {
             err.println("prefstream logps: pairs file " + pairs + " does not exist");

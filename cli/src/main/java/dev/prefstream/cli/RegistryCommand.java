@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -43,17 +44,21 @@ final class RegistryCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (!what.equals("list") && !what.equals("latest")) {
+            throw new ParameterException(spec.commandLine(), "expected 'list' or 'latest', got '" + what + "'");
+        }
+        kafkaOptions.requireReachable();
         RegistryReader registry = RegistryReader.read(SplitClientConfig.of(kafkaOptions).kafka(), topic);
         List<ModelCheckpoint> rows = switch (what) {
             case "list" -> registry.list(Optional.ofNullable(model));
             case "latest" -> model != null ? registry.latestPromoted(model).stream().toList()
                     : registry.latest().values().stream().sorted((a, b) -> a.getModelName().compareTo(b.getModelName())).toList();
-            default -> throw new IllegalArgumentException("expected 'list' or 'latest', got '" + what + "'");
+            default -> throw new IllegalStateException(what); // checked above
         };
         if (rows.isEmpty()) {
             spec.commandLine().getErr().println("prefstream registry: no " + (what.equals("latest") ? "promoted " : "") + "checkpoints"
                     + (model == null ? "" : " of " + model) + " on " + topic);
-            return what.equals("latest") ? 1 : 0;
+            return what.equals("latest") ? ExitCodes.NO_RESULT : ExitCodes.OK;
         }
         if (json) {
             rows.forEach(r -> out.println(r.toString()));

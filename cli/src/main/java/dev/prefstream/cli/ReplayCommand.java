@@ -93,10 +93,13 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--fresh-optimizer", description = "Start AdamW from zero moments instead of the checkpoint's (weights and step are kept).")
     boolean freshOptimizer;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
         if ((checkpoint == null) == (initial == null)) {
-            throw new IllegalArgumentException("give exactly one of --checkpoint DIR or --initial DIR|PRESET to start from");
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give exactly one of --checkpoint DIR or --initial DIR|PRESET to start from");
         }
         SplitClientConfig cfg = SplitClientConfig.of(kafkaOptions);
         Optional<VerifiedCheckpoint> start = checkpoint == null ? Optional.empty() : Optional.of(CheckpointReader.verify(checkpoint).orThrow());
@@ -125,6 +128,7 @@ final class ReplayCommand implements Callable<Integer> {
         if (start.isEmpty() || precision != null || settings.containsKey(DpoSettings.PREFIX + "precision")) {
             DpoTrainer.checkPrecisionSupported(dpo.precision(), device); // one clear line before anything connects or loads
         }
+        kafkaOptions.requireReachable();
         StreamingTrainer replay = Replay.create(config, cfg.kafka(), DpoPairTrainer.replayFactory(source, dpo, config, device, withSettings,
                 freshOptimizer ? RestoreOptions.OptimizerState.FRESH : RestoreOptions.OptimizerState.RESTORED), start, positions);
         Runtime.getRuntime().addShutdownHook(new Thread(replay::stop, "prefstream-replay-shutdown"));

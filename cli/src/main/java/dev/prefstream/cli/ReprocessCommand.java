@@ -55,10 +55,13 @@ final class ReprocessCommand implements Callable<Integer> {
     @Option(names = "--follow", description = "Keep running after catching up (until Ctrl-C).")
     boolean follow;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         if (toTopic.equals(TopicLayout.PREFERENCE_PAIRS)) {
-            throw new IllegalArgumentException("--to-topic must be a new topic, not the live " + TopicLayout.PREFERENCE_PAIRS);
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--to-topic must be a new topic, not the live " + TopicLayout.PREFERENCE_PAIRS);
         }
         long from = TimestampArgument.parseMillis("--from-timestamp", fromTimestamp);
         Map<String, Object> client = new HashMap<>(kafkaOptions.clientConfig());
@@ -69,6 +72,7 @@ final class ReprocessCommand implements Callable<Integer> {
         client.put(IngestConfig.TOPIC_DLQ, toTopic + "-dlq");
         client.keySet().removeIf(k -> k.startsWith("prefstream."));
         IngestConfig config = IngestConfig.from(client);
+        kafkaOptions.requireReachable();
 
         Map<String, Object> admin = new HashMap<>(kafkaOptions.clientConfig());
         admin.keySet().removeIf(k -> k.startsWith("prefstream.") || k.startsWith("ingest.") || k.equals("schema.registry.url"));

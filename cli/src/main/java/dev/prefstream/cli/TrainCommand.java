@@ -6,6 +6,7 @@ import dev.prefstream.publisher.CandidateAnnouncer;
 import dev.prefstream.publisher.CheckpointPublisher;
 import dev.prefstream.publisher.PublisherSettings;
 import dev.prefstream.publisher.Publishers;
+import dev.prefstream.publisher.RegistryReader;
 import dev.prefstream.schemas.TopicLayout;
 import dev.prefstream.schemas.avro.CheckpointStatus;
 import dev.prefstream.trainer.dpo.DpoTrainer;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -49,8 +51,16 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Checkpoints directory (resumed from its newest good checkpoint).")
     Path out;
 
-    @Option(names = "--model-name", paramLabel = "NAME", description = "Registry name of the model (default: the preset or directory name).")
+    @Option(names = "--model-name", paramLabel = "NAME", description = "Registry name of the model (default: the name in --out's "
+            + "checkpoints, else the preset or directory name). A name the registry gives to another lineage is refused.")
     String modelName;
+
+    @Option(names = "--new-lineage", description = "When --out has no checkpoint and the model name already has a lineage in the "
+            + "registry, announce this one as NAME-2 (NAME-3 ...) instead of refusing to start.")
+    boolean newLineage;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--checkpoint-steps", paramLabel = "N", description = "Checkpoint every N optimizer steps (default 50).")
     Long checkpointSteps;
@@ -99,8 +109,10 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SplitClientConfig cfg = SplitClientConfig.of(kafkaOptions);
         ModelSource source = ModelSource.parse(model, seed);
-        String name = modelName != null ? modelName : source.preset() != null ? source.preset() : source.dir().getFileName().toString();
-        StreamingTrainerConfig config = StreamingTrainerConfig.defaults(name, out).withProperties(cfg.settings()).with(b -> {
+        String defaultName = source.preset() != null ? source.preset() : source.dir().getFileName().toString();
+        List<ModelLineage.LocalCheckpoint> local = ModelLineage.localCheckpoints(out);
+        String name = modelName != null ? modelName : !local.isEmpty() ? local.get(0).modelName() : defaultName;
+        StreamingTrainerConfig validated = StreamingTrainerConfig.defaults(name, out).withProperties(cfg.settings()).with(b -> {
             if (checkpointSteps != null) {
                 b.checkpointEverySteps = checkpointSteps;
             }
@@ -122,6 +134,17 @@ final class TrainCommand implements Callable<Integer> {
         Device device = Engine.getInstance().defaultDevice();
         DpoTrainer.checkPrecisionSupported(dpo.precision(), device); // one clear line before anything connects or loads
         kafkaOptions.provisionTopics(); // a bare cluster gets prefstream's topics (idempotent); after the settings are validated
+        if (!publish.equals("none")) {
+            try {
+                ModelLineage lineage = ModelLineage.decide(modelName, defaultName, newLineage, out, local,
+                        RegistryReader.read(cfg.kafka(), TopicLayout.MODEL_REGISTRY).history());
+                lineage.notice().ifPresent(n -> System.err.println("prefstream train: " + n));
+                name = lineage.name();
+            } catch (ModelLineage.LineageClashException e) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
+        }
+        StreamingTrainerConfig config = validated.withModelName(name);
 
         PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         TrainerMetrics metrics = new TrainerMetrics(prometheus, name, System::currentTimeMillis);

@@ -1,6 +1,7 @@
 package dev.prefstream.cli;
 
 import dev.prefstream.schemas.TopicLayout;
+import dev.prefstream.schemas.embedded.EmbeddedBrokerException;
 import dev.prefstream.schemas.embedded.EmbeddedBrokerSettings;
 import dev.prefstream.schemas.embedded.EmbeddedKafkaBroker;
 import dev.prefstream.schemas.embedded.TopicProvisioner;
@@ -9,6 +10,9 @@ import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -42,6 +46,9 @@ final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        requireFree(port, "--port", "Kafka");
+        requireFree(controllerPort, "--controller-port", "the KRaft controller");
+        requireFree(registryPort, "--registry-port", "the schema registry");
         EmbeddedBrokerSettings settings = EmbeddedBrokerSettings.defaults(data).withPorts(port, controllerPort);
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(settings);
         EmbeddedSchemaRegistry registry;
@@ -66,5 +73,25 @@ final class UpCommand implements Callable<Integer> {
                 + ", data in " + settings.kafkaDir().toAbsolutePath().normalize() + " (Ctrl-C to stop)");
         stopped.await(); // the JVM exits once the hook has closed both
         return 0;
+    }
+
+    /**
+     * Fails in one line when a port is taken, before anything starts: Kafka's own failure to bind is a 129-line
+     * stack trace ending in "Address already in use", after the broker had begun to start. Usually the port's owner
+     * is another {@code prefstream up}, which the user can simply keep using. (A port taken between this check and
+     * the bind still fails, the long way.)
+     */
+    private static void requireFree(int port, String option, String what) {
+        if (port == 0) {
+            return; // any free port
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress("localhost", port));
+        } catch (IOException taken) {
+            throw new EmbeddedBrokerException("port " + port + " (" + what + ") on localhost is already in use: another `prefstream up` "
+                    + "or a Kafka broker is running there. Use that one (every command's defaults point at it), stop it, or start "
+                    + "this one with " + option + " N (and another --data)");
+        }
     }
 }

@@ -124,10 +124,55 @@ class IngestCommandsTest {
     }
 
     @Test
-    void importOfAnUnknownFormatFails() {
+    void importOfAnUnknownFormatIsAUsageError() {
         Run r = run("import", "--format", "csv", dir.resolve("x.jsonl").toString());
-        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("unknown format 'csv'");
+    }
+
+    @Test
+    void importOfABinaryFileProducesNothingAndExitsWithTwo() throws Exception {
+        byte[] binary = new byte[4096];
+        new java.util.Random(17).nextBytes(binary);
+        binary[0] = 0x7f; // not a gzip, parquet or JSON start
+        Path file = Files.write(dir.resolve("model.bin"), binary);
+        Run r = run("import", "--bootstrap", kafka.bootstrapServers(), "--registry", kafka.registryUrl(),
+                "--topic", kafka.freshTopic("import-binary", 1), file.toString());
+        // exited 0 with "format: none ... imported 0 events"
+        assertThat(r.exit()).as(r.err()).isEqualTo(ExitCodes.NO_RESULT);
+        assertThat(r.err()).contains("model.bin has ").contains("but produced no event (no line is a JSON object");
+    }
+
+    @Test
+    void importOfATrlFileAsHhRlhfRejectsEveryLineAndExitsWithTwo() throws Exception {
+        Path file = Files.writeString(dir.resolve("trl.jsonl"), String.join("\n",
+                "{\"prompt\":\"Hi\",\"chosen\":\"Hello!\",\"rejected\":\"Go away.\"}",
+                "{\"prompt\":\"2+2?\",\"chosen\":\"4\",\"rejected\":\"5\"}") + "\n");
+        Run r = run("import", "--format", "hh-rlhf", "--bootstrap", kafka.bootstrapServers(), "--registry", kafka.registryUrl(),
+                "--topic", kafka.freshTopic("import-wrong-format", 1), file.toString());
+        assertThat(r.exit()).as(r.err()).isEqualTo(ExitCodes.NO_RESULT);
+        assertThat(r.err()).contains("trl.jsonl has 2 non-blank lines but produced no event (every line rejected as hh-rlhf")
+                .contains("lines rejected:  2");
+        assertThat(r.out()).contains("imported 0 events");
+    }
+
+    @Test
+    void importOfAnEmptyFileIsNotAFailure() throws Exception {
+        Path file = Files.writeString(dir.resolve("empty.jsonl"), "\n\n");
+        Run r = run("import", "--bootstrap", kafka.bootstrapServers(), "--registry", kafka.registryUrl(),
+                "--topic", kafka.freshTopic("import-empty", 1), file.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("imported 0 events");
+    }
+
+    @Test
+    void importWithTheRegistryDownFailsInOneLineNamingIt() throws Exception {
+        Path file = Files.writeString(dir.resolve("one.jsonl"), "{\"prompt\":\"Hi\",\"chosen\":\"a\",\"rejected\":\"b\"}\n");
+        String registry = "http://localhost:" + ClosedPortTest.closedPort();
+        Run r = run("import", "--bootstrap", kafka.bootstrapServers(), "--registry", registry, file.toString());
+        assertThat(r.exit()).isEqualTo(ExitCodes.UNAVAILABLE);
+        assertThat(r.err().strip()).startsWith("prefstream import: no schema registry reachable at " + registry)
+                .contains("`prefstream up`").doesNotContain("\n").doesNotContain("\tat ");
     }
 
     @Test
@@ -224,7 +269,7 @@ class IngestCommandsTest {
         assertThat(safer.getMetadata()).containsEntry("pku.preference", "safer").containsEntry("pku.better_response_id", "0");
 
         r = run("import", "--source", "robot", arena.toString());
-        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("unknown source 'robot'; one of human, ai-judge");
     }
 }

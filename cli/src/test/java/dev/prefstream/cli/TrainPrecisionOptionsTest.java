@@ -86,10 +86,10 @@ class TrainPrecisionOptionsTest {
     @Test
     void anUnknownOrBf16PrecisionIsAUsageError() {
         Run bf16 = run("bench", "train", "--precision", "bf16");
-        assertThat(bf16.exit()).isEqualTo(2);
+        assertThat(bf16.exit()).isEqualTo(64);
         assertThat(bf16.err()).contains("--precision").contains("bf16 is not supported").doesNotContain("\tat ");
         Run other = run("train", "--model", "tiny", "--out", tmp.toString(), "--precision", "int8");
-        assertThat(other.exit()).isEqualTo(2);
+        assertThat(other.exit()).isEqualTo(64);
         assertThat(other.err()).contains("unknown precision 'int8', expected fp32 or fp16");
     }
 

@@ -169,6 +169,29 @@ class TrainPublishEndToEndTest {
     }
 
     @Test
+    void aSecondLineageUnderATakenNameIsRefusedBeforeAnythingStarts() throws Exception {
+        new dev.prefstream.schemas.embedded.TopicProvisioner(kafka.admin(), java.time.Duration.ofSeconds(30))
+                .ensure(TopicLayout.topics(TopicLayout.DEFAULT_DATA_PARTITIONS));
+        ModelCheckpoint theirs = ModelCheckpoint.newBuilder().setModelName("clash-model").setVersion("step-0000000003").setStep(3)
+                .setPairsTrained(12).setOffsets(List.of()).setArtifactUri("file:/elsewhere/store/clash-model/step-0000000003")
+                .setManifestSha256("0".repeat(64)).setStatus(CheckpointStatus.PROMOTED).setCreatedAt(Instant.now()).build();
+        kafka.produce(TopicLayout.MODEL_REGISTRY, new StringSerializer(),
+                AvroSerdes.specific(ModelCheckpoint.class, kafka.clientConfigWithRegistry(), false).serializer(), List.of(Map.entry("clash-model", theirs)));
+
+        Path other = tmp.resolve("other-run");
+        Run second = cli("train", "--model", "tiny", "--model-name", "clash-model", "--out", other.toString(), "--metrics-port", "-1",
+                "--publish", "candidates", "--bootstrap", kafka.bootstrapServers(), "--registry", kafka.registryUrl());
+        // announced "clash-model step-0000000001" again under the same registry key, wiping the first lineage's history
+        assertThat(second.exit()).as(second.err()).isEqualTo(ExitCodes.USAGE);
+        assertThat(second.err()).startsWith("prefstream train: model name 'clash-model' already has a lineage in the registry "
+                        + "(1 version, newest step-0000000003 at file:/elsewhere/store/clash-model/step-0000000003)")
+                .contains("--new-lineage to have it named clash-model-2").doesNotContain("\tat ");
+        assertThat(other).doesNotExist();
+        RegistryReader registry = RegistryReader.read(kafka.clientConfigWithRegistry(), TopicLayout.MODEL_REGISTRY);
+        assertThat(registry.list(Optional.of("clash-model"))).singleElement().satisfies(r -> assertThat(r.getStep()).isEqualTo(3));
+    }
+
+    @Test
     void reprocessRerunsTheIngestRulesFromATimestampIntoANewPairsTopic() throws Exception {
         var serializer = AvroSerdes.specific(PreferenceEvent.class, kafka.clientConfigWithRegistry(), false).serializer();
         List<Map.Entry<String, PreferenceEvent>> old = new ArrayList<>();

@@ -36,6 +36,19 @@ public record ImportSummary(ImportFormat format, String layout, long linesRead, 
         this(format, layout, linesRead, blankLines, eventsProduced, ties, rejected, sinkFailures, List.of());
     }
 
+    /** Lines with something on them (read minus blank). */
+    public long contentLines() {
+        return linesRead - blankLines;
+    }
+
+    /**
+     * True when the file had content but no event came of it (nothing produced, nothing even attempted): a binary
+     * file, or a dataset read as another format. An importer treats that as a failure, not as an empty success.
+     */
+    public boolean producedNothing() {
+        return contentLines() > 0 && eventsProduced == 0 && sinkFailures == 0;
+    }
+
     public long linesRejected() {
         return rejected.values().stream().mapToLong(Long::longValue).sum();
     }

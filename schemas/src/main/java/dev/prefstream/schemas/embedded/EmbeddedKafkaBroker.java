@@ -18,9 +18,13 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -66,6 +70,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (IOException e) {
             throw new EmbeddedBrokerException("cannot create broker data directory " + kafkaDir, e);
         }
+        requireUnlocked(kafkaDir);
         KafkaConfig config = KafkaConfig.fromProps(brokerProperties(settings), false);
         String clusterId = formatIfNeeded(config, kafkaDir);
         long started = System.nanoTime();
@@ -205,6 +210,30 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024));
         settings.overrides().forEach(p::put);
         return p;
+    }
+
+    /**
+     * Fails in one line when another broker holds the data directory (a second {@code prefstream up} on the same
+     * {@code --data}): Kafka finds out only deep in its startup and says so in a long stack trace.
+     */
+    private static void requireUnlocked(Path kafkaDir) {
+        Path lock = kafkaDir.resolve(".lock");
+        if (!Files.exists(lock)) {
+            return;
+        }
+        String inUse = "data directory " + kafkaDir.toAbsolutePath().normalize() + " is in use by another Kafka broker "
+                + "(another `prefstream up` or demo on the same data directory?); stop it, or use another data directory";
+        try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.WRITE)) {
+            FileLock held = channel.tryLock();
+            if (held == null) {
+                throw new EmbeddedBrokerException(inUse);
+            }
+            held.release();
+        } catch (OverlappingFileLockException sameJvm) {
+            throw new EmbeddedBrokerException(inUse);
+        } catch (IOException e) {
+            // cannot tell; Kafka's own lock decides
+        }
     }
 
     /** Formats the data directory on first start; returns the cluster id stored there. */
