@@ -101,7 +101,7 @@ class PairCollatorTest {
         String p = ChatTemplate.render(List.of(new ChatTemplate.Message("system", "be brief"),
                 new ChatTemplate.Message("User", "hi")));
         assertThat(p).isEqualTo("<|system|>\nbe brief\n<|user|>\nhi\n<|assistant|>\n");
-        assertThatThrownBy(() -> new ChatTemplate.Message("tool", "x")).hasMessageContaining("unknown chat role");
+        assertThatThrownBy(() -> new ChatTemplate.Message("function", "x")).hasMessageContaining("unknown chat role");
     }
 
     @Test
