@@ -284,6 +284,16 @@ public final class DecoderModel implements CausalLM {
         return logits;
     }
 
+    /** The last block's output (before the final norm) for a right-padded batch; see {@link #forward}. */
+    public NDArray bodyOutput(NDArray inputIds, NDArray attentionMask) {
+        BlockInputs in = blockInputs(inputIds, attentionMask, null, null);
+        NDArray x = embed(in);
+        for (int i = 0; i < config.numLayers(); i++) {
+            x = block(i, x, in);
+        }
+        return x;
+    }
+
     /**
      * What every stage of one forward pass reads besides the hidden states: the ids, the additive attention biases
      * (full and sliding-window), the rotary tables gathered at the positions, the cache. Arrays in the manager of
