@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.prefstream.trainer.model.CausalLM;
+import dev.prefstream.trainer.model.CheckpointedBody;
 import dev.prefstream.trainer.model.DecoderModel;
 import dev.prefstream.trainer.model.DtypeCast;
 import dev.prefstream.trainer.model.HfModelLoader;
@@ -127,9 +128,9 @@ public final class DpoTrainer implements AutoCloseable {
         }
         this.reference = new ReferencePolicy(referenceModel, config.referenceMode(), config.trAlpha(),
                 config.trEverySteps(), config.referenceCacheSize());
-        LOG.info("DPO trainer on {}: {} parameters, losses {}, reference {}, precision {}", device,
-                params.values().stream().mapToLong(NDArray::size).sum(), config.dpo().lossTypes(),
-                config.referenceMode(), config.precision());
+        LOG.info("DPO trainer on {}: {} parameters, losses {}, reference {}, precision {}, gradient checkpointing {}",
+                device, params.values().stream().mapToLong(NDArray::size).sum(), config.dpo().lossTypes(),
+                config.referenceMode(), config.precision(), config.gradientCheckpointing() ? "on" : "off");
     }
 
     /**
@@ -218,11 +219,23 @@ public final class DpoTrainer implements AutoCloseable {
                     NDArray refSums = reference.logps(cb, pairs, mb);
                     NDArray vec;
                     try (GradientCollector gc = policy.manager().getEngine().newGradientCollector()) {
-                        SequenceScores scores = SequenceScores.compute(policy, cb, mb, config.dpo().useWeighting());
+                        SequenceScores scores;
+                        CheckpointedBody body = null;
+                        if (config.gradientCheckpointing() && policy instanceof DecoderModel decoder) {
+                            SequenceScores.Checkpointed c = SequenceScores.computeCheckpointed(decoder, cb, mb,
+                                    config.dpo().useWeighting());
+                            scores = c.scores();
+                            body = c.body();
+                        } else {
+                            scores = SequenceScores.compute(policy, cb, mb, config.dpo().useWeighting());
+                        }
                         PairLogps x = pairLogps(scores, refSums, cb, mb);
                         NDArray pw = cb.unitWeights() ? null : cb.pairWeights(mb);
                         DpoLosses.Output out = DpoLosses.compute(x, config.dpo(), baseline, constants, pw);
                         gc.backward(out.loss().mul(stepScalars.of(share * lossScale)));
+                        if (body != null) {
+                            body.backward();   // the blocks, recomputed one at a time, last first
+                        }
                         vec = RewardMetrics.compute(x, out.loss(), config.dpo().beta(), constants)
                                 .mul(stepScalars.of(share));
                     }

@@ -100,7 +100,13 @@ public final class ReferencePolicy implements AutoCloseable {
                 return scope.create(values);
             }
         }
-        NDArray sums = SequenceScores.computeNoGrad(model, batch, scope, false).sums();
+        NDArray sums;
+        // the forward's activations and full-vocabulary logits die here, before the policy's forward and backward
+        // allocate theirs; only the [2B] sums move to the caller's scope
+        try (NDManager forward = scope.newSubManager()) {
+            sums = SequenceScores.computeNoGrad(model, batch, forward, false).sums();
+            sums.attach(scope);
+        }
         if (cache != null) {
             float[] host = sums.toFloatArray();
             for (int i = 0; i < b; i++) {

@@ -3,7 +3,10 @@ package dev.prefstream.trainer.dpo;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import dev.prefstream.trainer.model.CausalLM;
+import dev.prefstream.trainer.model.CheckpointedBody;
+import dev.prefstream.trainer.model.DecoderModel;
 import dev.prefstream.trainer.model.SequenceLogProbs;
 import dev.prefstream.trainer.optim.NoGrad;
 
@@ -37,6 +40,10 @@ public record SequenceScores(NDArray sums, NDArray wpoWeights) {
         NDArray ids = batch.inputIds(scope);
         NDArray attention = batch.attentionMask(scope);
         NDArray mask = batch.lossMask(scope);
+        if (model instanceof DecoderModel decoder) {
+            NDArray hidden = decoder.finalHidden(decoder.bodyOutput(ids, attention));
+            return fromHidden(decoder, hidden, ids, mask, withWpoWeights);
+        }
         NDArray logits = model.forward(ids, attention);
         NDArray tokenLogps = SequenceLogProbs.tokenLogProbs(logits, ids, mask);
         NDArray sums = tokenLogps.sum(new int[] {1});
@@ -47,15 +54,62 @@ public record SequenceScores(NDArray sums, NDArray wpoWeights) {
                 detachedLogits.attach(scope);
                 // log_denom = logsumexp(2x) - 2 logsumexp(x) = log(sum softmax(x)^2)
                 NDArray logDenom = detachedLogits.get(":, :-1, :").softmax(-1).square().sum(new int[] {2}).log();
-                NDArray shiftedMask = mask.get(":, 1:");
-                NDArray tl = tokenLogps.stopGradient();
-                tl.attach(scope);
-                NDArray aligned = tl.sub(logDenom).mul(shiftedMask).sum(new int[] {1});
-                NDArray counts = shiftedMask.sum(new int[] {1}).maximum(1f);
-                weights = aligned.div(counts).exp().toType(DataType.FLOAT32, false);
+                weights = wpoWeights(tokenLogps, logDenom, mask, scope);
             }
         }
         return new SequenceScores(sums, weights);
+    }
+
+    /**
+     * The scores from final hidden states [2B, T, H] ({@link DecoderModel#finalHidden}), with the log-probs computed
+     * in chunks of positions ({@link SequenceLogProbs#chunked}), so the [2B, T, V] logits never exist at once.
+     * Arrays go to the manager of {@code hidden}.
+     */
+    public static SequenceScores fromHidden(DecoderModel model, NDArray hidden, NDArray ids, NDArray mask,
+                                            boolean withWpoWeights) {
+        Shape shape = hidden.getShape();
+        int positions = SequenceLogProbs.chunkPositions(shape.get(0), model.config().vocabSize());
+        SequenceLogProbs.Chunked c = SequenceLogProbs.chunked(model, hidden, ids, mask, positions, withWpoWeights);
+        NDArray sums = c.tokenLogps().sum(new int[] {1});
+        NDArray weights = null;
+        if (withWpoWeights) {
+            try (NoGrad ignored = NoGrad.enter()) {
+                weights = wpoWeights(c.tokenLogps(), c.logDenoms(), mask, hidden.getManager());
+            }
+        }
+        return new SequenceScores(sums, weights);
+    }
+
+    /**
+     * The policy's scores with gradient checkpointing ({@link CheckpointedBody}): the body runs without a graph,
+     * the final norm, head and log-probs with one on the body's output leaf. After backward of the loss, call
+     * {@code body().backward()} to carry the gradient through the blocks.
+     *
+     * @param scores the same values as {@link #compute}
+     * @param body   the checkpointed body whose output the scores were built on
+     */
+    public record Checkpointed(SequenceScores scores, CheckpointedBody body) {
+    }
+
+    /** {@link #compute} with gradient checkpointing; every array goes to {@code scope}. */
+    public static Checkpointed computeCheckpointed(DecoderModel model, CollatedBatch batch, NDManager scope,
+                                                   boolean withWpoWeights) {
+        NDArray ids = batch.inputIds(scope);
+        NDArray attention = batch.attentionMask(scope);
+        NDArray mask = batch.lossMask(scope);
+        CheckpointedBody body = CheckpointedBody.forward(model, ids, attention);
+        NDArray hidden = model.finalHidden(body.output());
+        return new Checkpointed(fromHidden(model, hidden, ids, mask, withWpoWeights), body);
+    }
+
+    /** exp(mean over response tokens of (log p(token) - log_denom)), without gradient; float32 [2B]. */
+    private static NDArray wpoWeights(NDArray tokenLogps, NDArray logDenom, NDArray mask, NDManager scope) {
+        NDArray shiftedMask = mask.get(":, 1:");
+        NDArray tl = tokenLogps.stopGradient();
+        tl.attach(scope);
+        NDArray aligned = tl.sub(logDenom).mul(shiftedMask).sum(new int[] {1});
+        NDArray counts = shiftedMask.sum(new int[] {1}).maximum(1f);
+        return aligned.div(counts).exp().toType(DataType.FLOAT32, false);
     }
 
     /** Same, under no-grad (reference model, evaluation). */

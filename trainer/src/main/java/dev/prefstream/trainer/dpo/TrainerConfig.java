@@ -27,12 +27,16 @@ import dev.prefstream.trainer.optim.LrSchedule;
  * @param referenceCacheSize pairs whose reference log-probs are cached per reference version (0 = always forward)
  * @param seed               seed recorded with the run (the step itself is deterministic; no dropout)
  * @param precision          fp32 (default) or fp16 mixed precision (GPU only)
+ * @param gradientCheckpointing recompute each decoder block in backward instead of keeping its activations
+ *                           ({@link dev.prefstream.trainer.model.CheckpointedBody}): about a third more compute
+ *                           for activation memory of one block; same gradients. Off by default
  */
 public record TrainerConfig(double learningRate, double beta1, double beta2, double eps, double weightDecay,
                             long warmupSteps, LrSchedule.Kind schedule, long maxSteps, double clipNorm,
                             int pairsPerStep, int accumulation, int maxLength, int maxPromptLength,
                             TruncationMode truncation, DpoConfig dpo, ReferenceMode referenceMode, double trAlpha,
-                            int trEverySteps, int referenceCacheSize, long seed, Precision precision) {
+                            int trEverySteps, int referenceCacheSize, long seed, Precision precision,
+                            boolean gradientCheckpointing) {
 
     public TrainerConfig {
         if (!(learningRate >= 0) || Double.isInfinite(learningRate)) {
@@ -116,6 +120,7 @@ public record TrainerConfig(double learningRate, double beta1, double beta2, dou
         b.referenceCacheSize = referenceCacheSize;
         b.seed = seed;
         b.precision = precision;
+        b.gradientCheckpointing = gradientCheckpointing;
         return b;
     }
 
@@ -142,6 +147,7 @@ public record TrainerConfig(double learningRate, double beta1, double beta2, dou
         private int referenceCacheSize = 0;
         private long seed = 42;
         private Precision precision = Precision.FP32;
+        private boolean gradientCheckpointing = false;
 
         public Builder learningRate(double v) { learningRate = v; return this; }
         public Builder betas(double b1, double b2) { beta1 = b1; beta2 = b2; return this; }
@@ -163,11 +169,12 @@ public record TrainerConfig(double learningRate, double beta1, double beta2, dou
         public Builder referenceCacheSize(int v) { referenceCacheSize = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
         public Builder precision(Precision v) { precision = v; return this; }
+        public Builder gradientCheckpointing(boolean v) { gradientCheckpointing = v; return this; }
 
         public TrainerConfig build() {
             return new TrainerConfig(learningRate, beta1, beta2, eps, weightDecay, warmupSteps, schedule, maxSteps,
                     clipNorm, pairsPerStep, accumulation, maxLength, maxPromptLength, truncation, dpo, referenceMode,
-                    trAlpha, trEverySteps, referenceCacheSize, seed, precision);
+                    trAlpha, trEverySteps, referenceCacheSize, seed, precision, gradientCheckpointing);
         }
     }
 }

@@ -272,6 +272,41 @@ public final class DecoderModel implements CausalLM {
      * @return float32 [B, T, V] logits in the manager of {@code inputIds} (upcast from float16 weights)
      */
     public NDArray forward(NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache) {
+        BlockInputs in = blockInputs(inputIds, attentionMask, positionIds, cache);
+        NDArray x = embed(in);
+        for (int i = 0; i < config.numLayers(); i++) {
+            x = block(i, x, in);
+        }
+        NDArray logits = logits(finalHidden(x));
+        if (cache != null) {
+            cache.advance(in.length());
+        }
+        return logits;
+    }
+
+    /** The last block's output (before the final norm) for a right-padded batch; see {@link #forward}. */
+    public NDArray bodyOutput(NDArray inputIds, NDArray attentionMask) {
+        BlockInputs in = blockInputs(inputIds, attentionMask, null, null);
+        NDArray x = embed(in);
+        for (int i = 0; i < config.numLayers(); i++) {
+            x = block(i, x, in);
+        }
+        return x;
+    }
+
+    /**
+     * What every stage of one forward pass reads besides the hidden states: the ids, the additive attention biases
+     * (full and sliding-window), the rotary tables gathered at the positions, the cache. Arrays in the manager of
+     * the ids. The stages ({@link #embed}, {@link #block}, {@link #finalHidden}, {@link #logits}) are exactly
+     * {@link #forward} cut at the block boundaries, for callers that run them piecewise (chunked log-probs,
+     * gradient checkpointing).
+     */
+    public record BlockInputs(NDArray inputIds, NDArray positionIds, NDArray bias, NDArray windowBias, NDArray cos,
+                              NDArray sin, KvCache cache, int length) {
+    }
+
+    /** Validates the inputs of a forward pass and builds its {@link BlockInputs}; parameters as {@link #forward}. */
+    public BlockInputs blockInputs(NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache) {
         NDManager m = inputIds.getManager();
         Shape shape = inputIds.getShape();
         if (shape.dimension() != 2) {
@@ -293,10 +328,20 @@ public final class DecoderModel implements CausalLM {
         NDArray bias = attentionBias(m, attentionMask, t, past, null);
         NDArray windowBias = config.hasSlidingLayers()
                 ? attentionBias(m, attentionMask, t, past, config.slidingWindow()) : null;
-
-        NDArray x;
         NDArray cos = null;
         NDArray sin = null;
+        if (config.family() == ModelConfig.Family.LLAMA || config.family() == ModelConfig.Family.GPT_NEOX) {
+            cos = embed(pos, ropeCos).expandDims(1);
+            sin = embed(pos, ropeSin).expandDims(1);
+        }
+        return new BlockInputs(inputIds, pos, bias, windowBias, cos, sin, cache, t);
+    }
+
+    /** The input of block 0: token (and learned position) embeddings, in the manager of the ids. */
+    public NDArray embed(BlockInputs in) {
+        NDArray inputIds = in.inputIds();
+        NDArray pos = in.positionIds();
+        NDArray x;
         if (config.family() == ModelConfig.Family.GPT2) {
             x = embed(inputIds, w("transformer.wte.weight")).add(embed(pos, w("transformer.wpe.weight")));
         } else if (config.family() == ModelConfig.Family.OPT) {
@@ -310,24 +355,38 @@ public final class DecoderModel implements CausalLM {
             if (config.gemmaStyle()) {
                 x = x.mul(embeddingScale);
             }
-            cos = embed(pos, ropeCos).expandDims(1);
-            sin = embed(pos, ropeSin).expandDims(1);
         }
-        for (int i = 0; i < config.numLayers(); i++) {
-            x = switch (config.family()) {
-                case GPT2 -> gpt2Block(i, x, bias, cache);
-                case GPT_NEOX -> gptNeoxBlock(i, x, cos, sin, bias, cache);
-                case OPT -> optBlock(i, x, bias, cache);
-                case LLAMA -> llamaBlock(i, x, cos, sin, config.slidingWindowAt(i) ? windowBias : bias, cache);
+        return x;
+    }
+
+    /**
+     * Decoder block {@code i} on {@code x}; the result is in x's manager. The block's intermediates go to a scope of
+     * their own that closes before this returns, so those autograd did not save (raw and masked attention scores,
+     * norm statistics, products consumed by the next op) are freed per block instead of living until the caller's
+     * scope ends, as PyTorch frees an eager temporary once nothing references it.
+     */
+    public NDArray block(int i, NDArray x, BlockInputs in) {
+        NDManager owner = x.getManager();
+        try (NDManager scope = owner.newSubManager()) {
+            x.tempAttach(scope);
+            NDArray y = switch (config.family()) {
+                case GPT2 -> gpt2Block(i, x, in.bias(), in.cache());
+                case GPT_NEOX -> gptNeoxBlock(i, x, in.cos(), in.sin(), in.bias(), in.cache());
+                case OPT -> optBlock(i, x, in.bias(), in.cache());
+                case LLAMA -> llamaBlock(i, x, in.cos(), in.sin(),
+                        config.slidingWindowAt(i) ? in.windowBias() : in.bias(), in.cache());
             };
+            y.attach(owner);
+            return y;
         }
-        NDArray logits;
+    }
+
+    /** The last block's output through the final norm (and OPT's project_out): what the LM head reads. */
+    public NDArray finalHidden(NDArray x) {
         if (config.family() == ModelConfig.Family.GPT2) {
-            x = layerNorm(x, w("transformer.ln_f.weight"), w("transformer.ln_f.bias"));
-            logits = linear(x, w("transformer.wte.weight"), null);
+            return layerNorm(x, w("transformer.ln_f.weight"), w("transformer.ln_f.bias"));
         } else if (config.family() == ModelConfig.Family.GPT_NEOX) {
-            x = layerNorm(x, w("gpt_neox.final_layer_norm.weight"), w("gpt_neox.final_layer_norm.bias"));
-            logits = linear(x, w(config.tieWordEmbeddings() ? "gpt_neox.embed_in.weight" : "embed_out.weight"), null);
+            return layerNorm(x, w("gpt_neox.final_layer_norm.weight"), w("gpt_neox.final_layer_norm.bias"));
         } else if (config.family() == ModelConfig.Family.OPT) {
             if (config.finalNorm()) {
                 x = layerNorm(x, w("model.decoder.final_layer_norm.weight"), w("model.decoder.final_layer_norm.bias"));
@@ -335,21 +394,32 @@ public final class DecoderModel implements CausalLM {
             if (config.projectsEmbeddings()) {
                 x = linear(x, w("model.decoder.project_out.weight"), null);
             }
-            logits = linear(x, w(config.tieWordEmbeddings() ? "model.decoder.embed_tokens.weight" : "lm_head.weight"),
-                    null);
-        } else {
-            x = norm(x, w("model.norm.weight"));
-            logits = linear(x, w(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight"), null);
+            return x;
         }
+        return norm(x, w("model.norm.weight"));
+    }
+
+    /**
+     * float32 logits [.., V] of final hidden states [.., H] (any leading shape, e.g. a chunk of positions), in the
+     * hidden states' manager: the LM head, Gemma 2's soft-cap, the upcast of float16.
+     */
+    public NDArray logits(NDArray hidden) {
+        NDArray logits = linear(hidden, w(headName()), null);
         if (logitSoftcap != null) {
             logits = logitSoftcap.apply(logits);      // Gemma 2, in the weights' type as transformers does
         }
         // float16 weights: log-softmax and sampling need float32 logits (HF/TRL upcast them too)
-        logits = DtypeCast.to(logits, DataType.FLOAT32);
-        if (cache != null) {
-            cache.advance(t);
-        }
-        return logits;
+        return DtypeCast.to(logits, DataType.FLOAT32);
+    }
+
+    /** The LM head's weight: the tied embedding or the separate head. */
+    private String headName() {
+        return switch (config.family()) {
+            case GPT2 -> "transformer.wte.weight";
+            case GPT_NEOX -> config.tieWordEmbeddings() ? "gpt_neox.embed_in.weight" : "embed_out.weight";
+            case OPT -> config.tieWordEmbeddings() ? "model.decoder.embed_tokens.weight" : "lm_head.weight";
+            case LLAMA -> config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
+        };
     }
 
     /**

@@ -1,7 +1,11 @@
 package dev.prefstream.trainer.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.prefstream.trainer.optim.NoGrad;
 
 /**
  * Log-probabilities of the tokens of a batch under the logits the model gave for it, as pure functions.
@@ -10,6 +14,12 @@ import ai.djl.ndarray.types.DataType;
  * over the label positions, nonzero for response tokens including EOS) selects what counts; other columns are 0.
  * The log-softmax runs in float32 whatever the logits' type: float16 logits are upcast first (differentiably,
  * {@link DtypeCast}), since a float16 log-softmax over a whole vocabulary keeps only about three significant digits.
+ *
+ * <p>{@link #chunked} computes the same values from the final hidden states without ever holding the [B, T, V]
+ * logits: the LM head and the log-softmax run over a few positions at a time, and only the picked [B, c] log-probs
+ * leave each chunk. At a 150k vocabulary one float32 [B, T, V] tensor is B x T x 0.6 MB, and the full path holds
+ * about four of them during backward (logits, log-softmax, and their gradients); chunked, autograd keeps one
+ * (each chunk's log-softmax output, which its backward needs) and the rest exists for one chunk at a time.
  */
 public final class SequenceLogProbs {
 
@@ -23,6 +33,80 @@ public final class SequenceLogProbs {
         NDArray picked = logp.gather(targets, 2).squeeze(2);
         NDArray mask = lossMask.get(":, 1:").toType(picked.getDataType(), false);
         return picked.mul(mask);
+    }
+
+    /**
+     * Elements of one chunk's [B, c, V] logits (64 MiB in float32): enough rows per matmul for full speed, small
+     * next to the model at any real vocabulary.
+     */
+    public static final long CHUNK_ELEMENTS = 1L << 24;
+
+    /**
+     * Per-token log-probs and (on request) WPO's per-token log(sum_v p(v)^2), computed in chunks of positions.
+     *
+     * @param tokenLogps [B, T-1] float32, zero outside the loss mask, differentiable like {@link #tokenLogProbs}
+     * @param logDenoms  [B, T-1] float32 without gradient, or null when not requested
+     */
+    public record Chunked(NDArray tokenLogps, NDArray logDenoms) {
+    }
+
+    /** Positions per chunk for {@code rows} rows over a vocabulary of {@code vocab}: at least 1. */
+    public static int chunkPositions(long rows, long vocab) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, CHUNK_ELEMENTS / Math.max(1, rows * vocab)));
+    }
+
+    /**
+     * {@link #tokenLogProbs} of {@code model.logits(hidden)} without the full logits: for each chunk of positions,
+     * the head's logits, their float32 log-softmax and the target's entry, in a scope closed after the chunk. The
+     * log-softmax is libtorch's one fused kernel per row, so every value equals the unchunked one; the last position
+     * (which predicts nothing) is never projected.
+     *
+     * @param hidden    [B, T, H] final hidden states ({@link DecoderModel#finalHidden})
+     * @param positions positions per chunk (see {@link #chunkPositions})
+     * @param withLogDenoms also compute WPO's log(sum_v p(v)^2) per token, without gradient
+     * @return arrays in the manager of {@code hidden}
+     */
+    public static Chunked chunked(DecoderModel model, NDArray hidden, NDArray labels, NDArray lossMask, int positions,
+                                  boolean withLogDenoms) {
+        if (positions < 1) {
+            throw new IllegalArgumentException("positions per chunk must be >= 1, got " + positions);
+        }
+        NDManager out = hidden.getManager();
+        long predicted = hidden.getShape().get(1) - 1;
+        NDList picked = new NDList();
+        NDList denoms = new NDList();
+        for (long from = 0; from < predicted; from += positions) {
+            long to = Math.min(predicted, from + positions);
+            try (NDManager chunk = out.newSubManager()) {
+                NDArray h = hidden.get(":, {}:{}, :", from, to);
+                h.attach(chunk);
+                NDArray targets = labels.get(":, {}:{}", from + 1, to + 1);
+                targets.attach(chunk);
+                NDArray logits = model.logits(h);
+                NDArray logp = logits.logSoftmax(-1);
+                NDArray p = logp.gather(targets.expandDims(2), 2).squeeze(2);
+                p.attach(out);
+                picked.add(p);
+                if (withLogDenoms) {
+                    try (NoGrad ignored = NoGrad.enter()) {
+                        // log(sum_v softmax(x)_v^2), as the unchunked WPO weights compute it
+                        NDArray detached = logits.stopGradient();
+                        detached.attach(chunk);
+                        NDArray d = detached.softmax(-1).square().sum(new int[] {2}).log();
+                        d.attach(out);
+                        denoms.add(d);
+                    }
+                }
+            }
+        }
+        NDArray logps = picked.size() == 1 ? picked.get(0) : NDArrays.concat(picked, 1);
+        NDArray mask = lossMask.get(":, 1:").toType(DataType.FLOAT32, false);
+        NDArray tokenLogps = logps.mul(mask);
+        NDArray logDenoms = null;
+        if (withLogDenoms) {
+            logDenoms = denoms.size() == 1 ? denoms.get(0) : NDArrays.concat(denoms, 1);
+        }
+        return new Chunked(tokenLogps, logDenoms);
     }
 
     /** Per-sequence SUM of the masked token log-probs, [B]. */

@@ -2,7 +2,8 @@ package dev.prefstream.trainer.dpo;
 
 import ai.djl.ndarray.NDManager;
 import dev.prefstream.trainer.tokenizer.ByteTokenizer;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,7 +16,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * 300 training steps (plus evaluations) leave the number of live NDArrays unchanged and native memory flat:
- * every per-step array is released with its step's manager, nothing accumulates in the model's manager.
+ * every per-step array is released with its step's manager, nothing accumulates in the model's manager. Run
+ * with and without gradient checkpointing (whose recomputed blocks and saved block inputs live in scopes of their
+ * own).
  */
 class MemoryFlatTest {
 
@@ -45,13 +48,14 @@ class MemoryFlatTest {
         return data.subList(from, from + 8);
     }
 
-    @Test
-    void arraysAndNativeMemoryStayFlatOver300Steps() throws IOException {
+    @ParameterizedTest(name = "gradient checkpointing {0}")
+    @ValueSource(booleans = {false, true})
+    void arraysAndNativeMemoryStayFlatOver300Steps(boolean checkpointing) throws IOException {
         TrainerConfig config = TrainerConfig.builder().learningRate(1e-3).pairsPerStep(8).accumulation(2)
                 .maxLength(48).maxPromptLength(24).referenceMode(ReferenceMode.TR_DPO).trEverySteps(10)
                 .dpo(DpoConfig.of(0.1, LossType.SIGMOID).withLosses(
                         List.of(LossType.SIGMOID, LossType.BCO_PAIR, LossType.SFT), List.of(1.0, 0.5, 0.1)))
-                .build();
+                .gradientCheckpointing(checkpointing).build();
         List<TextPair> data = PreferenceTasks.punctuationRule(64, 9);
         try (DpoTrainer trainer = DpoTrainer.create(TrainerStateTest.smallModel(5), new ByteTokenizer(), config)) {
             NDManager modelManager = trainer.policy().manager();
