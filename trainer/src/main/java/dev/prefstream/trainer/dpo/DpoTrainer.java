@@ -558,7 +558,8 @@ public final class DpoTrainer implements AutoCloseable {
         if (!config.lora().equals(saved.lora())) {
             throw new IllegalArgumentException("LoRA settings cannot change on restore: " + dir + " was trained with "
                     + "LoRA " + saved.lora().describe() + ", the new settings ask for " + config.lora().describe()
-                    + "; start a new lineage instead (prefstream export --merge, then train from that model)");
+                    + "; start a new lineage instead: from a full checkpoint with prefstream replay --initial DIR "
+                    + "--lora-rank R, from a LoRA one after prefstream export --merge");
         }
         List<SettingChange> changes = SettingChange.between(saved, config);
         checkPrecisionSupported(config.precision(), device);

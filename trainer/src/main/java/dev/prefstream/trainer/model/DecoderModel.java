@@ -662,6 +662,9 @@ public final class DecoderModel implements CausalLM {
 
     @Override
     public void close() {
+        if (adapters != null) {   // LoRA hook: attached adapters go with the model
+            adapters.close();
+        }
         scalars.close();
         manager.close();
     }
