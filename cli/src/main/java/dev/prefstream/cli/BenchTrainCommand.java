@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.prefstream.trainer.dpo.DpoTrainer;
 import dev.prefstream.trainer.dpo.Precision;
+import dev.prefstream.trainer.dpo.TrainerConfig;
 import dev.prefstream.trainer.dpo.TrainBenchmark;
 import dev.prefstream.trainer.model.LoadedModel;
 import dev.prefstream.trainer.model.HfModelLoader;
@@ -11,6 +12,7 @@ import dev.prefstream.trainer.model.ModelFormatException;
 import dev.prefstream.trainer.model.ModelPresets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -54,6 +56,9 @@ final class BenchTrainCommand implements Callable<Integer> {
             description = "fp32, or fp16 mixed precision (GPU only) (default: ${DEFAULT-VALUE}).")
     Precision precision;
 
+    @Mixin
+    LoraOptions loraOptions;
+
     @Spec
     CommandSpec spec;
 
@@ -68,7 +73,7 @@ final class BenchTrainCommand implements Callable<Integer> {
                     : HfModelLoader.loadWithTokenizer(Path.of(model), device, precision.weightType());
             int seqLen = seq != null ? seq : Math.min(DEFAULT_SEQ, loaded.model().config().maxPositions());
             TrainBenchmark.Result r = TrainBenchmark.run(loaded.model(), loaded.tokenizer(), pairsPerStep, seqLen,
-                    steps, warmup, precision);
+                    steps, warmup, precision, loraOptions.apply(TrainerConfig.defaults()).lora());
             spec.commandLine().getOut().println(r.toJson());
             spec.commandLine().getOut().flush();
             return 0;

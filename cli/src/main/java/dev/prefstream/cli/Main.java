@@ -25,7 +25,8 @@ public final class Main {
                 new PublishCommand(),
                 new RegistryCommand(),
                 new ReplayCommand(),
-                new ReprocessCommand()
+                new ReprocessCommand(),
+                new ExportCommand()
         );
     }
 

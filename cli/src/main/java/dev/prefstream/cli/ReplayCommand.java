@@ -11,6 +11,7 @@ import dev.prefstream.trainer.dpo.RestoreOptions;
 import dev.prefstream.trainer.dpo.TrainerConfig;
 import dev.prefstream.trainer.stream.DpoPairTrainer;
 import dev.prefstream.trainer.stream.DpoSettings;
+import dev.prefstream.trainer.stream.LoraSettings;
 import dev.prefstream.trainer.stream.ModelSource;
 import dev.prefstream.trainer.stream.Replay;
 import dev.prefstream.trainer.stream.StartPositions;
@@ -90,6 +91,9 @@ final class ReplayCommand implements Callable<Integer> {
                     + "and cannot differ from a --checkpoint's.")
     Precision precision;
 
+    @Mixin
+    LoraOptions loraOptions;
+
     @Option(names = "--fresh-optimizer", description = "Start AdamW from zero moments instead of the checkpoint's (weights and step are kept).")
     boolean freshOptimizer;
 
@@ -120,7 +124,7 @@ final class ReplayCommand implements Callable<Integer> {
         ModelSource source = initial != null ? ModelSource.parse(initial, seed) : new ModelSource(null, "tiny", seed);
         Properties settings = cfg.settings();
         UnaryOperator<TrainerConfig> withSettings = base -> {
-            TrainerConfig c = DpoSettings.apply(base, settings);
+            TrainerConfig c = loraOptions.apply(LoraSettings.apply(DpoSettings.apply(base, settings), settings));
             return precision == null ? c : c.toBuilder().precision(precision).build();
         };
         TrainerConfig dpo = withSettings.apply(TrainerConfig.defaults());

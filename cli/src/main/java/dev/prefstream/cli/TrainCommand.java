@@ -15,6 +15,7 @@ import dev.prefstream.trainer.dpo.TrainerConfig;
 import dev.prefstream.trainer.stream.DpoPairTrainer;
 import dev.prefstream.trainer.stream.DpoSettings;
 import dev.prefstream.trainer.stream.HeldOutSplit;
+import dev.prefstream.trainer.stream.LoraSettings;
 import dev.prefstream.trainer.stream.ModelSource;
 import dev.prefstream.trainer.stream.PrometheusEndpoint;
 import dev.prefstream.trainer.stream.StreamingTrainer;
@@ -94,6 +95,9 @@ final class TrainCommand implements Callable<Integer> {
                     + "A checkpoint to resume must have been trained in the same precision.")
     Precision precision;
 
+    @Mixin
+    LoraOptions loraOptions;
+
     /** The /metrics endpoint; a port already taken (a standby on the same host) falls back to a free one. */
     private PrometheusEndpoint metricsEndpoint(PrometheusMeterRegistry prometheus) {
         try {
@@ -127,7 +131,7 @@ final class TrainCommand implements Callable<Integer> {
                 b.maxSteps = maxSteps;
             }
         });
-        TrainerConfig dpo = DpoSettings.apply(TrainerConfig.defaults(), cfg.settings());
+        TrainerConfig dpo = loraOptions.apply(LoraSettings.apply(DpoSettings.apply(TrainerConfig.defaults(), cfg.settings()), cfg.settings()));
         if (precision != null) {
             dpo = dpo.toBuilder().precision(precision).build();
         }

@@ -8,6 +8,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.prefstream.trainer.lora.BaseReference;
+import dev.prefstream.trainer.lora.LoraModel;
+import dev.prefstream.trainer.lora.PeftAdapterFiles;
 import dev.prefstream.trainer.model.CausalLM;
 import dev.prefstream.trainer.model.CheckpointedBody;
 import dev.prefstream.trainer.model.DecoderModel;
@@ -96,6 +99,8 @@ public final class DpoTrainer implements AutoCloseable {
     private long step;
     /** Hyperparameters changed on restores of this lineage (saved with the state, shown in manifests). */
     private List<SettingChange> overrides = List.of();
+    /** LoRA only: where the frozen base is on disk, null until it is (a preset, or just merged by REFRESH). */
+    private BaseReference loraBase;
 
     private DpoTrainer(CausalLM policy, CausalLM referenceModel, NDManager referenceRoot, TextTokenizer tokenizer,
                        TrainerConfig config) {
@@ -108,7 +113,9 @@ public final class DpoTrainer implements AutoCloseable {
         this.device = params.values().iterator().next().getDevice();
         this.collator = new PairCollator(tokenizer, config.maxLength(), config.maxPromptLength(), config.truncation());
         this.schedule = config.lrSchedule();
-        checkCompatible(policy, referenceModel);
+        if (!(policy instanceof LoraModel)) {
+            checkCompatible(policy, referenceModel);   // LoRA: the reference is the policy's own base
+        }
         checkPrecisionSupported(config.precision(), device);
         DataType weightType = config.precision().weightType();
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
@@ -128,9 +135,10 @@ public final class DpoTrainer implements AutoCloseable {
         }
         this.reference = new ReferencePolicy(referenceModel, config.referenceMode(), config.trAlpha(),
                 config.trEverySteps(), config.referenceCacheSize());
-        LOG.info("DPO trainer on {}: {} parameters, losses {}, reference {}, precision {}, gradient checkpointing {}",
-                device, params.values().stream().mapToLong(NDArray::size).sum(), config.dpo().lossTypes(),
-                config.referenceMode(), config.precision(), config.gradientCheckpointing() ? "on" : "off");
+        LOG.info("DPO trainer on {}: {} parameters, losses {}, reference {}, precision {}, gradient checkpointing {}, "
+                        + "LoRA {}", device, params.values().stream().mapToLong(NDArray::size).sum(),
+                config.dpo().lossTypes(), config.referenceMode(), config.precision(),
+                config.gradientCheckpointing() ? "on" : "off", config.lora().describe());
     }
 
     /**
@@ -157,6 +165,11 @@ public final class DpoTrainer implements AutoCloseable {
      * @param tokenizer owned by the trainer from now on
      */
     public static DpoTrainer create(DecoderModel policy, TextTokenizer tokenizer, TrainerConfig config) {
+        if (config.lora().enabled()) {
+            // LoRA: the policy is the frozen base plus adapters, the reference the same model with them off
+            LoraModel lora = LoraModel.wrap(policy, config.lora(), config.seed());
+            return new DpoTrainer(lora, lora.reference(), null, tokenizer, config);
+        }
         Device device = policy.parameters().values().iterator().next().getDevice();
         NDManager root = NDManager.newBaseManager(device);
         try {
@@ -323,7 +336,40 @@ public final class DpoTrainer implements AutoCloseable {
      * @return true if the reference changed
      */
     public boolean startIteration(long iteration) {
-        return reference.startIteration(iteration, policy);
+        boolean changed = reference.startIteration(iteration, policy);
+        if (changed && policy instanceof LoraModel) {
+            // REFRESH merged the adapters into the base: fresh adapters get fresh moments (bias correction from
+            // step 0, as a new PEFT optimizer would), and the new base is written once at the next checkpoint
+            Map<String, NDArray> zeros = new LinkedHashMap<>();
+            Map<String, NDArray> masters = new LinkedHashMap<>();
+            try (NDManager tmp = NDManager.newBaseManager(device)) {
+                params.forEach((k, v) -> {
+                    zeros.put(k, tmp.zeros(v.getShape(), DataType.FLOAT32));
+                    masters.put(k, v.stopGradient().toType(DataType.FLOAT32, true));
+                });
+                masters.values().forEach(a -> a.attach(tmp));
+                optimizer.restore(0, zeros, zeros, masters);
+            }
+            loraBase = null;
+        }
+        return changed;
+    }
+
+    /**
+     * LoRA only: declares that the frozen base is the model directory {@code base} (checked by hash), so
+     * checkpoints reference it instead of writing a copy. Without it the base is written once into the
+     * checkpoints root's {@link BaseReference#STORE_DIR} at the first checkpoint.
+     */
+    public void useLoraBase(BaseReference base) {
+        if (!(policy instanceof LoraModel)) {
+            throw new IllegalStateException("not a LoRA trainer");
+        }
+        this.loraBase = base;
+    }
+
+    /** LoRA only: the base reference of the last checkpoint (null before the first one, or for full models). */
+    public BaseReference loraBase() {
+        return loraBase;
     }
 
     private PairLogps pairLogps(SequenceScores scores, NDArray refSums, CollatedBatch cb, NDManager mb) {
@@ -441,21 +487,35 @@ public final class DpoTrainer implements AutoCloseable {
      */
     public void saveState(Path dir) {
         try {
-            HfModelSaver.save(policy, dir, tokenizer);
             Path s = dir.resolve(STATE_DIR);
-            Files.createDirectories(s);
+            if (policy instanceof LoraModel lora) {
+                // PEFT adapter directory + base reference; the base itself is never copied into a checkpoint
+                if (loraBase == null) {
+                    Path root = dir.toAbsolutePath().normalize().getParent();
+                    loraBase = BaseReference.store(lora.base(), tokenizer, root.resolve(BaseReference.STORE_DIR));
+                }
+                PeftAdapterFiles.write(lora.adapters(), dir, loraBase.path());
+                tokenizer.save(dir);
+                Files.createDirectories(s);
+                loraBase.write(s.resolve(BaseReference.FILE));
+            } else {
+                HfModelSaver.save(policy, dir, tokenizer);
+                Files.createDirectories(s);
+            }
             Map<String, NDArray> opt = new LinkedHashMap<>();
             optimizer.firstMoments().forEach((k, v) -> opt.put("exp_avg." + k, v));
             optimizer.secondMoments().forEach((k, v) -> opt.put("exp_avg_sq." + k, v));
             optimizer.masterWeights().forEach((k, v) -> opt.put("master." + k, v));
             SafetensorsWriter.write(s.resolve(OPTIMIZER_FILE), opt,
                     Map.of("format", "pt", "step", Long.toString(optimizer.step())));
-            Map<String, NDArray> refWeights = new LinkedHashMap<>();
-            reference.model().parameters().forEach((k, v) -> refWeights.put(k, v.getDataType() == DataType.FLOAT32
-                    ? v : v.toType(DataType.FLOAT32, false)));
-            SafetensorsWriter.write(s.resolve(REFERENCE_FILE), refWeights,
-                    Map.of("format", "pt", "reference_version", reference.version(), REFERENCE_DTYPE_KEY,
-                            typeName(referenceWeightType())));
+            if (!(policy instanceof LoraModel)) {   // LoRA: the reference is the referenced base
+                Map<String, NDArray> refWeights = new LinkedHashMap<>();
+                reference.model().parameters().forEach((k, v) -> refWeights.put(k, v.getDataType() == DataType.FLOAT32
+                        ? v : v.toType(DataType.FLOAT32, false)));
+                SafetensorsWriter.write(s.resolve(REFERENCE_FILE), refWeights,
+                        Map.of("format", "pt", "reference_version", reference.version(), REFERENCE_DTYPE_KEY,
+                                typeName(referenceWeightType())));
+            }
             TrainerState state = new TrainerState(TrainerState.FORMAT, config, step, config.seed(),
                     reference.version(), reference.generation(), reference.lastIteration(), baseline.meanValue(),
                     baseline.updates(), scaler == null ? null : scaler.scale(),
@@ -509,9 +569,17 @@ public final class DpoTrainer implements AutoCloseable {
                     + "(prefstream replay/train --initial " + dir + " --precision " + config.precision().name()
                     .toLowerCase(java.util.Locale.ROOT) + ")");
         }
+        if (!config.lora().equals(saved.lora())) {
+            throw new IllegalArgumentException("LoRA settings cannot change on restore: " + dir + " was trained with "
+                    + "LoRA " + saved.lora().describe() + ", the new settings ask for " + config.lora().describe()
+                    + "; start a new lineage instead: from a full checkpoint with prefstream replay --initial DIR "
+                    + "--lora-rank R, from a LoRA one after prefstream export --merge");
+        }
         List<SettingChange> changes = SettingChange.between(saved, config);
         checkPrecisionSupported(config.precision(), device);
-        DecoderModel policy = HfModelLoader.load(dir, device, config.precision().weightType());
+        BaseReference loraBase = config.lora().enabled() ? BaseReference.read(s.resolve(BaseReference.FILE)).verify() : null;
+        DecoderModel policy = HfModelLoader.load(loraBase != null ? loraBase.dir() : dir, device,
+                config.precision().weightType());
         // a max length beyond the checkpoint's positions (saved before lengths were fitted, or asked for now) is
         // fitted like at creation: the architecture is the checkpoint's and cannot change
         TrainerConfig fitted = fitToContext(config, policy.config().maxPositions());
@@ -523,24 +591,17 @@ public final class DpoTrainer implements AutoCloseable {
         DpoTrainer trainer;
         try {
             TextTokenizer tok = tokenizer != null ? tokenizer : Tokenizers.load(dir, policy.config());
-            NDManager refManager = root.newSubManager();
-            Map<String, NDArray> refWeights = new LinkedHashMap<>();
-            try (SafetensorsReader reader = SafetensorsReader.open(s.resolve(REFERENCE_FILE))) {
-                DataType refType = weightType(reader.metadata().getOrDefault(REFERENCE_DTYPE_KEY, "float32"));
-                for (String name : policy.parameters().keySet()) {
-                    NDArray stored = reader.read(name, refManager);     // float32; float16 values convert back exactly
-                    NDArray w = stored.toType(refType, false);
-                    if (w != stored) {
-                        w.attach(refManager);
-                        stored.close();
-                    }
-                    refWeights.put(name, w);
-                }
+            if (loraBase != null) {
+                root.close();   // LoRA: no reference weights to hold, the reference is the base
+                root = null;
+                trainer = restoredLora(policy, dir, tok, config, loraBase);
+            } else {
+                trainer = new DpoTrainer(policy, savedReference(s, policy, root.newSubManager()), root, tok, config);
             }
-            DecoderModel ref = new DecoderModel(policy.config(), refManager, refWeights);
-            trainer = new DpoTrainer(policy, ref, root, tok, config);
         } catch (RuntimeException e) {
-            root.close();
+            if (root != null) {
+                root.close();
+            }
             policy.close();
             throw e;
         }
@@ -578,6 +639,34 @@ public final class DpoTrainer implements AutoCloseable {
                     + " differs from the saved " + state.referenceVersion());
         }
         LOG.info("restored trainer at step {} (reference {}) from {}", trainer.step, trainer.referenceVersion(), dir);
+        return trainer;
+    }
+
+    /** The reference weights saved in {@code stateDir} (full fine-tuning), in {@code refManager}. */
+    private static DecoderModel savedReference(Path stateDir, DecoderModel policy, NDManager refManager) {
+        Map<String, NDArray> refWeights = new LinkedHashMap<>();
+        try (SafetensorsReader reader = SafetensorsReader.open(stateDir.resolve(REFERENCE_FILE))) {
+            DataType refType = weightType(reader.metadata().getOrDefault(REFERENCE_DTYPE_KEY, "float32"));
+            for (String name : policy.parameters().keySet()) {
+                NDArray stored = reader.read(name, refManager);     // float32; float16 values convert back exactly
+                NDArray w = stored.toType(refType, false);
+                if (w != stored) {
+                    w.attach(refManager);
+                    stored.close();
+                }
+                refWeights.put(name, w);
+            }
+        }
+        return new DecoderModel(policy.config(), refManager, refWeights);
+    }
+
+    /** LoRA: the verified base wrapped with the checkpoint's adapters; the reference is the base itself. */
+    private static DpoTrainer restoredLora(DecoderModel base, Path dir, TextTokenizer tok, TrainerConfig config,
+                                           BaseReference loraBase) {
+        LoraModel lora = LoraModel.wrap(base, config.lora(), config.seed());
+        PeftAdapterFiles.load(dir, lora.adapters());
+        DpoTrainer trainer = new DpoTrainer(lora, lora.reference(), null, tok, config);
+        trainer.loraBase = loraBase;
         return trainer;
     }
 

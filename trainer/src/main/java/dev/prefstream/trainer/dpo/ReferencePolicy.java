@@ -2,6 +2,7 @@ package dev.prefstream.trainer.dpo;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.prefstream.trainer.lora.LoraModel;
 import dev.prefstream.trainer.model.CausalLM;
 import dev.prefstream.trainer.optim.NoGrad;
 import dev.prefstream.trainer.optim.ScalarArrays;
@@ -130,7 +131,13 @@ public final class ReferencePolicy implements AutoCloseable {
         if (mode != ReferenceMode.REFRESH) {
             return false;
         }
-        copyFrom(policy);
+        if (policy instanceof LoraModel lora) {
+            // LoRA: the reference is the base with the adapters off, so refreshing it means folding the adapters
+            // into the base (the policy's output does not change) and starting fresh adapters
+            lora.adapters().mergeIntoBase(generation + 1);
+        } else {
+            copyFrom(policy);
+        }
         bump("refresh at iteration " + iteration);
         return true;
     }

@@ -1,6 +1,7 @@
 package dev.prefstream.trainer.dpo;
 
 import ai.djl.Device;
+import dev.prefstream.trainer.lora.LoraConfig;
 import dev.prefstream.trainer.model.DecoderModel;
 import dev.prefstream.trainer.tokenizer.TextTokenizer;
 import org.slf4j.Logger;
@@ -64,6 +65,15 @@ public final class TrainBenchmark {
      */
     public static Result run(DecoderModel model, TextTokenizer tokenizer, int pairsPerStep, int seqLen, int steps,
                              int warmup, Precision precision) {
+        return run(model, tokenizer, pairsPerStep, seqLen, steps, warmup, precision, LoraConfig.none());
+    }
+
+    /**
+     * Same, training LoRA adapters when {@code lora} has a rank (the base frozen, the reference = adapters off);
+     * {@link Result#params} then counts the trainable adapter scalars.
+     */
+    public static Result run(DecoderModel model, TextTokenizer tokenizer, int pairsPerStep, int seqLen, int steps,
+                             int warmup, Precision precision, LoraConfig lora) {
         if (model.dtype() != precision.weightType()) {
             DecoderModel converted;
             try {
@@ -84,12 +94,17 @@ public final class TrainBenchmark {
                     + model.config().maxPositions() + " positions");
         }
         long params = model.parameterCount();
+        long modelParams = params;   // FLOPs are counted on the whole model, also when only adapters train
         Device device = model.parameters().values().iterator().next().getDevice();
         TrainerConfig config = TrainerConfig.builder().learningRate(1e-5).pairsPerStep(pairsPerStep)
                 .maxLength(seqLen).maxPromptLength(seqLen / 2).truncation(TruncationMode.KEEP_START)
-                .precision(precision).build();
+                .precision(precision).lora(lora).build();
         Random random = new Random(1234);
         try (DpoTrainer trainer = DpoTrainer.create(model, tokenizer, config)) {
+            if (lora.enabled()) {
+                params = trainer.policy().parameters().values().stream().mapToLong(ai.djl.ndarray.NDArray::size).sum();
+                LOG.info("bench: LoRA {} on {} base parameters, {} trainable", lora.describe(), model.parameterCount(), params);
+            }
             long tokens = 0;
             double millis = 0;
             for (int i = 0; i < warmup + steps; i++) {
@@ -107,7 +122,7 @@ public final class TrainBenchmark {
                         String.format("%.1f", m.millis()));
             }
             double seconds = millis / 1000.0;
-            double flops = 8.0 * params * tokens;
+            double flops = 8.0 * modelParams * tokens;
             return new Result(device.toString(), params, tokens / seconds, millis / steps, flops / seconds / 1e12,
                     steps, warmup, precision, pairsPerStep, seqLen);
         }

@@ -1,5 +1,6 @@
 package dev.prefstream.trainer.dpo;
 
+import dev.prefstream.trainer.lora.LoraConfig;
 import dev.prefstream.trainer.optim.AdamWConfig;
 import dev.prefstream.trainer.optim.LrSchedule;
 
@@ -30,13 +31,14 @@ import dev.prefstream.trainer.optim.LrSchedule;
  * @param gradientCheckpointing recompute each decoder block in backward instead of keeping its activations
  *                           ({@link dev.prefstream.trainer.model.CheckpointedBody}): about a third more compute
  *                           for activation memory of one block; same gradients. Off by default
+ * @param lora               LoRA adapters (rank 0 = full fine-tuning, the default); null reads as none (older states)
  */
 public record TrainerConfig(double learningRate, double beta1, double beta2, double eps, double weightDecay,
                             long warmupSteps, LrSchedule.Kind schedule, long maxSteps, double clipNorm,
                             int pairsPerStep, int accumulation, int maxLength, int maxPromptLength,
                             TruncationMode truncation, DpoConfig dpo, ReferenceMode referenceMode, double trAlpha,
                             int trEverySteps, int referenceCacheSize, long seed, Precision precision,
-                            boolean gradientCheckpointing) {
+                            boolean gradientCheckpointing, LoraConfig lora) {
 
     public TrainerConfig {
         if (!(learningRate >= 0) || Double.isInfinite(learningRate)) {
@@ -67,6 +69,14 @@ public record TrainerConfig(double learningRate, double beta1, double beta2, dou
         }
         if (referenceCacheSize < 0) {
             throw new IllegalArgumentException("reference cache size must be >= 0, got " + referenceCacheSize);
+        }
+        lora = lora == null ? LoraConfig.none() : lora;
+        if (lora.enabled() && referenceMode == ReferenceMode.TR_DPO) {
+            throw new IllegalArgumentException("TR-DPO soft reference mixing cannot be combined with LoRA adapters: "
+                    + "the reference is the base with the adapters switched off, and a mix alpha * (W + BA) + "
+                    + "(1 - alpha) * ref is no longer a base plus a low-rank adapter; use reference mode fixed or "
+                    + "refresh (merges the adapters into the base at iteration boundaries), or full fine-tuning "
+                    + "(--lora-rank 0)");
         }
         // validates betas/eps/weight decay and the schedule's own constraints
         new AdamWConfig(beta1, beta2, eps, weightDecay);
@@ -121,6 +131,7 @@ public record TrainerConfig(double learningRate, double beta1, double beta2, dou
         b.seed = seed;
         b.precision = precision;
         b.gradientCheckpointing = gradientCheckpointing;
+        b.lora = lora;
         return b;
     }
 
@@ -148,6 +159,7 @@ public record TrainerConfig(double learningRate, double beta1, double beta2, dou
         private long seed = 42;
         private Precision precision = Precision.FP32;
         private boolean gradientCheckpointing = false;
+        private LoraConfig lora = LoraConfig.none();
 
         public Builder learningRate(double v) { learningRate = v; return this; }
         public Builder betas(double b1, double b2) { beta1 = b1; beta2 = b2; return this; }
@@ -170,11 +182,12 @@ public record TrainerConfig(double learningRate, double beta1, double beta2, dou
         public Builder seed(long v) { seed = v; return this; }
         public Builder precision(Precision v) { precision = v; return this; }
         public Builder gradientCheckpointing(boolean v) { gradientCheckpointing = v; return this; }
+        public Builder lora(LoraConfig v) { lora = v; return this; }
 
         public TrainerConfig build() {
             return new TrainerConfig(learningRate, beta1, beta2, eps, weightDecay, warmupSteps, schedule, maxSteps,
                     clipNorm, pairsPerStep, accumulation, maxLength, maxPromptLength, truncation, dpo, referenceMode,
-                    trAlpha, trEverySteps, referenceCacheSize, seed, precision, gradientCheckpointing);
+                    trAlpha, trEverySteps, referenceCacheSize, seed, precision, gradientCheckpointing, lora);
         }
     }
 }

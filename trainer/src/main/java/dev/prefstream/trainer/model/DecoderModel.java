@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import dev.prefstream.trainer.lora.LoraAdapters;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -448,12 +449,12 @@ public final class DecoderModel implements CausalLM {
     private NDArray gpt2Block(int i, NDArray x, NDArray bias, KvCache cache) {
         String p = "transformer.h." + i + ".";
         NDArray h = layerNorm(x, w(p + "ln_1.weight"), w(p + "ln_1.bias"));
-        NDList qkv = h.matMul(w(p + "attn.c_attn.weight")).add(w(p + "attn.c_attn.bias")).split(3, 2);
+        NDList qkv = conv1d(h, w(p + "attn.c_attn.weight"), w(p + "attn.c_attn.bias")).split(3, 2);
         NDArray a = attention(i, qkv.get(0), qkv.get(1), qkv.get(2), null, null, null, null, bias, cache);
-        x = x.add(a.matMul(w(p + "attn.c_proj.weight")).add(w(p + "attn.c_proj.bias")));
+        x = x.add(conv1d(a, w(p + "attn.c_proj.weight"), w(p + "attn.c_proj.bias")));
         h = layerNorm(x, w(p + "ln_2.weight"), w(p + "ln_2.bias"));
-        h = geluNew(h.matMul(w(p + "mlp.c_fc.weight")).add(w(p + "mlp.c_fc.bias")));
-        return x.add(h.matMul(w(p + "mlp.c_proj.weight")).add(w(p + "mlp.c_proj.bias")));
+        h = geluNew(conv1d(h, w(p + "mlp.c_fc.weight"), w(p + "mlp.c_fc.bias")));
+        return x.add(conv1d(h, w(p + "mlp.c_proj.weight"), w(p + "mlp.c_proj.bias")));
     }
 
     private NDArray llamaBlock(int i, NDArray x, NDArray cos, NDArray sin, NDArray bias, KvCache cache) {
@@ -676,10 +677,41 @@ public final class DecoderModel implements CausalLM {
         return x.mul(half).mul(inner.tanh().add(one));
     }
 
-    /** x @ W^T + b with W in nn.Linear layout [out, in]; the result belongs to x's manager. */
-    private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
-        return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
+    /**
+     * x @ W^T + b with W in nn.Linear layout [out, in]; the result belongs to x's manager. Plus the LoRA delta when
+     * an adapter wraps W ({@link #adapted}).
+     */
+    private NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        return adapted(weight, x, x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow());
     }
+
+    /** GPT-2's Conv1D: x @ W + b with W stored [in, out]; plus the LoRA delta when an adapter wraps W. */
+    private NDArray conv1d(NDArray x, NDArray weight, NDArray bias) {
+        return adapted(weight, x, x.matMul(weight).add(bias));
+    }
+
+    // ---------------------------------------------------------------- LoRA hook (issue 13)
+    // The only LoRA code in the model: every projection goes through linear()/conv1d(), which hand their input and
+    // output to the attached adapters (dev.prefstream.trainer.lora.LoraAdapters). Without adapters, or with them
+    // switched off (the DPO reference), the forward pass is exactly the base model's.
+
+    /** Adapters applied to this model's projections, or null (full model). */
+    private LoraAdapters adapters;
+
+    /** Attaches adapters (built on this model's {@link #parameters()}), or detaches them with null. */
+    public void attachAdapters(LoraAdapters adapters) {
+        this.adapters = adapters;
+    }
+
+    /** The attached adapters, or null. */
+    public LoraAdapters adapters() {
+        return adapters;
+    }
+
+    private NDArray adapted(NDArray weight, NDArray x, NDArray y) {
+        return adapters == null ? y : adapters.apply(weight, x, y);
+    }
+    // ---------------------------------------------------------------- end of LoRA hook
 
     /** Rows of {@code table} selected by {@code ids}, in the ids' manager. */
     private static NDArray embed(NDArray ids, NDArray table) {
@@ -700,6 +732,9 @@ public final class DecoderModel implements CausalLM {
 
     @Override
     public void close() {
+        if (adapters != null) {   // LoRA hook: attached adapters go with the model
+            adapters.close();
+        }
         scalars.close();
         manager.close();
     }

@@ -7,6 +7,7 @@ import dev.prefstream.trainer.dpo.SettingChange;
 import dev.prefstream.trainer.dpo.StepMetrics;
 import dev.prefstream.trainer.dpo.TextPair;
 import dev.prefstream.trainer.dpo.TrainerConfig;
+import dev.prefstream.trainer.lora.BaseReference;
 import dev.prefstream.trainer.model.LoadedModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,11 @@ public final class DpoPairTrainer implements PairTrainer {
     /** Manifest property listing changed hyperparameters, e.g. {@code dpo.beta: 0.1 -> 0.5}. */
     public static final String HYPERPARAMETER_OVERRIDES = "hyperparameter_overrides";
 
+    /** Manifest property naming the checkpoint's layout; absent for full Hugging Face model directories. */
+    public static final String FORMAT = "format";
+    /** {@link #FORMAT} of a LoRA checkpoint: a PEFT adapter directory plus a base reference. */
+    public static final String FORMAT_PEFT_LORA = "peft-lora";
+
     private final DpoTrainer trainer;
 
     public DpoPairTrainer(DpoTrainer trainer) {
@@ -44,7 +50,9 @@ public final class DpoPairTrainer implements PairTrainer {
      */
     public static PairTrainerFactory factory(ModelSource initial, TrainerConfig config, StreamingTrainerConfig streaming, Device device) {
         TrainerConfig effective = withBatching(config, streaming);
-        RestoreOptions samePrecision = RestoreOptions.overriding(saved -> saved.toBuilder().precision(config.precision()).build(),
+        // precision and LoRA settings are structural: a checkpoint trained otherwise is refused with a clear error
+        RestoreOptions samePrecision = RestoreOptions.overriding(saved -> saved.toBuilder().precision(config.precision())
+                        .lora(config.lora()).build(),
                 RestoreOptions.OptimizerState.RESTORED);
         return from -> from.isPresent()
                 ? new DpoPairTrainer(DpoTrainer.restore(from.get().dir(), device, null, samePrecision))
@@ -89,7 +97,11 @@ public final class DpoPairTrainer implements PairTrainer {
         DpoTrainer.checkPrecisionSupported(config.precision(), device);
         LoadedModel lm = initial.load(device, config.precision().weightType());
         try {
-            return new DpoPairTrainer(DpoTrainer.create(lm.model(), lm.tokenizer(), config));
+            DpoTrainer trainer = DpoTrainer.create(lm.model(), lm.tokenizer(), config);
+            if (config.lora().enabled() && initial.dir() != null) {
+                trainer.useLoraBase(BaseReference.of(initial.dir()));   // referenced by path + hash, never copied
+            }
+            return new DpoPairTrainer(trainer);
         } catch (RuntimeException e) {
             lm.close();
             throw e;
@@ -126,6 +138,11 @@ public final class DpoPairTrainer implements PairTrainer {
     public Map<String, String> manifestProperties() {
         Map<String, String> p = new java.util.LinkedHashMap<>();
         p.put("precision", trainer.config().precision().name());
+        if (trainer.config().lora().enabled()) {
+            // the checkpoint is a PEFT adapter directory; its base is referenced in trainer-state/base.json
+            p.put(FORMAT, FORMAT_PEFT_LORA);
+            p.put("lora", trainer.config().lora().describe());
+        }
         if (!trainer.overrides().isEmpty()) {
             p.put(HYPERPARAMETER_OVERRIDES, SettingChange.describe(trainer.overrides()));
         }

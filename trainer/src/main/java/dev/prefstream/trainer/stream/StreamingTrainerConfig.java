@@ -140,6 +140,7 @@ public record StreamingTrainerConfig(
                     case "metrics-port" -> c.with(b -> b.metricsPort = Integer.parseInt(v));
                     case "leader-instance-id" -> c.with(b -> b.leaderInstanceId = v.isEmpty() ? null : v);
                     case "dead-letter-topic" -> c.with(b -> b.deadLetterTopic = v);
+                    case "lora-rank", "lora-alpha", "lora-dropout", "lora-targets" -> c;   // LoraSettings: trainer core
                     default -> throw new IllegalArgumentException("unknown trainer setting '" + key + "'");
                 };
             } catch (NumberFormatException e) {

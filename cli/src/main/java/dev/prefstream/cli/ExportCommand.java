@@ -1,0 +1,42 @@
+package dev.prefstream.cli;
+
+import ai.djl.engine.Engine;
+import dev.prefstream.trainer.checkpoint.CheckpointLayout;
+import dev.prefstream.trainer.checkpoint.CheckpointReader;
+import dev.prefstream.trainer.lora.LoraCheckpoints;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code prefstream export --checkpoint DIR --out DIR [--merge]}: a LoRA checkpoint as a clean PEFT adapter directory
+ * (what {@code PeftModel.from_pretrained} and vLLM's {@code --enable-lora} load), or with {@code --merge} as a full
+ * Hugging Face model directory with the adapters folded into the base. The checkpoint's manifest and its base's
+ * hash are verified first.
+ */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = "Export a LoRA checkpoint as a PEFT adapter directory, or merged into its base (--merge).")
+final class ExportCommand implements Callable<Integer> {
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "LoRA checkpoint directory (verified against its manifest).")
+    Path checkpoint;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "New directory to write (must not exist).")
+    Path out;
+
+    @Option(names = "--merge", description = "Write a full Hugging Face model: base weights + (alpha/r) B A.")
+    boolean merge;
+
+    @Override
+    public Integer call() {
+        if (Files.isRegularFile(checkpoint.resolve(CheckpointLayout.MANIFEST))) {
+            CheckpointReader.verify(checkpoint).orThrow();   // every file's SHA-256, as the publisher does
+        }
+        LoraCheckpoints.export(checkpoint, out, merge, Engine.getInstance().defaultDevice());
+        System.out.println("prefstream export: wrote " + (merge ? "merged model " : "PEFT adapter ") + out);
+        return 0;
+    }
+}
