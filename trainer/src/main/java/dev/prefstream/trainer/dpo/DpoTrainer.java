@@ -88,6 +88,7 @@ public final class DpoTrainer implements AutoCloseable {
     private final TrainerConfig config;
     private final PairCollator collator;
     private final ReferencePolicy reference;
+    private final DecoderModel checkpointable;
     private final NDManager referenceRoot;
     private final AdamW optimizer;
     private final LrSchedule schedule;
@@ -133,6 +134,7 @@ public final class DpoTrainer implements AutoCloseable {
         for (NDArray p : params.values()) {
             p.setRequiresGradient(true);
         }
+        this.checkpointable = findCheckpointableBody();
         this.reference = new ReferencePolicy(referenceModel, config.referenceMode(), config.trAlpha(),
                 config.trEverySteps(), config.referenceCacheSize());
         LOG.info("DPO trainer on {}: {} parameters, losses {}, reference {}, precision {}, gradient checkpointing {}, "
@@ -234,7 +236,8 @@ public final class DpoTrainer implements AutoCloseable {
                     try (GradientCollector gc = policy.manager().getEngine().newGradientCollector()) {
                         SequenceScores scores;
                         CheckpointedBody body = null;
-                        if (config.gradientCheckpointing() && policy instanceof DecoderModel decoder) {
+                        DecoderModel decoder = checkpointableBody();
+                        if (decoder != null) {
                             SequenceScores.Checkpointed c = SequenceScores.computeCheckpointed(decoder, cb, mb,
                                     config.dpo().useWeighting());
                             scores = c.scores();
@@ -288,6 +291,30 @@ public final class DpoTrainer implements AutoCloseable {
                 m.get("rewards/accuracies"), m.get("rewards/margins"), m.get("logps/chosen"),
                 m.get("logps/rejected"), gradNorm, lr, tokens / (millis / 1000.0), tokens, batch.size(), truncated,
                 skipped, millis);
+    }
+
+    /** True when training steps recompute the decoder blocks in backward (gradient checkpointing is on and applies). */
+    public boolean recomputesBlocks() {
+        return checkpointable != null;
+    }
+
+    /**
+     * The decoder whose blocks gradient checkpointing recomputes, or null when it is off: the policy itself, or
+     * with LoRA the frozen base, whose forward applies the adapters while they are enabled (so the recomputed blocks
+     * produce the adapters' gradients).
+     */
+    private DecoderModel checkpointableBody() {
+        return checkpointable;
+    }
+
+    private DecoderModel findCheckpointableBody() {
+        if (!config.gradientCheckpointing()) {
+            return null;
+        }
+        if (policy instanceof DecoderModel decoder) {
+            return decoder;
+        }
+        return policy instanceof LoraModel lora ? lora.base() : null;
     }
 
     /**

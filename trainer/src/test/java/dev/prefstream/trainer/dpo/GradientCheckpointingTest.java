@@ -2,12 +2,13 @@ package dev.prefstream.trainer.dpo;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import dev.prefstream.trainer.lora.LoraConfig;
 import dev.prefstream.trainer.model.DecoderModel;
 import dev.prefstream.trainer.model.HfModelLoader;
 import dev.prefstream.trainer.tokenizer.HfTokenizer;
 import dev.prefstream.trainer.tokenizer.TextTokenizer;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -21,17 +22,19 @@ import static org.assertj.core.api.Assertions.within;
  * Gradient checkpointing (blocks recomputed in backward) trains exactly like the plain path on the transformers
  * fixtures: after each of 3 AdamW steps (two micro-batches each, so gradients accumulate across recomputed
  * backward passes) the loss and gradient norm agree, and afterwards every weight and both AdamW moments (the first
- * moment after step 1 is 0.1 x the gradient) agree within 1e-6.
+ * moment after step 1 is 0.1 x the gradient) agree within 1e-6. The same with LoRA adapters (base frozen).
  */
 class GradientCheckpointingTest {
 
-    @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama"})
-    void sameGradientsAndWeightsAfterThreeAdamWSteps(String family) {
+    @ParameterizedTest(name = "{0}, LoRA rank {1}")
+    @CsvSource({"gpt2, 0", "llama, 0", "gpt2, 4", "llama, 4"})
+    void sameGradientsAndWeightsAfterThreeAdamWSteps(String family, int loraRank) {
         FixtureLogps f = FixtureLogps.load(family);
         List<TextPair> pairs = FixtureStepTest.pairs(f.root());
-        Run plain = train(family, f, pairs, false);
-        Run checkpointed = train(family, f, pairs, true);
+        // with LoRA the trainable tensors (compared below) are the adapters, and the recomputed blocks must apply them
+        LoraConfig lora = loraRank == 0 ? LoraConfig.none() : new LoraConfig(loraRank, 2 * loraRank, 0, List.of());
+        Run plain = train(family, f, pairs, false, lora);
+        Run checkpointed = train(family, f, pairs, true, lora);
         for (int s = 0; s < plain.metrics.size(); s++) {
             StepMetrics p = plain.metrics.get(s);
             StepMetrics c = checkpointed.metrics.get(s);
@@ -48,15 +51,17 @@ class GradientCheckpointingTest {
                        Map<String, float[]> weights, Map<String, float[]> secondMoments) {
     }
 
-    private static Run train(String family, FixtureLogps f, List<TextPair> pairs, boolean checkpointing) {
+    private static Run train(String family, FixtureLogps f, List<TextPair> pairs, boolean checkpointing,
+                             LoraConfig lora) {
         Path dir = FixtureStepTest.familyDir(family);
         DecoderModel policy = HfModelLoader.load(dir.resolve("policy"), Device.cpu());
         DecoderModel reference = HfModelLoader.load(dir.resolve("reference"), Device.cpu());
         TextTokenizer tokenizer = HfTokenizer.load(dir, f.root().get("eos_token_id").asInt());
         TrainerConfig config = TrainerConfig.builder().learningRate(1e-3).clipNorm(1.0).pairsPerStep(4)
                 .accumulation(2).maxLength(512).maxPromptLength(256).dpo(DpoConfig.of(f.beta(), LossType.SIGMOID))
-                .gradientCheckpointing(checkpointing).build();
+                .gradientCheckpointing(checkpointing).lora(lora).build();
         try (DpoTrainer trainer = DpoTrainer.create(policy, reference, tokenizer, config)) {
+            assertThat(trainer.recomputesBlocks()).as("blocks recomputed").isEqualTo(checkpointing);
             List<StepMetrics> metrics = new java.util.ArrayList<>();
             Map<String, float[]> m1 = null;
             for (int s = 0; s < 3; s++) {
