@@ -34,6 +34,10 @@ final class IngestCommand implements Callable<Integer> {
                     + " -1 to disable (default: ${DEFAULT-VALUE}).")
     int metricsPort;
 
+    @Option(names = "--metrics-bind", paramLabel = "HOST", defaultValue = "localhost",
+            description = "Interface the metrics endpoint listens on; 0.0.0.0 opens it to other machines (default: ${DEFAULT-VALUE}).")
+    String metricsBind;
+
     @Override
     public Integer call() throws InterruptedException {
         kafka.provisionTopics(); // a bare cluster gets prefstream's topics (idempotent)
@@ -41,7 +45,7 @@ final class IngestCommand implements Callable<Integer> {
         IngestService service = new IngestService(config);
         PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         service.bindTo(prometheus);
-        PrometheusEndpoint endpoint = metricsPort >= 0 ? new PrometheusEndpoint(prometheus, metricsPort) : null;
+        PrometheusEndpoint endpoint = metricsPort >= 0 ? new PrometheusEndpoint(prometheus, metricsBind, metricsPort) : null;
         Thread hook = new Thread(() -> {
             service.close(shutdownTimeout);
             if (endpoint != null) {

@@ -75,7 +75,7 @@ public final class Main {
             }
             previous = line;
         }
-        command.getErr().println(message);
+        command.getErr().println(dev.prefstream.schemas.security.Redaction.text(message.toString())); // no user:pass@ or JAAS password on the console
         if (System.getenv("PREFSTREAM_TRACE") != null) {
             e.printStackTrace(command.getErr());
         }

@@ -84,6 +84,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "Prometheus /metrics port; -1 disables (default: ${DEFAULT-VALUE}).")
     int metricsPort;
 
+    @Option(names = "--metrics-bind", paramLabel = "HOST", defaultValue = "localhost",
+            description = "Interface the metrics endpoint listens on; 0.0.0.0 opens it to other machines (default: ${DEFAULT-VALUE}).")
+    String metricsBind;
+
     @Option(names = "--seed", defaultValue = "42", paramLabel = "N", description = "Initialisation seed of a preset model (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -101,9 +105,9 @@ final class TrainCommand implements Callable<Integer> {
     /** The /metrics endpoint; a port already taken (a standby on the same host) falls back to a free one. */
     private PrometheusEndpoint metricsEndpoint(PrometheusMeterRegistry prometheus) {
         try {
-            return new PrometheusEndpoint(prometheus, metricsPort);
+            return new PrometheusEndpoint(prometheus, metricsBind, metricsPort);
         } catch (java.io.UncheckedIOException e) {
-            PrometheusEndpoint any = new PrometheusEndpoint(prometheus, 0);
+            PrometheusEndpoint any = new PrometheusEndpoint(prometheus, metricsBind, 0);
             System.err.println("prefstream train: metrics port " + metricsPort + " is taken; serving /metrics on port " + any.port());
             return any;
         }

@@ -40,6 +40,18 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--registry-port", paramLabel = "PORT", defaultValue = "8081", description = "Schema registry HTTP port (default: ${DEFAULT-VALUE}).")
     int registryPort;
 
+    @Option(names = "--registry-bind", paramLabel = "HOST", defaultValue = "localhost",
+            description = "Interface the schema registry listens on; 0.0.0.0 opens it to other machines (then also use --registry-auth) (default: ${DEFAULT-VALUE}).")
+    String registryBind;
+
+    @Option(names = "--registry-auth", paramLabel = "FILE",
+            description = "Require HTTP basic auth on the registry: FILE has one user:role:password per line, role read (GET, lookups) or admin (also register/delete/config).")
+    Path registryAuth;
+
+    @Option(names = "--registry-max-body", paramLabel = "BYTES", defaultValue = "16777216",
+            description = "Largest registry request body; larger ones are answered 413 (default: ${DEFAULT-VALUE}).")
+    long registryMaxBody;
+
     @Option(names = "--partitions", paramLabel = "N", defaultValue = "3",
             description = "Partitions of preference-events and preference-pairs when first created (default: ${DEFAULT-VALUE}).")
     int partitions;
@@ -56,8 +68,12 @@ final class UpCommand implements Callable<Integer> {
             try (Admin admin = Admin.create(broker.clientConfig())) {
                 new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(TopicLayout.topics(partitions));
             }
+            EmbeddedSchemaRegistry.Options options = EmbeddedSchemaRegistry.Options.defaults().withMaxBodyBytes(registryMaxBody);
+            if (registryAuth != null) {
+                options = options.withAuth(dev.prefstream.schemas.registry.server.RegistryAuth.fromFile(registryAuth));
+            }
             registry = EmbeddedSchemaRegistry.start(new EmbeddedSchemaRegistry.Settings(Map.copyOf(broker.clientConfig()),
-                    "localhost", registryPort, TopicLayout.SCHEMAS, Duration.ofSeconds(30)));
+                    registryBind, registryPort, TopicLayout.SCHEMAS, Duration.ofSeconds(30)), options);
         } catch (RuntimeException e) {
             broker.close(Duration.ofSeconds(20));
             throw e;

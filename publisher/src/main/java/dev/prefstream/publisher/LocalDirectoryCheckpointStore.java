@@ -29,9 +29,28 @@ public final class LocalDirectoryCheckpointStore implements CheckpointStore {
     private static final Logger log = LoggerFactory.getLogger(LocalDirectoryCheckpointStore.class);
 
     private final Path root;
+    private final java.util.Optional<ManifestSigner> signer;
 
     public LocalDirectoryCheckpointStore(Path root) {
+        this(root, java.util.Optional.empty());
+    }
+
+    /** With a signer, {@link #put} signs each manifest and {@link #fetch} refuses checkpoints without a valid signature. */
+    public LocalDirectoryCheckpointStore(Path root, java.util.Optional<ManifestSigner> signer) {
         this.root = root.toAbsolutePath();
+        this.signer = signer;
+    }
+
+    /** Writes (or repairs) the signature beside {@code target}. */
+    private void sign(Path target, Path modelDir) throws IOException {
+        if (signer.isPresent()) {
+            byte[] manifest = Files.readAllBytes(target.resolve(dev.prefstream.trainer.checkpoint.CheckpointLayout.MANIFEST));
+            Path sig = modelDir.resolve(target.getFileName() + ManifestSigner.SUFFIX);
+            byte[] signature = signer.get().sign(manifest).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            if (!Files.isRegularFile(sig) || !java.util.Arrays.equals(Files.readAllBytes(sig), signature)) {
+                DurableFiles.writeAtomically(sig, signature);
+            }
+        }
     }
 
     /** The store's root directory. */
@@ -48,6 +67,7 @@ public final class LocalDirectoryCheckpointStore implements CheckpointStore {
             if (Files.isDirectory(target)) {
                 CheckpointVerification existing = CheckpointReader.verify(target, cp.manifestSha256());
                 if (existing.isGood()) {
+                    sign(target, modelDir);
                     return target.toUri();
                 }
                 Path aside = modelDir.resolve(".replaced-" + cp.version() + "-" + System.currentTimeMillis());
@@ -68,6 +88,7 @@ public final class LocalDirectoryCheckpointStore implements CheckpointStore {
             } finally {
                 DurableFiles.deleteTree(tmp);
             }
+            sign(target, modelDir);
             log.info("Stored checkpoint {} at {}", cp.version(), target);
             return target.toUri();
         } catch (IOException e) {
@@ -101,7 +122,19 @@ public final class LocalDirectoryCheckpointStore implements CheckpointStore {
             throw new CheckpointException("checkpoint " + uri + " is outside the store " + root
                     + " (only <store>/<model>/<version> directories are accepted, after resolving .. and symbolic links)");
         }
-        return CheckpointReader.verify(dir.toAbsolutePath().normalize(), manifestSha256).orThrow();
+        VerifiedCheckpoint verified = CheckpointReader.verify(dir.toAbsolutePath().normalize(), manifestSha256).orThrow();
+        if (signer.isPresent()) {
+            try {
+                byte[] manifest = Files.readAllBytes(real.resolve(dev.prefstream.trainer.checkpoint.CheckpointLayout.MANIFEST));
+                if (!verified.manifestSha256().equalsIgnoreCase(dev.prefstream.trainer.checkpoint.Sha256.of(manifest))) {
+                    throw new CheckpointException("checkpoint " + uri + " refused: its manifest changed while it was verified");
+                }
+                signer.get().verify(manifest, real.getParent().resolve(real.getFileName() + ManifestSigner.SUFFIX), uri.toString());
+            } catch (IOException e) {
+                throw new CheckpointException("checkpoint " + uri + " refused: manifest unreadable: " + e.getMessage(), e);
+            }
+        }
+        return verified;
     }
 
     /**

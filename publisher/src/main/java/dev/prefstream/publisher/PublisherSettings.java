@@ -16,8 +16,21 @@ import java.util.Properties;
  * @param heldOutCapacity  most held-out pairs kept for evaluation
  * @param gate             promotion thresholds
  * @param evaluation       evaluation settings
+ * @param signingKeyFile   {@code signing-key-file}: HMAC key (at least 32 bytes) to sign each stored manifest with
+ *                         (see {@link ManifestSigner}); serving verifies with the same key. Empty: unsigned
  */
-public record PublisherSettings(Path storeDir, int heldOutCapacity, GateConfig gate, EvaluationConfig evaluation) {
+public record PublisherSettings(Path storeDir, int heldOutCapacity, GateConfig gate, EvaluationConfig evaluation,
+                                java.util.Optional<Path> signingKeyFile) {
+
+    /** Unsigned. */
+    public PublisherSettings(Path storeDir, int heldOutCapacity, GateConfig gate, EvaluationConfig evaluation) {
+        this(storeDir, heldOutCapacity, gate, evaluation, java.util.Optional.empty());
+    }
+
+    /** The checkpoint store these settings describe (signing when a key file is set). */
+    public LocalDirectoryCheckpointStore store() {
+        return new LocalDirectoryCheckpointStore(storeDir, signingKeyFile.map(ManifestSigner::fromKeyFile));
+    }
 
     /** Prefix of these keys. */
     public static final String PREFIX = "prefstream.publisher.";
@@ -39,6 +52,7 @@ public record PublisherSettings(Path storeDir, int heldOutCapacity, GateConfig g
         int capacity = heldOutCapacity;
         GateConfig g = gate;
         EvaluationConfig e = evaluation;
+        java.util.Optional<Path> key0 = signingKeyFile;
         for (String key : p.stringPropertyNames()) {
             if (!key.startsWith(PREFIX)) {
                 continue;
@@ -47,6 +61,7 @@ public record PublisherSettings(Path storeDir, int heldOutCapacity, GateConfig g
             try {
                 switch (key.substring(PREFIX.length())) {
                     case "store-dir" -> store = Path.of(v);
+                    case "signing-key-file" -> key0 = v.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(Path.of(v));
                     case "held-out-capacity" -> capacity = Integer.parseInt(v);
                     case "min-accuracy" -> g = new GateConfig(Double.parseDouble(v), g.accuracyTolerance(), g.maxKl(), g.minHeldOutPairs());
                     case "accuracy-tolerance" -> g = new GateConfig(g.minAccuracy(), Double.parseDouble(v), g.maxKl(), g.minHeldOutPairs());
@@ -77,6 +92,6 @@ public record PublisherSettings(Path storeDir, int heldOutCapacity, GateConfig g
                 throw new IllegalArgumentException("setting " + key + "=" + v + " is not a number", ex);
             }
         }
-        return new PublisherSettings(store, capacity, g, e);
+        return new PublisherSettings(store, capacity, g, e, key0);
     }
 }

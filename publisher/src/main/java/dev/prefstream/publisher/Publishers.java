@@ -37,7 +37,7 @@ public final class Publishers {
             heldOut.close();
             throw e;
         }
-        return new CheckpointPublisher(heldOut, evaluator, new PromotionGate(settings.gate()), new LocalDirectoryCheckpointStore(settings.storeDir()),
+        return new CheckpointPublisher(heldOut, evaluator, new PromotionGate(settings.gate()), settings.store(),
                 new RegistryPublisher(kafka, TopicLayout.MODEL_REGISTRY), best);
     }
 }

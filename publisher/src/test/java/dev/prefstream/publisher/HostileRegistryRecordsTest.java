@@ -172,6 +172,34 @@ class HostileRegistryRecordsTest {
     }
 
     @Test
+    void withASigningKeyTheStoreFetchesOnlyCheckpointsSignedWithIt() throws Exception {
+        Path key = tmp.resolve("key");
+        Files.write(key, "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
+        LocalDirectoryCheckpointStore signing = new LocalDirectoryCheckpointStore(tmp.resolve("store"), Optional.of(ManifestSigner.fromKeyFile(key)));
+        LocalDirectoryCheckpointStore unsigned = new LocalDirectoryCheckpointStore(tmp.resolve("store"));
+        LocalDirectoryCheckpointStore otherKey = new LocalDirectoryCheckpointStore(tmp.resolve("store"),
+                Optional.of(ManifestSigner.of("another key of at least 32 bytes!".getBytes(StandardCharsets.US_ASCII))));
+
+        VerifiedCheckpoint signed = checkpoint("tiny", 3);
+        URI signedUri = signing.put(signed);
+        assertThat(tmp.resolve("store").resolve("tiny").resolve("step-0000000003" + ManifestSigner.SUFFIX)).isRegularFile();
+        assertThat(signing.fetch(signedUri, signed.manifestSha256(), tmp).manifestSha256()).isEqualTo(signed.manifestSha256());
+
+        // someone who can write the store (and the registry) but has no key: an unsigned checkpoint is refused
+        VerifiedCheckpoint forged = checkpoint("tiny", 6);
+        URI forgedUri = unsigned.put(forged);
+        assertThatThrownBy(() -> signing.fetch(forgedUri, forged.manifestSha256(), tmp))
+                .isInstanceOf(CheckpointException.class).hasMessageContaining("no manifest signature");
+        assertThatThrownBy(() -> otherKey.fetch(signedUri, signed.manifestSha256(), tmp))
+                .isInstanceOf(CheckpointException.class).hasMessageContaining("does not match the signing key");
+        // a signature copied from another checkpoint does not fit
+        Files.copy(tmp.resolve("store").resolve("tiny").resolve("step-0000000003" + ManifestSigner.SUFFIX),
+                tmp.resolve("store").resolve("tiny").resolve("step-0000000006" + ManifestSigner.SUFFIX));
+        assertThatThrownBy(() -> signing.fetch(forgedUri, forged.manifestSha256(), tmp)).hasMessageContaining("does not match");
+        assertThatThrownBy(() -> ManifestSigner.of(new byte[8])).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void rejectionReasonsNameTheFileButNoHashOrContent() {
         String why = RejectionReasons.redact("has sha256 " + "ab".repeat(32) + " but the manifest says " + "cd".repeat(32));
         assertThat(why).doesNotContain("abab").doesNotContain("cdcd").contains("<hash>");

@@ -57,7 +57,7 @@ public final class IngestService implements AutoCloseable {
     public void start() {
         log.info("starting ingest {} -> {} (dlq {}), application.id={}, bootstrap={}, registry={}",
                 config.inputTopic(), config.outputTopic(), config.dlqTopic(), config.applicationId(),
-                config.clientProperties().get(IngestConfig.BOOTSTRAP_SERVERS), config.registryUrl());
+                config.clientProperties().get(IngestConfig.BOOTSTRAP_SERVERS), dev.prefstream.schemas.security.Redaction.text(config.registryUrl()));
         streams.start();
         long every = config.metricsLogInterval().toMillis();
         reporter.scheduleAtFixedRate(this::logCounters, every, every, TimeUnit.MILLISECONDS);

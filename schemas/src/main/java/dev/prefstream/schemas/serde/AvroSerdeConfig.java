@@ -167,10 +167,10 @@ public final class AvroSerdeConfig extends AbstractConfig {
             try {
                 uri = new URI(raw);
             } catch (URISyntaxException e) {
-                throw new ConfigException(SCHEMA_REGISTRY_URL, raw, "not a URL: " + e.getMessage());
+                throw new ConfigException(SCHEMA_REGISTRY_URL, dev.prefstream.schemas.security.Redaction.text(raw), "not a URL: " + dev.prefstream.schemas.security.Redaction.text(e.getMessage()));
             }
             if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https")) || uri.getHost() == null) {
-                throw new ConfigException(SCHEMA_REGISTRY_URL, raw, "expected http(s)://host:port");
+                throw new ConfigException(SCHEMA_REGISTRY_URL, dev.prefstream.schemas.security.Redaction.text(raw), "expected http(s)://host:port");
             }
             if (uri.getRawUserInfo() != null) {
                 if (userInfo.isEmpty()) {
@@ -179,7 +179,7 @@ public final class AvroSerdeConfig extends AbstractConfig {
                 try {
                     uri = new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), null, null);
                 } catch (URISyntaxException e) {
-                    throw new ConfigException(SCHEMA_REGISTRY_URL, raw, e.getMessage());
+                    throw new ConfigException(SCHEMA_REGISTRY_URL, dev.prefstream.schemas.security.Redaction.text(raw), dev.prefstream.schemas.security.Redaction.text(e.getMessage()));
                 }
             }
             urls.add(uri);

@@ -130,6 +130,8 @@ public record ModelConfig(
     private static final int HF_DEFAULT_MAX_WINDOW_LAYERS = 28;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Real config.json files are a few KB; anything this large is not one (and would be read into memory whole). */
+    private static final long MAX_CONFIG_BYTES = 16L * 1024 * 1024;
 
     public ModelConfig {
         if (modelType == null || !SUPPORTED_MODEL_TYPES.contains(modelType)) {
@@ -144,6 +146,13 @@ public record ModelConfig(
         positive("head_dim", headDim);
         positive("intermediate_size", intermediateSize);
         positive("max_position_embeddings", maxPositions);
+        // a config.json from an untrusted place must not make the loader compute wrapped-around int sizes or try
+        // arrays Java cannot hold: every weight matrix (and the RoPE table) must have at most 2^31 - 9 elements
+        fitsAnArray("vocab_size x hidden_size (embedding)", vocabSize, hiddenSize);
+        fitsAnArray("hidden_size x intermediate_size (MLP)", hiddenSize, intermediateSize);
+        fitsAnArray("num_attention_heads x head_dim x hidden_size (attention)", numHeads, headDim, hiddenSize);
+        fitsAnArray("num_key_value_heads x head_dim x hidden_size (attention)", numKvHeads, headDim, hiddenSize);
+        fitsAnArray("max_position_embeddings x max(head_dim, hidden_size) (positions)", maxPositions, Math.max(headDim, hiddenSize));
         if (numHeads % numKvHeads != 0) {
             throw new ModelFormatException("num_attention_heads (" + numHeads
                     + ") must be a multiple of num_key_value_heads (" + numKvHeads + ")");
@@ -306,6 +315,17 @@ public record ModelConfig(
         }
     }
 
+    private static void fitsAnArray(String what, int... dims) {
+        long product = 1;
+        for (int d : dims) {
+            product *= d; // at most three factors below 2^31: fits a long
+            if (product > Integer.MAX_VALUE - 8) {
+                throw new ModelFormatException(what + " = " + java.util.Arrays.toString(dims) + " is more elements than one tensor can hold ("
+                        + (Integer.MAX_VALUE - 8) + ")");
+            }
+        }
+    }
+
     private static void positive(String key, int value) {
         if (value <= 0) {
             throw new ModelFormatException(key + " must be > 0, got " + value);
@@ -429,6 +449,10 @@ public record ModelConfig(
     public static ModelConfig read(Path configFile) {
         String text;
         try {
+            if (Files.size(configFile) > MAX_CONFIG_BYTES) {
+                throw new ModelFormatException(configFile + ": " + Files.size(configFile) + " bytes is too large for a config.json (at most "
+                        + MAX_CONFIG_BYTES + ")");
+            }
             text = Files.readString(configFile);
         } catch (IOException e) {
             throw new ModelFormatException(configFile + ": cannot read (" + e.getMessage() + ")", e);

@@ -33,8 +33,10 @@ public final class SafetensorsReader implements AutoCloseable {
         }
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long MAX_HEADER = 100L * 1024 * 1024;
+    /** Duplicate tensor names are an error, not "the last one wins" (the reference refuses them too). */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /** The reference implementation's limit (safetensors' MAX_HEADER_SIZE): a larger header is refused unread. */
+    static final long MAX_HEADER = 100_000_000L;
 
     private final Path file;
     private final FileChannel channel;
@@ -72,6 +74,9 @@ public final class SafetensorsReader implements AutoCloseable {
             }
             ByteBuffer header = ByteBuffer.allocate((int) headerLen);
             readFully(ch, header, 8);
+            if (header.get(0) != '{') {
+                throw new ModelFormatException(file + ": safetensors header does not start with '{'");
+            }
             JsonNode root = JSON.readTree(header.array());
             if (root == null || !root.isObject()) {
                 throw new ModelFormatException(file + ": safetensors header is not a JSON object");
@@ -84,11 +89,21 @@ public final class SafetensorsReader implements AutoCloseable {
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> f = it.next();
                 if (f.getKey().equals("__metadata__")) {
-                    f.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                    if (!f.getValue().isObject()) {
+                        throw new ModelFormatException(file + ": safetensors __metadata__ is not an object of strings");
+                    }
+                    for (Iterator<Map.Entry<String, JsonNode>> m = f.getValue().fields(); m.hasNext(); ) {
+                        Map.Entry<String, JsonNode> kv = m.next();
+                        if (!kv.getValue().isTextual()) {
+                            throw new ModelFormatException(file + ": safetensors __metadata__ value of " + kv.getKey() + " is not a string");
+                        }
+                        metadata.put(kv.getKey(), kv.getValue().asText());
+                    }
                     continue;
                 }
                 entries.put(f.getKey(), entry(file, f.getKey(), f.getValue(), dataLen));
             }
+            requireContiguous(file, entries.values(), dataLen);
             return new SafetensorsReader(file, ch, dataStart, Collections.unmodifiableMap(entries),
                     Collections.unmodifiableMap(metadata));
         } catch (IOException e) {
@@ -108,23 +123,67 @@ public final class SafetensorsReader implements AutoCloseable {
             throw new ModelFormatException(file + ": tensor " + name + " has a malformed header entry " + n);
         }
         long[] shape = new long[shapeNode.size()];
-        long count = 1;
-        for (int i = 0; i < shape.length; i++) {
-            shape[i] = shapeNode.get(i).asLong();
-            count *= shape[i];
-        }
-        long begin = offsets.get(0).asLong();
-        long end = offsets.get(1).asLong();
         int width = dtypeWidth(dtype);
         if (width < 0) {
             throw new ModelFormatException(file + ": tensor " + name + " has unsupported dtype " + dtype
                     + " (F32, F16, BF16, I64 and the other safetensors dtypes)");
         }
-        if (begin < 0 || end < begin || end > dataLen || end - begin != count * width) {
+        long count = 1;
+        for (int i = 0; i < shape.length; i++) {
+            JsonNode d = shapeNode.get(i);
+            if (!d.canConvertToLong() || !d.isIntegralNumber() || d.asLong() < 0) {
+                throw new ModelFormatException(file + ": tensor " + name + " has a shape entry that is not a non-negative integer: " + shapeNode);
+            }
+            shape[i] = d.asLong();
+            try {
+                count = Math.multiplyExact(count, shape[i]);
+            } catch (ArithmeticException overflow) {
+                throw new ModelFormatException(file + ": tensor " + name + " has a shape " + shapeNode + " whose element count overflows");
+            }
+        }
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(count, (long) width);
+        } catch (ArithmeticException overflow) {
+            throw new ModelFormatException(file + ": tensor " + name + " has a shape " + shapeNode + " x dtype " + dtype + " size that overflows");
+        }
+        for (JsonNode o : offsets) {
+            if (!o.isIntegralNumber() || !o.canConvertToLong() || o.asLong() < 0) {
+                throw new ModelFormatException(file + ": tensor " + name + " has data_offsets that are not non-negative integers: " + offsets);
+            }
+        }
+        long begin = offsets.get(0).asLong();
+        long end = offsets.get(1).asLong();
+        if (begin < 0 || end < begin || end > dataLen || end - begin != bytes) {
             throw new ModelFormatException(file + ": tensor " + name + " has data_offsets [" + begin + ", " + end
                     + "] inconsistent with dtype " + dtype + " shape " + shapeNode + " or file size");
         }
         return new Entry(name, dtype, shape, begin, end);
+    }
+
+    /**
+     * As the reference implementation validates: sorted by offset, every tensor starts where the previous one ended
+     * (no overlap that would alias two tensors, no hole that would hide bytes), and the last one ends exactly at the
+     * end of the file.
+     */
+    private static void requireContiguous(Path file, java.util.Collection<Entry> entries, long dataLen) {
+        java.util.List<Entry> sorted = new java.util.ArrayList<>(entries);
+        sorted.sort(java.util.Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+        long expected = 0;
+        String previous = null;
+        for (Entry e : sorted) {
+            if (e.begin() != expected) {
+                throw new ModelFormatException(file + ": tensor " + e.name() + " starts at data offset " + e.begin() + " but "
+                        + (previous == null ? "the data starts at 0" : "tensor " + previous + " ends at " + expected)
+                        + (e.begin() < expected ? " (overlap)" : " (hole)"));
+            }
+            expected = e.end();
+            previous = e.name();
+        }
+        if (expected != dataLen) {
+            throw new ModelFormatException(file + ": the tensors cover " + expected + " bytes of data but the file has " + dataLen
+                    + " after the header (" + (expected < dataLen ? "trailing bytes" : "truncated") + ")");
+        }
     }
 
     private static int dtypeWidth(String dtype) {

@@ -24,10 +24,22 @@ public final class PrometheusEndpoint implements AutoCloseable {
      * @param port     TCP port, 0 for any free one
      */
     public PrometheusEndpoint(PrometheusMeterRegistry registry, int port) {
+        this(registry, "localhost", port);
+    }
+
+    /**
+     * @param host interface to bind: {@code localhost} by default (metrics name topics, models and hosts, which is
+     *             nobody else's business); {@code 0.0.0.0} for every interface, where a scraper on another machine
+     *             needs it
+     */
+    public PrometheusEndpoint(PrometheusMeterRegistry registry, String host, int port) {
+        // idle or trickling scrapers are disconnected after 30 s (the JDK server's process-wide limits)
+        System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "30"));
+        System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "30"));
         try {
-            server = HttpServer.create(new InetSocketAddress(port), 0);
+            server = HttpServer.create(new InetSocketAddress(host, port), 0);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen on port " + port + " for /metrics", e);
+            throw new UncheckedIOException("cannot listen on " + host + ":" + port + " for /metrics", e);
         }
         server.createContext("/metrics", exchange -> {
             try (exchange) {
@@ -43,13 +55,13 @@ public final class PrometheusEndpoint implements AutoCloseable {
                 }
             }
         });
-        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
+        server.setExecutor(Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "prefstream-metrics-http");
             t.setDaemon(true);
             return t;
         }));
         server.start();
-        log.info("Prometheus metrics at http://localhost:{}/metrics", port());
+        log.info("Prometheus metrics at http://{}:{}/metrics", host, port());
     }
 
     /** The port actually bound. */

@@ -63,6 +63,43 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         }
     }
 
+    /**
+     * How the HTTP side defends itself.
+     *
+     * @param maxBodyBytes   largest request body; larger ones are answered 413 (default 16 MiB)
+     * @param threads        request threads (bounded; default 8)
+     * @param requestTimeout a client that has not sent its whole request (or not read the answer) by then is
+     *                       disconnected, so idle or slow clients cannot hold the threads (default 30 s; the JDK
+     *                       server's setting is process-wide, so the first registry started in a JVM decides it)
+     * @param auth           basic authentication with read and admin roles; empty for none (the default, on localhost)
+     */
+    public record Options(long maxBodyBytes, int threads, Duration requestTimeout, java.util.Optional<RegistryAuth> auth) {
+        public static final long DEFAULT_MAX_BODY_BYTES = 16L * 1024 * 1024;
+
+        public Options {
+            if (maxBodyBytes < 1024) {
+                throw new IllegalArgumentException("maxBodyBytes must be at least 1024, got " + maxBodyBytes);
+            }
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+            }
+            Objects.requireNonNull(requestTimeout, "requestTimeout");
+            Objects.requireNonNull(auth, "auth");
+        }
+
+        public static Options defaults() {
+            return new Options(DEFAULT_MAX_BODY_BYTES, 8, Duration.ofSeconds(30), java.util.Optional.empty());
+        }
+
+        public Options withAuth(RegistryAuth a) {
+            return new Options(maxBodyBytes, threads, requestTimeout, java.util.Optional.of(a));
+        }
+
+        public Options withMaxBodyBytes(long bytes) {
+            return new Options(bytes, threads, requestTimeout, auth);
+        }
+    }
+
     private final HttpServer server;
     private final ExecutorService executor;
     private final SchemaLog schemaLog;
@@ -81,6 +118,16 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
      * @throws RegistryStartException if the broker is unreachable, the topic cannot be read or the port is taken
      */
     public static EmbeddedSchemaRegistry start(Settings settings) {
+        return start(settings, Options.defaults());
+    }
+
+    /** {@link #start(Settings)} with body limit, threads, timeouts and authentication. */
+    public static EmbeddedSchemaRegistry start(Settings settings, Options options) {
+        // the JDK server's only guard against clients that connect and then send (or read) nothing, or trickle:
+        // a request must be read, and an answer taken, within this time, or the connection is closed
+        long seconds = Math.max(1, options.requestTimeout().toSeconds());
+        System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", Long.toString(seconds)));
+        System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", Long.toString(seconds)));
         ObjectMapper json = new ObjectMapper();
         try (Admin admin = Admin.create(settings.kafkaClientConfig())) {
             TopicLayout.TopicSpec spec = TopicLayout.topics(1).stream().filter(t -> t.name().equals(TopicLayout.SCHEMAS)).findFirst()
@@ -98,17 +145,18 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             int entries = schemaLog.replay(state::apply);
             RegistryService service = new RegistryService(state, schemaLog);
             server = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 64);
-            executor = Executors.newFixedThreadPool(4, runnable -> {
+            executor = Executors.newFixedThreadPool(options.threads(), runnable -> {
                 Thread t = new Thread(runnable, "schema-registry-http");
                 t.setDaemon(true);
                 return t;
             });
             server.setExecutor(executor);
-            server.createContext("/", new RegistryHttpHandler(service, json));
+            server.createContext("/", new RegistryHttpHandler(service, json)).getFilters()
+                    .add(new RegistryHttpGuard(options.maxBodyBytes(), options.auth()));
             server.start();
             EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(server, executor, schemaLog, settings.host());
-            log.info("schema registry up at {} ({} stored entries, {} subjects, topic {})", registry.url(), entries,
-                    service.subjects().size(), settings.topic());
+            log.info("schema registry up at {} ({} stored entries, {} subjects, topic {}, basic auth {}, body limit {} bytes)", registry.url(), entries,
+                    service.subjects().size(), settings.topic(), options.auth().isPresent() ? "on" : "off", options.maxBodyBytes());
             return registry;
         } catch (IOException e) {
             cleanup(server, executor, schemaLog);

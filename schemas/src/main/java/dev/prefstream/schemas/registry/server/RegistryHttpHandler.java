@@ -29,8 +29,9 @@ import java.util.TreeSet;
  * Routes Confluent Schema Registry REST requests to {@link RegistryService} and writes JSON answers with content
  * type {@code application/vnd.schemaregistry.v1+json} (or {@code application/json} for a client that accepts only
  * that); failures become {@code {"error_code":..,"message":..}}. Request bodies must be JSON objects sent as the vnd
- * types, {@code application/json} or {@code application/octet-stream} (Confluent's list; no Content-Type is taken
- * as the latter): anything else is 415, unparsable JSON 400, JSON of the wrong shape 422, as Confluent answers.
+ * types or {@code application/json}: anything else, and a body without a Content-Type, is 415 (stricter than
+ * Confluent, which also takes octet-stream and no type: a browser's cross-site form or text/plain POST cannot
+ * register or change anything), unparsable JSON 400, JSON of the wrong shape 422, as Confluent answers.
  * Query parameters Confluent clients send and that mean nothing here ({@code normalize}, {@code subject},
  * {@code format} other than "resolved", {@code offset}/{@code limit}...) are accepted and ignored.
  */
@@ -38,8 +39,7 @@ final class RegistryHttpHandler implements HttpHandler {
 
     static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final String PLAIN_JSON = "application/json";
-    private static final Set<String> ACCEPTED_BODY_TYPES = Set.of(CONTENT_TYPE, "application/vnd.schemaregistry+json", PLAIN_JSON,
-            "application/octet-stream");
+    private static final Set<String> ACCEPTED_BODY_TYPES = Set.of(CONTENT_TYPE, "application/vnd.schemaregistry+json", PLAIN_JSON);
     /** The only mode this registry has: no READONLY, no IMPORT (ids are always assigned here). */
     private static final String MODE = "READWRITE";
     private static final Set<String> CONFLUENT_MODES = Set.of("READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT");
@@ -330,12 +330,10 @@ final class RegistryHttpHandler implements HttpHandler {
 
     private JsonNode readBody(HttpExchange exchange) throws IOException {
         String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
-        if (contentType != null && !contentType.isBlank()) {
-            String mediaType = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-            if (!ACCEPTED_BODY_TYPES.contains(mediaType)) {
-                throw new RegistryError(RegistryError.UNSUPPORTED_MEDIA_TYPE, "HTTP 415 Unsupported Media Type: " + mediaType
-                        + "; send " + CONTENT_TYPE + " or " + PLAIN_JSON);
-            }
+        String mediaType = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        if (!ACCEPTED_BODY_TYPES.contains(mediaType)) {
+            throw new RegistryError(RegistryError.UNSUPPORTED_MEDIA_TYPE, "HTTP 415 Unsupported Media Type: "
+                    + (mediaType.isEmpty() ? "no Content-Type" : mediaType) + "; send " + CONTENT_TYPE + " or " + PLAIN_JSON);
         }
         try (InputStream in = exchange.getRequestBody()) {
             byte[] bytes = in.readAllBytes();
@@ -360,7 +358,7 @@ final class RegistryHttpHandler implements HttpHandler {
     }
 
     /** Path segments, each percent-decoded on its own so an encoded '/' inside a subject name stays in it. */
-    private static List<String> segments(String rawPath) {
+    static List<String> segments(String rawPath) {
         List<String> segments = new ArrayList<>();
         for (String part : rawPath.split("/")) {
             if (!part.isEmpty()) {
