@@ -31,7 +31,8 @@ public final class KafkaOptions {
     String registry;
 
     @Option(names = "--config", paramLabel = "FILE", defaultValue = "${env:PREFSTREAM_CONFIG}",
-            description = "Further Kafka client properties (security.protocol, sasl.*, ssl.*, ...), applied to every client.")
+            description = "Properties file: Kafka client properties (security.protocol, sasl.*, ssl.*, ...), applied to every client, "
+                    + "plus prefstream's settings: ingest.*, prefstream.trainer.*, prefstream.dpo.*, prefstream.publisher.* (README: Configuration reference).")
     Path config;
 
     public String bootstrap() {
@@ -83,10 +84,18 @@ public final class KafkaOptions {
      * Fails within seconds, with one line naming the address and {@code prefstream up}, when the broker or the schema
      * registry does not answer ({@link Reachability}). Every command with these options calls it (or
      * {@link #provisionTopics}, which does) after validating its own arguments and before its first Kafka client.
+     *
+     * @return the Kafka cluster id
      */
-    public void requireReachable() {
-        new Reachability(Reachability.DEFAULT_TIMEOUT).check(adminConfig(), registry);
+    public String requireReachable() {
+        if (clusterId == null) {
+            clusterId = new Reachability(Reachability.DEFAULT_TIMEOUT).check(adminConfig(), registry);
+        }
+        return clusterId;
     }
+
+    /** The cluster id found by {@link #requireReachable} (checked once per command). */
+    private String clusterId;
 
     /** The Kafka client settings alone: without schema.registry.*, ingest.* and prefstream.* keys, which admin clients warn about. */
     Map<String, Object> adminConfig() {
