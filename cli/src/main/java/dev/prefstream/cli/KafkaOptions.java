@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * Options every command that talks to Kafka shares (use with {@code @Mixin KafkaOptions kafka;}): where the
@@ -130,8 +131,31 @@ public final class KafkaOptions {
                         + String.join(", ", SETTING_SECTIONS.stream().map(p -> p + "*").toList()) + ")");
             }
         }
+        Set<String> unknown = UnknownClientKeys.in(properties.stringPropertyNames());
+        if (!unknown.isEmpty() && warnedAbout.add(config)) {
+            System.err.println("prefstream: warning: --config " + config + ": no Kafka client, Kafka Streams or serde setting is called "
+                    + String.join(", ", unknown.stream().map(k -> "'" + k + "'").toList()) + " (misspelt? it is ignored)");
+        }
         return properties;
     }
+
+    /**
+     * Runs a reader of the --config file's prefstream settings, adding the file's name to what it refuses
+     * ("unknown DPO setting 'prefstream.dpo.betta'" did not say in which file).
+     */
+    public <T> T fromConfigFile(java.util.function.Supplier<T> reader) {
+        try {
+            return reader.get();
+        } catch (IllegalArgumentException e) {
+            if (config == null) {
+                throw e;
+            }
+            throw new IllegalArgumentException("--config " + config + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Config files already warned about (clientConfig() is read several times per command). */
+    private final Set<Path> warnedAbout = new java.util.HashSet<>();
 
     /** The {@code prefstream.*} sections that commands read from a --config file. */
     private static final List<String> SETTING_SECTIONS = List.of("prefstream.trainer.", "prefstream.dpo.", "prefstream.publisher.");

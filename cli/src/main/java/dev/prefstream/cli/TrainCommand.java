@@ -111,8 +111,10 @@ final class TrainCommand implements Callable<Integer> {
         ModelSource source = ModelSource.parse(model, seed);
         String defaultName = source.preset() != null ? source.preset() : source.dir().getFileName().toString();
         List<ModelLineage.LocalCheckpoint> local = ModelLineage.localCheckpoints(out);
-        String name = modelName != null ? modelName : !local.isEmpty() ? local.get(0).modelName() : defaultName;
-        StreamingTrainerConfig validated = StreamingTrainerConfig.defaults(name, out).withProperties(cfg.settings()).with(b -> {
+        String provisionalName = modelName != null ? modelName : !local.isEmpty() ? local.get(0).modelName() : defaultName;
+        String name = provisionalName;
+        StreamingTrainerConfig validated = kafkaOptions.fromConfigFile(() -> StreamingTrainerConfig.defaults(provisionalName, out)
+                .withProperties(cfg.settings())).with(b -> {
             if (checkpointSteps != null) {
                 b.checkpointEverySteps = checkpointSteps;
             }
@@ -127,7 +129,7 @@ final class TrainCommand implements Callable<Integer> {
                 b.maxSteps = maxSteps;
             }
         });
-        TrainerConfig dpo = DpoSettings.apply(TrainerConfig.defaults(), cfg.settings());
+        TrainerConfig dpo = kafkaOptions.fromConfigFile(() -> DpoSettings.apply(TrainerConfig.defaults(), cfg.settings()));
         if (precision != null) {
             dpo = dpo.toBuilder().precision(precision).build();
         }

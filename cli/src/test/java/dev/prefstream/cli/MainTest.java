@@ -62,6 +62,25 @@ class MainTest {
     }
 
     @Test
+    void theConsoleLoggingConfigParsesAndKeepsClientRetryStormsOut() throws Exception {
+        // an unparsable logback.xml (e.g. "--" inside a comment) silently falls back to DEBUG logging of everything
+        var factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+        org.w3c.dom.Document doc;
+        try (var in = Main.class.getResourceAsStream("/logback.xml")) {
+            doc = factory.newDocumentBuilder().parse(in);
+        }
+        Map<String, String> levels = new java.util.HashMap<>();
+        var loggers = doc.getElementsByTagName("logger");
+        for (int i = 0; i < loggers.getLength(); i++) {
+            var e = (org.w3c.dom.Element) loggers.item(i);
+            levels.put(e.getAttribute("name"), e.getAttribute("level"));
+        }
+        // "Connection to node -1 could not be established" once a second while a broker is away: 1,126 lines in one import
+        assertThat(levels).containsEntry("org.apache.kafka.clients.NetworkClient", "ERROR")
+                .containsEntry("ai.djl.util.cuda.CudaUtils", "ERROR");
+    }
+
+    @Test
     void kafkaOptionsDefaultAndMergeTheConfigFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("client.properties");
         Files.writeString(file, "security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\nbootstrap.servers=ignored:1\n");
