@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
@@ -38,10 +39,15 @@ final class IngestCommand implements Callable<Integer> {
             description = "Interface the metrics endpoint listens on; 0.0.0.0 opens it to other machines (default: ${DEFAULT-VALUE}).")
     String metricsBind;
 
+    @Option(names = "--data", paramLabel = "DIR", defaultValue = "./data",
+            description = "Data directory: Kafka Streams state goes to DIR/streams/CLUSTER_ID unless --config sets state.dir (default: ${DEFAULT-VALUE}).")
+    Path data;
+
     @Override
     public Integer call() throws InterruptedException {
+        IngestConfig config = config(kafka.requireReachable());
         kafka.provisionTopics(); // a bare cluster gets prefstream's topics (idempotent)
-        IngestConfig config = IngestConfig.from(kafka.clientConfig());
+        System.err.println("prefstream ingest: Kafka Streams state in " + config.stateDirectory());
         IngestService service = new IngestService(config);
         PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         service.bindTo(prometheus);
@@ -56,5 +62,10 @@ final class IngestCommand implements Callable<Integer> {
         service.start();
         service.awaitStopped();
         return service.state() == org.apache.kafka.streams.KafkaStreams.State.ERROR ? 1 : 0;
+    }
+
+    /** The ingest configuration of this command on cluster {@code clusterId}: --config, then the state directory default. */
+    IngestConfig config(String clusterId) {
+        return IngestConfig.from(kafka.clientConfig()).withDefaultStateDir(data, clusterId);
     }
 }

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * Options every command that talks to Kafka shares (use with {@code @Mixin KafkaOptions kafka;}): where the
@@ -31,7 +32,8 @@ public final class KafkaOptions {
     String registry;
 
     @Option(names = "--config", paramLabel = "FILE", defaultValue = "${env:PREFSTREAM_CONFIG}",
-            description = "Further Kafka client properties (security.protocol, sasl.*, ssl.*, ...), applied to every client.")
+            description = "Properties file: Kafka client properties (security.protocol, sasl.*, ssl.*, ...), applied to every client, "
+                    + "plus prefstream's settings: ingest.*, prefstream.trainer.*, prefstream.dpo.*, prefstream.publisher.* (README: Configuration reference).")
     Path config;
 
     public String bootstrap() {
@@ -83,10 +85,18 @@ public final class KafkaOptions {
      * Fails within seconds, with one line naming the address and {@code prefstream up}, when the broker or the schema
      * registry does not answer ({@link Reachability}). Every command with these options calls it (or
      * {@link #provisionTopics}, which does) after validating its own arguments and before its first Kafka client.
+     *
+     * @return the Kafka cluster id
      */
-    public void requireReachable() {
-        new Reachability(Reachability.DEFAULT_TIMEOUT).check(adminConfig(), registry);
+    public String requireReachable() {
+        if (clusterId == null) {
+            clusterId = new Reachability(Reachability.DEFAULT_TIMEOUT).check(adminConfig(), registry);
+        }
+        return clusterId;
     }
+
+    /** The cluster id found by {@link #requireReachable} (checked once per command). */
+    private String clusterId;
 
     /** The Kafka client settings alone: without schema.registry.*, ingest.* and prefstream.* keys, which admin clients warn about. */
     Map<String, Object> adminConfig() {
@@ -121,8 +131,31 @@ public final class KafkaOptions {
                         + String.join(", ", SETTING_SECTIONS.stream().map(p -> p + "*").toList()) + ")");
             }
         }
+        Set<String> unknown = UnknownClientKeys.in(properties.stringPropertyNames());
+        if (!unknown.isEmpty() && warnedAbout.add(config)) {
+            System.err.println("prefstream: warning: --config " + config + ": no Kafka client, Kafka Streams or serde setting is called "
+                    + String.join(", ", unknown.stream().map(k -> "'" + k + "'").toList()) + " (misspelt? it is ignored)");
+        }
         return properties;
     }
+
+    /**
+     * Runs a reader of the --config file's prefstream settings, adding the file's name to what it refuses
+     * ("unknown DPO setting 'prefstream.dpo.betta'" did not say in which file).
+     */
+    public <T> T fromConfigFile(java.util.function.Supplier<T> reader) {
+        try {
+            return reader.get();
+        } catch (IllegalArgumentException e) {
+            if (config == null) {
+                throw e;
+            }
+            throw new IllegalArgumentException("--config " + config + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Config files already warned about (clientConfig() is read several times per command). */
+    private final Set<Path> warnedAbout = new java.util.HashSet<>();
 
     /** The {@code prefstream.*} sections that commands read from a --config file. */
     private static final List<String> SETTING_SECTIONS = List.of("prefstream.trainer.", "prefstream.dpo.", "prefstream.publisher.");

@@ -139,18 +139,15 @@ final class LogpsCommand implements Callable<Integer> {
             }
             return dir;
         }
-        Path dir;
         try {
-            dir = Tokenizers.directoryFor(model);
+            // said once, on stderr: the library's own WARN of the same fallback printed it a second time
+            return Tokenizers.directoryFor(model, notice -> {
+                err.println("prefstream logps: " + notice);
+                err.flush();
+            });
         } catch (ModelFormatException e) {
             throw new ModelFormatException(e.getMessage() + " (pass --tokenizer FILE)", e);
         }
-        if (!dir.equals(model)) {
-            err.println("prefstream logps: " + model + " has no " + HfTokenizer.TOKENIZER_FILE + "; using "
-                    + dir.resolve(HfTokenizer.TOKENIZER_FILE));
-            err.flush();
-        }
-        return dir;
     }
 
     private int run(LoadedModel policy, LoadedModel ref, PrintWriter out, PrintWriter err) {

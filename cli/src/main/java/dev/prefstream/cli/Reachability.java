@@ -42,15 +42,18 @@ final class Reachability {
      * http(s) URL) the registry does not answer in time.
      *
      * @param adminConfig Kafka client settings (bootstrap.servers, security ...), without prefstream's own keys
+     * @return the Kafka cluster id
      */
-    void check(Map<String, Object> adminConfig, String registryUrl) {
-        checkBroker(adminConfig);
+    String check(Map<String, Object> adminConfig, String registryUrl) {
+        String clusterId = checkBroker(adminConfig);
         if (registryUrl != null && !registryUrl.isBlank() && !registryUrl.startsWith(SchemaRegistryClients.MOCK_PREFIX)) {
             checkRegistry(adminConfig, registryUrl);
         }
+        return clusterId;
     }
 
-    void checkBroker(Map<String, Object> adminConfig) {
+    /** Returns the cluster id. */
+    String checkBroker(Map<String, Object> adminConfig) {
         String bootstrap = String.valueOf(adminConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
         Map<String, Object> config = new HashMap<>(adminConfig);
         int millis = (int) timeout.toMillis();
@@ -67,7 +70,9 @@ final class Reachability {
             throw new ServiceUnreachableException(unreachableBroker(bootstrap, rootMessage(e)), e);
         }
         try {
-            admin.describeCluster(new DescribeClusterOptions().timeoutMs(millis)).clusterId().get(millis + 1_000L, TimeUnit.MILLISECONDS);
+            String clusterId = admin.describeCluster(new DescribeClusterOptions().timeoutMs(millis)).clusterId()
+                    .get(millis + 1_000L, TimeUnit.MILLISECONDS);
+            return clusterId == null ? "unknown-cluster" : clusterId;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ServiceUnreachableException("interrupted while checking the Kafka broker at " + bootstrap, e);

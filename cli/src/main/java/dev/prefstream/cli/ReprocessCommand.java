@@ -55,6 +55,10 @@ final class ReprocessCommand implements Callable<Integer> {
     @Option(names = "--follow", description = "Keep running after catching up (until Ctrl-C).")
     boolean follow;
 
+    @Option(names = "--data", paramLabel = "DIR", defaultValue = "./data",
+            description = "Data directory: Kafka Streams state goes to DIR/streams/CLUSTER_ID unless --config sets state.dir (default: ${DEFAULT-VALUE}).")
+    java.nio.file.Path data;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -71,8 +75,7 @@ final class ReprocessCommand implements Callable<Integer> {
         client.put(IngestConfig.TOPIC_PAIRS, toTopic);
         client.put(IngestConfig.TOPIC_DLQ, toTopic + "-dlq");
         client.keySet().removeIf(k -> k.startsWith("prefstream."));
-        IngestConfig config = IngestConfig.from(client);
-        kafkaOptions.requireReachable();
+        IngestConfig config = IngestConfig.from(client).withDefaultStateDir(data, kafkaOptions.requireReachable());
 
         Map<String, Object> admin = new HashMap<>(kafkaOptions.clientConfig());
         admin.keySet().removeIf(k -> k.startsWith("prefstream.") || k.startsWith("ingest.") || k.equals("schema.registry.url"));

@@ -119,8 +119,10 @@ final class TrainCommand implements Callable<Integer> {
         ModelSource source = ModelSource.parse(model, seed);
         String defaultName = source.preset() != null ? source.preset() : source.dir().getFileName().toString();
         List<ModelLineage.LocalCheckpoint> local = ModelLineage.localCheckpoints(out);
-        String name = modelName != null ? modelName : !local.isEmpty() ? local.get(0).modelName() : defaultName;
-        StreamingTrainerConfig validated = StreamingTrainerConfig.defaults(name, out).withProperties(cfg.settings()).with(b -> {
+        String provisionalName = modelName != null ? modelName : !local.isEmpty() ? local.get(0).modelName() : defaultName;
+        String name = provisionalName;
+        StreamingTrainerConfig validated = kafkaOptions.fromConfigFile(() -> StreamingTrainerConfig.defaults(provisionalName, out)
+                .withProperties(cfg.settings())).with(b -> {
             if (checkpointSteps != null) {
                 b.checkpointEverySteps = checkpointSteps;
             }
@@ -135,7 +137,8 @@ final class TrainCommand implements Callable<Integer> {
                 b.maxSteps = maxSteps;
             }
         });
-        TrainerConfig dpo = loraOptions.apply(LoraSettings.apply(DpoSettings.apply(TrainerConfig.defaults(), cfg.settings()), cfg.settings()));
+        TrainerConfig dpo = kafkaOptions.fromConfigFile(() -> loraOptions.apply(
+                LoraSettings.apply(DpoSettings.apply(TrainerConfig.defaults(), cfg.settings()), cfg.settings())));
         if (precision != null) {
             dpo = dpo.toBuilder().precision(precision).build();
         }

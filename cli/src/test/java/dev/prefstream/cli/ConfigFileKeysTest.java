@@ -41,6 +41,34 @@ class ConfigFileKeysTest {
     }
 
     @Test
+    void aMisspeltKafkaKeyIsWarnedAboutOnceAndAMisspeltDpoKeyNamesTheFile() throws Exception {
+        Path config = Files.writeString(dir.resolve("typo-kafka.properties"),
+                "boostrap.servers=broker:9092\nsecurity.protocol=PLAINTEXT\nmax.poll.records=10\nproducer.linger.ms=5\n");
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        KafkaOptions options = new KafkaOptions();
+        options.bootstrap = "localhost:1";
+        options.registry = "http://localhost:1";
+        options.config = config;
+        try {
+            System.setErr(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+            options.clientConfig();
+            options.clientConfig();
+        } finally {
+            System.setErr(old);
+        }
+        // was accepted silently, leaving bootstrap.servers at its default
+        assertThat(bytes.toString(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("prefstream: warning: --config " + config
+                + ": no Kafka client, Kafka Streams or serde setting is called 'boostrap.servers' (misspelt? it is ignored)" + System.lineSeparator());
+
+        Path dpo = Files.writeString(dir.resolve("typo-dpo.properties"), "prefstream.dpo.betta=0.2\n");
+        Run r = run("train", "--model", "tiny", "--out", dir.resolve("out").toString(), "--config", dpo.toString(),
+                "--bootstrap", "localhost:1", "--metrics-port", "-1");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).startsWith("prefstream train: --config " + dpo + ": unknown DPO setting 'prefstream.dpo.betta'");
+    }
+
+    @Test
     void knownSectionsAndPlainClientKeysPassTheCheck() throws Exception {
         Path config = Files.writeString(dir.resolve("ok.properties"),
                 "prefstream.trainer.pairs-per-step=4\nprefstream.dpo.learning-rate=1e-3\nprefstream.publisher.gate.max-kl=5\n"

@@ -92,6 +92,7 @@ class IngestCommandsTest {
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + port.group(1) + "/metrics")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body();
             assertThat(scrape).contains("kafka_stream_");
+            assertThat(Files.readString(log)).contains("prefstream ingest: Kafka Streams state in " + dir.resolve("state").resolve("ingest-sigterm-test"));
             process.destroy(); // SIGTERM
             assertThat(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             assertThat(Files.readString(log)).contains("PENDING_SHUTDOWN -> NOT_RUNNING").contains("ingest stopped cleanly");

@@ -172,6 +172,7 @@ class LogpsCommandTest {
         assertThat(parent.exit()).isZero();
         assertThat(given.exit()).isZero();
         assertThat(parent.err()).contains("has no tokenizer.json; using").contains(shared.resolve("tokenizer.json").toString());
+        assertThat(parent.err().split("has no tokenizer.json", -1)).as("said once").hasSize(2);
         assertThat(given.err()).doesNotContain("has no tokenizer.json");
         double expected = full.lines().get(0).get("policy_chosen_logp").asDouble();
         assertThat(expected).isNegative();

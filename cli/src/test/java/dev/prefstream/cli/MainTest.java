@@ -43,6 +43,44 @@ class MainTest {
     }
 
     @Test
+    void aSecondUpSaysInOneLineWhichPortIsTakenAndStartsNothing(@TempDir Path dir) throws Exception {
+        try (java.net.ServerSocket firstUp = new java.net.ServerSocket()) {
+            firstUp.setReuseAddress(true);
+            firstUp.bind(new java.net.InetSocketAddress("localhost", 0));
+            int taken = firstUp.getLocalPort();
+            StringWriter err = new StringWriter();
+            CommandLine cli = Main.commandLine();
+            cli.setErr(new PrintWriter(err));
+            // was 129 lines of stack trace ending in "Socket server failed to bind to localhost:9093: Address already in use"
+            int exit = cli.execute("up", "--data", dir.toString(), "--port", "0", "--controller-port", Integer.toString(taken), "--registry-port", "0");
+            assertThat(exit).isEqualTo(1);
+            assertThat(err.toString().strip()).isEqualTo("prefstream up: port " + taken + " (the KRaft controller) on localhost is already in use: "
+                    + "another `prefstream up` or a Kafka broker is running there. Use that one (every command's defaults point at it), "
+                    + "stop it, or start this one with --controller-port N (and another --data)");
+            assertThat(dir.resolve("kafka")).doesNotExist();
+        }
+    }
+
+    @Test
+    void theConsoleLoggingConfigParsesAndKeepsClientRetryStormsOut() throws Exception {
+        // an unparsable logback.xml (e.g. "--" inside a comment) silently falls back to DEBUG logging of everything
+        var factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+        org.w3c.dom.Document doc;
+        try (var in = Main.class.getResourceAsStream("/logback.xml")) {
+            doc = factory.newDocumentBuilder().parse(in);
+        }
+        Map<String, String> levels = new java.util.HashMap<>();
+        var loggers = doc.getElementsByTagName("logger");
+        for (int i = 0; i < loggers.getLength(); i++) {
+            var e = (org.w3c.dom.Element) loggers.item(i);
+            levels.put(e.getAttribute("name"), e.getAttribute("level"));
+        }
+        // "Connection to node -1 could not be established" once a second while a broker is away: 1,126 lines in one import
+        assertThat(levels).containsEntry("org.apache.kafka.clients.NetworkClient", "ERROR")
+                .containsEntry("ai.djl.util.cuda.CudaUtils", "ERROR");
+    }
+
+    @Test
     void kafkaOptionsDefaultAndMergeTheConfigFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("client.properties");
         Files.writeString(file, "security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\nbootstrap.servers=ignored:1\n");

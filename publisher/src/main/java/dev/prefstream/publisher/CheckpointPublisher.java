@@ -87,7 +87,8 @@ public final class CheckpointPublisher implements CheckpointListener, AutoClosea
         List<PreferencePair> pairs = heldOut.refresh();
         List<String> sample = evaluator.sample(pairs).stream().map(PreferencePair::getPairId).toList();
         CandidateMetrics metrics = evaluator.evaluate(cp.dir(), pairs);
-        GateDecision decision = gate.decide(metrics, bar.accuracyOn(sample, dir -> evaluator.evaluate(dir, pairs).accuracy()));
+        GateDecision decision = gate.decide(metrics, bar.accuracyOn(sample, dir -> evaluator.evaluate(dir, pairs).accuracy()),
+                bar.version().orElse(null));
         URI uri = store.put(cp);
         ModelCheckpoint record = RegistryRecords.of(cp, uri, decision.status(), decision.reason(), metrics.toMap());
         registry.publish(record);

@@ -59,6 +59,11 @@ final class PromotionBar {
         return OptionalDouble.of(b.accuracy());
     }
 
+    /** The version of the checkpoint that is the bar, if any. */
+    Optional<String> version() {
+        return holder.map(Holder::version);
+    }
+
     /** After a promotion: the candidate becomes the bar when nothing was promoted before or it is more accurate. */
     void promoted(String version, Path dir, double accuracy, List<String> sample) {
         if (holder.isEmpty() || accuracy > holder.get().accuracy()) {

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.prefstream.publisher.GateConfig;
+
 import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -40,14 +42,53 @@ public final class DemoReport {
     private DemoReport() {
     }
 
-    /** Writes every file into {@code dir} (created if needed) and returns the files written. */
+    /** Writes every file into {@code dir} (created if needed) and returns the files written; no gate notes. */
     public static List<Path> write(Path dir, DemoSummary summary, RunHistory history) {
+        return write(dir, summary, history, "");
+    }
+
+    /**
+     * How to read the checkpoint table: what each column measures, on which data, and how the demo's gate is set
+     * (and why it differs from the production defaults). Two numbers called KL and two held-out accuracies for one
+     * checkpoint could not be followed without it.
+     */
+    public static String legend(GateConfig demoGate, GateConfig defaults, int gateKlAnswers, int judgePrompts, int judgeSamples) {
+        return String.format(Locale.ROOT, """
+                How to read the table
+                ---------------------
+                acc       rewards/accuracies of the last training batch: share of its pairs whose chosen answer the
+                          policy's implicit DPO reward prefers (training data: it rises first and says little alone).
+                heldout   the same share on held-out pairs the trainer never trains on, measured by the publisher:
+                          the number the gate compares. The held-out sample grows while feedback arrives.
+                judge     mean judge reward (0..1) of answers sampled on the %d held-out prompts (%d per prompt):
+                          the demo's own measure, the one the RESULT line compares.
+                KL        KL from the base policy in nats per answer, estimated on those same judge samples.
+                reason    the gate's verdict with every number it compared: the held-out accuracy; the bar, i.e. the
+                          best promoted checkpoint scored again on the same held-out pairs (so it can differ from the
+                          heldout number in that checkpoint's own row, measured on a smaller sample); and the gate KL,
+                          a separate estimate from %d sampled answers, bounded by the gate, which differs from the KL
+                          column (other prompts, other samples).
+
+                The demo's gate: the first promotion needs held-out accuracy >= %.2f on at least %d pairs; later ones
+                >= the best promoted minus %.2f; gate KL <= %.1f. The tolerance is %.2f here against the default %.2f
+                (prefstream.publisher.accuracy-tolerance) because the demo's held-out set holds tens of pairs, where
+                one pair moves accuracy by several points: a tight tolerance would reject checkpoints on noise. So
+                held-out accuracy may drift down across promoted checkpoints, as long as each stays within %.2f of
+                the best; the judge column shows whether answers got better.
+
+                """, judgePrompts, judgeSamples, gateKlAnswers, demoGate.minAccuracy(), demoGate.minHeldOutPairs(),
+                demoGate.accuracyTolerance(), demoGate.maxKl(), demoGate.accuracyTolerance(), defaults.accuracyTolerance(),
+                demoGate.accuracyTolerance());
+    }
+
+    /** Writes every file into {@code dir} (created if needed), the legend after the checkpoint table, and returns the files written. */
+    public static List<Path> write(Path dir, DemoSummary summary, RunHistory history, String legend) {
         try {
             Files.createDirectories(dir);
             Path json = dir.resolve(SUMMARY_JSON);
             Files.write(json, json(summary));
             Path txt = dir.resolve(SUMMARY_TXT);
-            Files.writeString(txt, text(summary, history), StandardCharsets.UTF_8);
+            Files.writeString(txt, text(summary, history, legend), StandardCharsets.UTF_8);
             Path training = dir.resolve(TRAINING_PNG);
             trainingCurves(history, training);
             Path reward = dir.resolve(REWARD_PNG);
@@ -100,6 +141,10 @@ public final class DemoReport {
     }
 
     static String text(DemoSummary s, RunHistory history) {
+        return text(s, history, "");
+    }
+
+    static String text(DemoSummary s, RunHistory history, String legend) {
         StringBuilder b = new StringBuilder();
         b.append("prefstream demo report\n======================\n\n");
         if (s.improved()) {
@@ -126,7 +171,8 @@ public final class DemoReport {
             b.append(String.format(Locale.ROOT, "%-28s %6d %7d %7.4f %6.2f %8.3f %8.3f %7.3f %7s  %s%n", c.version(), c.step(), c.pairsTrained(),
                     c.loss(), c.accuracy(), c.heldOutAccuracy(), c.judgeReward(), c.klToBase(), c.status(), c.reason() == null ? "" : c.reason()));
         }
-        b.append("\nHeld-out prompts, base vs final policy (first sampled answer, judge reward)\n");
+        b.append('\n').append(legend);
+        b.append("Held-out prompts, base vs final policy (first sampled answer, judge reward)\n");
         b.append("---------------------------------------------------------------------------\n");
         for (DemoSummary.SideBySide x : s.sideBySide()) {
             b.append(String.format(Locale.ROOT, "%-40s base: %-14s (%.2f)   final: %-14s (%.2f)%n", x.prompt(), quote(x.baseAnswer()),

@@ -141,7 +141,7 @@ public final class DemoRunner {
             DemoSummary summary = summarize(base, baseEval, evaluator, promoted, last, services, pairsByKind, dlq,
                     (clock.millis() - started) / 60000.0);
             history.save(settings.historyFile());
-            List<Path> files = DemoReport.write(settings.reportDir(), summary, history);
+            List<Path> files = DemoReport.write(settings.reportDir(), summary, history, reportLegend(settings, summary.heldOutPrompts()));
             view.line(String.format(Locale.ROOT, "      %s judge reward %.3f -> %.3f on %d held-out prompts (%s); report in %s",
                     summary.improved() ? "IMPROVED:" : "NO CLEAR IMPROVEMENT:", summary.baseJudgeReward(), summary.finalJudgeReward(),
                     summary.heldOutPrompts(), summary.finalVersion(), settings.reportDir().toAbsolutePath().normalize()));
@@ -263,11 +263,8 @@ public final class DemoRunner {
         CheckpointPublisher publisher = new CheckpointPublisher(
                 new HeldOutSet(s.kafka, TopicLayout.PREFERENCE_PAIRS,
                         new HeldOutSplit(trainerConfig.heldOutFraction(), trainerConfig.heldOutSalt()), 512),
-                new CandidateEvaluator(HfModelLoader.loadWithTokenizer(baseDir, Device.cpu()),
-                        new EvaluationConfig(settings.beta(), 128, 96, TruncationMode.KEEP_END, 16, 256, 16, 2,
-                                settings.evaluation().maxNewTokens(), 1234)),
-                // at least 20 held-out pairs: an accuracy measured on fewer is too lucky a bar for the next candidates
-                new PromotionGate(new GateConfig(0.5, settings.gateTolerance(), 10.0, 20)),
+                new CandidateEvaluator(HfModelLoader.loadWithTokenizer(baseDir, Device.cpu()), GATE_EVALUATION.apply(settings)),
+                new PromotionGate(gateConfig(settings)),
                 store, new RegistryPublisher(s.kafka, TopicLayout.MODEL_REGISTRY), bestPromoted);
         closers.push(publisher::close);
         s.judging = Executors.newSingleThreadExecutor(r -> {
@@ -338,13 +335,29 @@ public final class DemoRunner {
             RunHistory.StepPoint last = history.lastStep();
             long events = st.ratings() + st.thumbs() + st.duplicates() + st.comparisons() + st.rankings() + st.garbage();
             view.progress((double) elapsed / total, DemoView.clock(elapsed) + "/" + DemoView.clock(total),
-                    String.format(Locale.ROOT, "events %d  step %d  loss %s  serving %s (reward %.2f)", events,
+                    String.format(Locale.ROOT, "events %d  step %d  loss %s  serving %s (reward %s)", events,
                             last == null ? 0 : last.step(), last == null ? "-" : String.format(Locale.ROOT, "%.3f", last.loss()),
-                            st.servedVersion(), st.recentReward()));
+                            st.servedVersion(), DemoView.orDash(st.recentReward())));
             if (elapsed >= total || stop.await(Math.min(1000, total - elapsed), TimeUnit.MILLISECONDS)) {
                 return;
             }
         }
+    }
+
+    /** The publisher's evaluation in the demo: 16 prompts x 2 sampled answers for the gate's KL. */
+    private static final java.util.function.Function<DemoSettings, EvaluationConfig> GATE_EVALUATION = settings ->
+            new EvaluationConfig(settings.beta(), 128, 96, TruncationMode.KEEP_END, 16, 256, 16, 2, settings.evaluation().maxNewTokens(), 1234);
+
+    /** The demo's gate: at least 20 held-out pairs (an accuracy measured on fewer is too lucky a bar for the next candidates). */
+    static GateConfig gateConfig(DemoSettings settings) {
+        return new GateConfig(0.5, settings.gateTolerance(), 10.0, 20);
+    }
+
+    /** The report's "how to read the table", with this run's gate and sampling settings. */
+    static String reportLegend(DemoSettings settings, int heldOutPrompts) {
+        EvaluationConfig e = GATE_EVALUATION.apply(settings);
+        return DemoReport.legend(gateConfig(settings), GateConfig.defaults(), e.klPrompts() * e.klSamples(), heldOutPrompts,
+                settings.evaluation().samplesPerPrompt());
     }
 
     /** Measures a published checkpoint with the judge and adds its line (runs on the judging thread). */

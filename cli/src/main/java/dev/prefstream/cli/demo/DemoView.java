@@ -46,17 +46,20 @@ public final class DemoView {
         out.flush();
     }
 
-    /** The header of the checkpoint table. */
+    /**
+     * The header of the checkpoint table: acc is the last training batch's, held-out the publisher's (what the gate
+     * compares), judge and judge-KL the demo's own measurement on sampled answers (README: "What the demo shows").
+     */
     public synchronized void checkpointHeader() {
-        line(String.format(Locale.ROOT, "  %6s %7s %7s %6s %7s %8s %7s %6s  %s", "step", "pairs", "loss", "acc", "margin",
-                "held-out", "judge", "KL", "verdict"));
+        line(String.format(Locale.ROOT, "  %6s %7s %7s %6s %7s %8s %7s %8s  %s", "step", "pairs", "loss", "acc", "margin",
+                "held-out", "judge", "judge-KL", "verdict (the gate's numbers)"));
     }
 
-    /** One checkpoint line. */
+    /** One checkpoint line, with the gate's reason, which names the numbers it compared. */
     public synchronized void checkpoint(RunHistory.CheckpointPoint c) {
-        line(String.format(Locale.ROOT, "  %6d %7d %7.4f %6.2f %7.3f %8.3f %7.3f %6.3f  %s%s", c.step(), c.pairsTrained(), c.loss(),
+        line(String.format(Locale.ROOT, "  %6d %7d %7.4f %6.2f %7.3f %8.3f %7.3f %8.3f  %s%s", c.step(), c.pairsTrained(), c.loss(),
                 c.accuracy(), c.margin(), c.heldOutAccuracy(), c.judgeReward(), c.klToBase(), c.status(),
-                c.promoted() ? "" : " (" + c.reason() + ")"));
+                c.reason() == null || c.reason().isEmpty() ? "" : " (" + c.reason() + ")"));
     }
 
     /** Redraws the progress bar with a status text. */
@@ -93,6 +96,14 @@ public final class DemoView {
             barShown = false;
         }
         out.flush();
+    }
+
+    /**
+     * A number with two decimals, or "-" before there is one: the simulator's recent reward is NaN at the start and
+     * right after each hot-swap, which the bar showed as "reward NaN".
+     */
+    static String orDash(double value) {
+        return Double.isNaN(value) ? "-" : String.format(Locale.ROOT, "%.2f", value);
     }
 
     /** mm:ss. */

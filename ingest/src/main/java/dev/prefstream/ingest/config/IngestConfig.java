@@ -81,6 +81,8 @@ public record IngestConfig(
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
     public static final String DEFAULT_REGISTRY_URL = "http://localhost:8081";
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    /** Kafka Streams' state directory (a pass-through key; see {@link #withDefaultStateDir}). */
+    public static final String STATE_DIR = "state.dir";
     public static final String DEFAULT_BOOTSTRAP = "localhost:9092";
 
     private static final Map<String, String> DEFAULTS = defaults();
@@ -200,6 +202,34 @@ public record IngestConfig(
     /** The registry URL the serdes talk to. */
     public String registryUrl() {
         return clientProperties.get(SCHEMA_REGISTRY_URL);
+    }
+
+    /**
+     * This configuration with Kafka Streams' {@code state.dir} defaulted to {@code DATA/streams/CLUSTER_ID} (Streams
+     * adds the application id below it) unless the properties set one. Streams' own default, {@code /tmp/kafka-streams},
+     * is shared by every cluster: state left there by a run against an earlier broker was picked up on a fresh one
+     * and logged {@code TaskCorruptedException} stack traces before Streams wiped and restored it. Keyed by the
+     * cluster id, a new cluster starts with an empty directory and a restarted one keeps its state.
+     *
+     * @param dataDir   prefstream's data directory (the CLI's {@code --data}, default {@code ./data})
+     * @param clusterId the Kafka cluster id ({@code describeCluster}); characters other than [A-Za-z0-9_-] become '_'
+     */
+    public IngestConfig withDefaultStateDir(java.nio.file.Path dataDir, String clusterId) {
+        if (clientProperties.containsKey(STATE_DIR)) {
+            return this;
+        }
+        Map<String, String> client = new TreeMap<>(clientProperties);
+        client.put(STATE_DIR, dataDir.resolve("streams").resolve(clusterId.replaceAll("[^A-Za-z0-9_-]", "_"))
+                .toAbsolutePath().normalize().toString());
+        return new IngestConfig(applicationId, inputTopic, outputTopic, dlqTopic, rankingStrategy, ratingScore, ratingPairing,
+                ratingMinMargin, aiJudgePolicy, aiJudgeWeight, feedbackWindow, maxVotesPerPrompt, dedupRetention, maxTextChars,
+                maxPromptChars, maxResponses, maxFutureSkew, metricsLogInterval, client);
+    }
+
+    /** Where Kafka Streams keeps this application's state: {@code state.dir}/{@code application.id}. */
+    public java.nio.file.Path stateDirectory() {
+        String root = clientProperties.getOrDefault(STATE_DIR, System.getProperty("java.io.tmpdir") + java.io.File.separator + "kafka-streams");
+        return java.nio.file.Path.of(root).resolve(applicationId);
     }
 
     /** The pass-through client properties plus the application id, as Properties (the service adds what it enforces). */

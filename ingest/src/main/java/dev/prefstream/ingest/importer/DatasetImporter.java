@@ -213,7 +213,9 @@ public final class DatasetImporter {
             // two objects on one line would otherwise import the first and silently drop the second
             json = ONE_VALUE_PER_LINE.readTree(line);
         } catch (JsonProcessingException e) {
-            throw new LineRejectedException("invalid_json", "line " + lineNumber + " is not JSON: " + e.getOriginalMessage());
+            // line and column only: Jackson's full message adds its source-location internals
+            String column = e.getLocation() == null || e.getLocation().getColumnNr() < 1 ? "" : " at column " + e.getLocation().getColumnNr();
+            throw new LineRejectedException("invalid_json", "line " + lineNumber + " is not JSON" + column + ": " + e.getOriginalMessage());
         }
         if (json == null || json.isMissingNode()) {
             throw new LineRejectedException("invalid_json", "line " + lineNumber + " is not JSON");

@@ -55,9 +55,10 @@ public final class IngestService implements AutoCloseable {
 
     /** Starts processing (returns at once; the Streams threads do the work). */
     public void start() {
-        log.info("starting ingest {} -> {} (dlq {}), application.id={}, bootstrap={}, registry={}",
+        log.info("starting ingest {} -> {} (dlq {}), application.id={}, bootstrap={}, registry={}, state in {}",
                 config.inputTopic(), config.outputTopic(), config.dlqTopic(), config.applicationId(),
-                config.clientProperties().get(IngestConfig.BOOTSTRAP_SERVERS), dev.prefstream.schemas.security.Redaction.text(config.registryUrl()));
+                config.clientProperties().get(IngestConfig.BOOTSTRAP_SERVERS),
+                dev.prefstream.schemas.security.Redaction.text(config.registryUrl()), config.stateDirectory());
         streams.start();
         long every = config.metricsLogInterval().toMillis();
         reporter.scheduleAtFixedRate(this::logCounters, every, every, TimeUnit.MILLISECONDS);

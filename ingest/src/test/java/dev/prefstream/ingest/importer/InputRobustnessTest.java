@@ -174,7 +174,8 @@ class InputRobustnessTest {
         Imported r = importFile(write("some-bad.jsonl", utf8(String.join("\n", lines))));
         assertThat(r.summary().linesRejected()).isEqualTo(14);
         assertThat(r.summary().examples()).hasSize(ImportSummary.MAX_EXAMPLES);
-        assertThat(r.summary().examples().get(0)).startsWith("line 2 (invalid_json): ");
+        assertThat(r.summary().examples().get(0)).startsWith("line 2 (invalid_json): line 2 is not JSON at column ")
+                .doesNotContain("Source:").doesNotContain("REDACTED").doesNotContain("StreamReadFeature");
         assertThat(r.summary().examples().get(1)).startsWith("line 3 (missing_field): ");
         assertThat(r.summary().examples().get(2)).startsWith("line 5 (" + DatasetImporter.NOT_AN_OBJECT + "): ");
         assertThat(r.summary().describe()).contains("\nfirst rejected lines:\n  line 2 (invalid_json): ").contains("\n  ... 4 more");

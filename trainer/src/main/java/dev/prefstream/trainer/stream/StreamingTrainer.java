@@ -63,6 +63,12 @@ public final class StreamingTrainer implements AutoCloseable {
     /** Pause before re-reading records that could not be decoded because the schema registry was unreachable. */
     private static final long RETRY_BACKOFF_MILLIS = 1000;
 
+    /**
+     * How long the trainer may go without a step before it says what it waits for (and again after as long): a
+     * {@code train --max-steps 2} with too few pairs for the second batch otherwise waited silently forever.
+     */
+    private static final long WAITING_LOG_MILLIS = 60_000;
+
     /** How often the input topic's partition count is re-read (new partitions join the assignment). */
     private static final long PARTITION_CHECK_MILLIS = 30_000;
 
@@ -220,6 +226,8 @@ public final class StreamingTrainer implements AutoCloseable {
         private long stepsSinceCheckpoint;
         private long lastCheckpointAt;
         private long lastPartitionCheckAt;
+        /** When the last step was trained or the last "waiting" line logged. */
+        private long lastActivityAt;
         private final ResumePoint resumePoint;
         private long iteration = -1;
         private Map<String, Double> lastMetrics = Map.of();
@@ -256,6 +264,7 @@ public final class StreamingTrainer implements AutoCloseable {
             }
             lastCheckpointAt = clock.millis();
             lastPartitionCheckAt = lastCheckpointAt;
+            lastActivityAt = lastCheckpointAt;
             log.info("Training {} from {} at step {}; {} positions {}", config.modelName(),
                     rp.checkpoint().map(cp -> cp.dir().toString()).orElse("the initial model"), trainer.step(),
                     config.inputTopic(), new TreeMap<>(start.entrySet().stream().collect(
@@ -323,7 +332,20 @@ public final class StreamingTrainer implements AutoCloseable {
                     return Optional.empty();
                 }
                 maybeCheckpoint();
+                logWaiting(clock.millis());
             }
+        }
+
+        /** After {@link #WAITING_LOG_MILLIS} without a step: one line saying what would close the next batch. */
+        private void logWaiting(long now) {
+            if (now - lastActivityAt < WAITING_LOG_MILLIS) {
+                return;
+            }
+            lastActivityAt = now;
+            log.info("Waiting for pairs on {}: {} buffered; a batch closes at {} pairs or {} s after its oldest buffered pair; "
+                            + "step {}{}, {} pairs trained so far", config.inputTopic(), batcher.size(), config.batchPairs(),
+                    config.maxBatchWait().toSeconds(), trainer.step(),
+                    config.maxSteps() > 0 ? " of --max-steps " + config.maxSteps() : "", pairsTrained);
         }
 
         /**
@@ -444,6 +466,7 @@ public final class StreamingTrainer implements AutoCloseable {
         }
 
         private void step(List<PairRecord> batch) {
+            lastActivityAt = clock.millis();
             long it = config.iterationSteps() > 0 ? trainer.step() / config.iterationSteps() : 0;
             if (it != iteration) {
                 trainer.startIteration(it);

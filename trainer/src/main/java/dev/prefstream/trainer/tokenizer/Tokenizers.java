@@ -33,12 +33,20 @@ public final class Tokenizers {
      * @throws ModelFormatException when neither holds a tokenizer.json
      */
     public static Path directoryFor(Path dir) {
+        return directoryFor(dir, log::warn);
+    }
+
+    /**
+     * {@link #directoryFor(Path)}, telling {@code notice} instead of the log when it falls back to the parent (a
+     * command that says so on its own stderr would otherwise say it twice).
+     */
+    public static Path directoryFor(Path dir, java.util.function.Consumer<String> notice) {
         if (Files.isRegularFile(dir.resolve(HfTokenizer.TOKENIZER_FILE))) {
             return dir;
         }
         Path parent = dir.toAbsolutePath().normalize().getParent();
         if (parent != null && Files.isRegularFile(parent.resolve(HfTokenizer.TOKENIZER_FILE))) {
-            log.warn("{} has no {}; using {}", dir, HfTokenizer.TOKENIZER_FILE, parent.resolve(HfTokenizer.TOKENIZER_FILE));
+            notice.accept(dir + " has no " + HfTokenizer.TOKENIZER_FILE + "; using " + parent.resolve(HfTokenizer.TOKENIZER_FILE));
             return parent;
         }
         throw new ModelFormatException(dir + ": no " + HfTokenizer.TOKENIZER_FILE + " here or in the parent directory");
