@@ -158,31 +158,6 @@ class HostileInputIngestTest {
         }
     }
 
-    @Test
-    void aPairTheBrokerRefusesDeadLettersItsEventAsUnproducibleAndTheNextEventStillBecomesItsPair() throws Exception {
-        String suffix = UUID.randomUUID().toString().substring(0, 8);
-        String events = kafka.createTopic("events-" + suffix, 1, FOREVER);
-        Map<String, String> small = new HashMap<>(FOREVER);
-        small.put("max.message.bytes", "2000"); // a pair of two 3,000-char answers does not fit; a short one does
-        String pairs = kafka.createTopic("pairs-" + suffix, 1, small);
-        String dlq = kafka.createTopic("dlq-" + suffix, 1, FOREVER);
-        Serde<PreferenceEvent> serde = AvroSerdes.specific(PreferenceEvent.class, kafka.clientConfigWithRegistry(), false);
-        PreferenceEvent big = Events.comparison("big", "Write a long answer", "a".repeat(3000), "b".repeat(3000), ComparisonOutcome.A);
-        PreferenceEvent small1 = Events.comparison("s1", "Capital of Spain?", "Madrid.", "Seville.", ComparisonOutcome.A);
-
-        try (IngestService service = new IngestService(config(events, pairs, dlq, Map.of()))) {
-            service.start();
-            kafka.produceBytes(events, List.of(record("big", serde.serializer().serialize(events, big)), record("s1", serde.serializer().serialize(events, small1))));
-            List<ConsumerRecord<String, PreferencePair>> out = kafka.consume(pairs, 1, new StringDeserializer(),
-                    AvroSerdes.specific(PreferencePair.class, kafka.clientConfigWithRegistry(), false).deserializer());
-            assertThat(out).extracting(r -> r.value().getChosen()).containsExactly("Madrid.");
-            List<ConsumerRecord<byte[], byte[]>> dead = kafka.consumeBytes(dlq, 1);
-            assertThat(dead).extracting(r -> header(r, DeadLetterHeaders.REASON)).containsExactly("unproducible");
-            assertThat(serde.deserializer().deserialize(events, dead.get(0).value()).getEventId()).isEqualTo("big");
-            await(service, c -> c.get("dlq{reason=unproducible}") == 1);
-        }
-    }
-
     /** Records a read_committed reader sees on {@code topic} up to its last stable offset now. */
     private static long committedCount(String topic) {
         Map<String, Object> c = kafka.clientConfig();
