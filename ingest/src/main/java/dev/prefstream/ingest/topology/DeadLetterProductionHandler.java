@@ -18,8 +18,12 @@ import java.util.Map;
  * What happens when Kafka Streams cannot write a record:
  * <ul>
  *   <li>a retriable broker error (leader moving, timeout): retried;</li>
- *   <li>a pair (or repartitioned event) the broker refuses for good (too large for the topic, invalid): the
- *       source event goes to the dead-letter topic with reason {@code unproducible} and processing goes on;</li>
+ *   <li>a pair (or repartitioned event) refused for good as it is sent (larger than the producer's
+ *       {@code max.request.size}): the source event goes to the dead-letter topic with reason {@code unproducible}
+ *       and processing goes on. A refusal that comes back from the broker (larger than the topic's
+ *       {@code max.message.bytes}) arrives after the exactly-once transaction is already doomed: Kafka Streams aborts
+ *       it and re-processes the task, so such a pair is retried (loudly) rather than skipped. Ingest's size limits
+ *       ({@code ingest.limits.*}) keep pairs far below the broker's default 1 MB;</li>
  *   <li>a dead letter the broker refuses (too large for the DLQ, topic deleted, not authorized): the task fails with
  *       {@link DeadLetterUndeliverableException} named in the log and {@code dlq-undeliverable-total} counted. With
  *       exactly-once the transaction is aborted, so no offset is committed past a dead letter that was not
