@@ -70,12 +70,12 @@ public final class KafkaOptions {
      * a bare cluster (compose.yaml) find their topics; existing topics are left as they are. Only Kafka client
      * settings reach the admin client ({@code schema.registry.url} and {@code prefstream.*} keys are left out).
      *
-     * Checks reachability first ({@link #requireReachable}), so a missing broker fails in seconds with one line.
+     * Checks that the broker answers first ({@link #requireBroker}), so a missing broker fails in seconds with one line.
      *
      * @return the topics it created
      */
     public List<String> provisionTopics() {
-        requireReachable();
+        requireBroker();
         try (Admin admin = Admin.create(adminConfig())) {
             return new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(TopicLayout.topics(TopicLayout.DEFAULT_DATA_PARTITIONS));
         }
@@ -89,11 +89,23 @@ public final class KafkaOptions {
      * @return the Kafka cluster id
      */
     public String requireReachable() {
+        String id = requireBroker();
+        if (!registryChecked) {
+            new Reachability(Reachability.DEFAULT_TIMEOUT).check(adminConfig(), registry);
+            registryChecked = true;
+        }
+        return id;
+    }
+
+    /** The broker half of {@link #requireReachable} (for work that needs no schema registry); returns the cluster id. */
+    public String requireBroker() {
         if (clusterId == null) {
-            clusterId = new Reachability(Reachability.DEFAULT_TIMEOUT).check(adminConfig(), registry);
+            clusterId = new Reachability(Reachability.DEFAULT_TIMEOUT).checkBroker(adminConfig());
         }
         return clusterId;
     }
+
+    private boolean registryChecked;
 
     /** The cluster id found by {@link #requireReachable} (checked once per command). */
     private String clusterId;

@@ -52,6 +52,7 @@ final class PublishCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        kafkaOptions.requireReachable(); // broker and registry, in seconds
         kafkaOptions.provisionTopics(); // a bare cluster gets prefstream's topics (idempotent)
         SplitClientConfig cfg = SplitClientConfig.of(kafkaOptions);
         ModelSource source = ModelSource.parse(model, seed);

@@ -46,9 +46,7 @@ final class Reachability {
      */
     String check(Map<String, Object> adminConfig, String registryUrl) {
         String clusterId = checkBroker(adminConfig);
-        if (registryUrl != null && !registryUrl.isBlank() && !registryUrl.startsWith(SchemaRegistryClients.MOCK_PREFIX)) {
-            checkRegistry(adminConfig, registryUrl);
-        }
+        checkRegistry(adminConfig, registryUrl);
         return clusterId;
     }
 
@@ -90,7 +88,11 @@ final class Reachability {
         }
     }
 
+    /** Checks an http(s) registry URL (a mock:// one, in memory, always answers). */
     void checkRegistry(Map<String, Object> clientConfig, String registryUrl) {
+        if (registryUrl == null || registryUrl.isBlank() || registryUrl.startsWith(SchemaRegistryClients.MOCK_PREFIX)) {
+            return;
+        }
         Map<String, Object> config = new HashMap<>();
         clientConfig.forEach((k, v) -> {
             if (k.startsWith("schema.registry.") || k.startsWith("basic.auth.") || k.startsWith("http.")) {
@@ -120,12 +122,13 @@ final class Reachability {
         return timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms";
     }
 
+    /** The I/O failure's name and message ("ConnectException", "UnknownHostException: sr.example"), not the client's wrapping. */
     private static String shortReason(RegistryUnavailableException e) {
-        Throwable root = e;
-        while (root.getCause() != null) {
-            root = root.getCause();
+        Throwable io = e.getCause();
+        if (io == null) {
+            return e.getMessage();
         }
-        return root == e ? e.getMessage() : root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+        return io.getClass().getSimpleName() + (io.getMessage() == null ? "" : ": " + io.getMessage());
     }
 
     private static String rootMessage(Throwable t) {

@@ -144,7 +144,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         Device device = Engine.getInstance().defaultDevice();
         DpoTrainer.checkPrecisionSupported(dpo.precision(), device); // one clear line before anything connects or loads
-        kafkaOptions.provisionTopics(); // a bare cluster gets prefstream's topics (idempotent); after the settings are validated
+        kafkaOptions.requireReachable(); // broker and registry, in seconds; after the settings are validated
+        kafkaOptions.provisionTopics(); // a bare cluster gets prefstream's topics (idempotent)
         if (!publish.equals("none")) {
             try {
                 ModelLineage lineage = ModelLineage.decide(modelName, defaultName, newLineage, out, local,

@@ -182,8 +182,30 @@ public final class DemoReport {
         return b.toString();
     }
 
-    private static String quote(String s) {
-        return "\"" + s.replace("\n", "\\n") + "\"";
+    /**
+     * An answer in quotes, one line, every character visible: the byte-level sampler can stop inside a UTF-8
+     * sequence, which decodes to U+FFFD and printed as an unexplained box; it and control characters are shown as
+     * Java escapes ({@code \ufffd}, {@code \t}, {@code \n}).
+     */
+    static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        s.codePoints().forEach(c -> {
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\t' -> b.append("\\t");
+                case '\r' -> b.append("\\r");
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (c == 0xFFFD || Character.isISOControl(c)) {
+                        b.append(String.format(Locale.ROOT, "\\u%04x", c));
+                    } else {
+                        b.appendCodePoint(c);
+                    }
+                }
+            }
+        });
+        return b.append('"').toString();
     }
 
     private static void trainingCurves(RunHistory history, Path file) throws IOException {

@@ -35,6 +35,13 @@ class DemoGateExplainedTest {
     }
 
     @Test
+    void aCutUtf8SequenceAndControlCharactersArePrintedEscaped() {
+        // "\uFFFD" came from a byte-level sample that stopped inside a multi-byte character
+        assertThat(DemoReport.quote("\uFFFDzddd\u0007 a\"b\n")).isEqualTo("\"\\ufffdzddd\\u0007 a\\\"b\\n\"");
+        assertThat(DemoReport.quote("kkkkk \u00e9")).isEqualTo("\"kkkkk \u00e9\"");
+    }
+
+    @Test
     void theReportExplainsTheColumnsAndTheDemosGateSettings() {
         DemoSettings settings = DemoSettings.defaults(Path.of("unused"), Duration.ofMinutes(1), false);
         String legend = DemoRunner.reportLegend(settings, 42);
