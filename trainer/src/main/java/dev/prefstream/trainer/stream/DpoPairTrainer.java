@@ -31,9 +31,11 @@ public final class DpoPairTrainer implements PairTrainer {
     public static final String HYPERPARAMETER_OVERRIDES = "hyperparameter_overrides";
 
     private final DpoTrainer trainer;
+    private final PairTexts texts;
 
     public DpoPairTrainer(DpoTrainer trainer) {
         this.trainer = trainer;
+        this.texts = PairTexts.of(trainer.tokenizer());
     }
 
     /**
@@ -105,7 +107,7 @@ public final class DpoPairTrainer implements PairTrainer {
     public Map<String, Double> trainStep(List<PairRecord> batch) {
         List<TextPair> texts = new ArrayList<>(batch.size());
         for (PairRecord r : batch) {
-            texts.add(PairTexts.toTextPair(r.pair()));
+            texts.add(this.texts.toTextPair(r.pair()));
         }
         StepMetrics m = trainer.trainStep(texts);
         if (m.truncated() > 0) {
@@ -119,6 +121,12 @@ public final class DpoPairTrainer implements PairTrainer {
         out.put("tokens", (double) m.tokens());
         out.put("truncated", (double) m.truncated());
         return out;
+    }
+
+    /** The model's chat format (from its tokenizer: the checkpoint's own tokenizer_config.json after a restore). */
+    @Override
+    public PairTexts texts() {
+        return texts;
     }
 
     /** Precision, and the hyperparameters changed on restores of this lineage (when any). */
