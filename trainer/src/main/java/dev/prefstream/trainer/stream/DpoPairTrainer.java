@@ -27,6 +27,12 @@ public final class DpoPairTrainer implements PairTrainer {
 
     private static final Logger log = LoggerFactory.getLogger(DpoPairTrainer.class);
 
+    /**
+     * Manifest property naming the chat format the pairs were rendered with: {@code built-in}, or
+     * {@code sha256:<hex>} of the Jinja template text (the model's own or a {@code --chat-template} file).
+     */
+    public static final String CHAT_TEMPLATE = "chat_template";
+
     /** Manifest property listing changed hyperparameters, e.g. {@code dpo.beta: 0.1 -> 0.5}. */
     public static final String HYPERPARAMETER_OVERRIDES = "hyperparameter_overrides";
 
@@ -134,6 +140,9 @@ public final class DpoPairTrainer implements PairTrainer {
     public Map<String, String> manifestProperties() {
         Map<String, String> p = new java.util.LinkedHashMap<>();
         p.put("precision", trainer.config().precision().name());
+        p.put(CHAT_TEMPLATE, texts.format().templateText()
+                .map(t -> "sha256:" + dev.prefstream.trainer.checkpoint.Sha256.of(t.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .orElse("built-in"));
         if (!trainer.overrides().isEmpty()) {
             p.put(HYPERPARAMETER_OVERRIDES, SettingChange.describe(trainer.overrides()));
         }
