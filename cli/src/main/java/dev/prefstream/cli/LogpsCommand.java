@@ -6,6 +6,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.prefstream.trainer.chat.ChatFormat;
+import dev.prefstream.trainer.chat.ChatTemplateException;
 import dev.prefstream.trainer.dpo.ChatTemplate;
 import dev.prefstream.trainer.model.DecoderModel;
 import dev.prefstream.trainer.model.HfModelLoader;
@@ -33,7 +35,8 @@ import java.util.concurrent.Callable;
  * {@code prefstream logps}: summed response log-probs of preference pairs under a model (and a reference), one JSON
  * line out per pair line in. Input lines are TRL's standard format {@code {"prompt", "chosen", "rejected"}} with
  * strings, or the conversational format with lists of {@code {"role", "content"}} messages: the prompt messages are
- * rendered with {@link ChatTemplate} ({@code <|role|>\n content \n} per message, then {@code <|assistant|>\n}), a
+ * rendered with the model's chat template (its tokenizer_config.json {@code chat_template}, else the built-in
+ * {@link ChatTemplate}: {@code <|role|>\n content \n} per message, then {@code <|assistant|>\n}), a
  * response list becomes its messages' contents, and without a "prompt" key the messages that chosen and rejected
  * share at the start are the prompt. A bad line is reported on stderr with its number and skipped; the exit code
  * is then 1.
@@ -164,7 +167,7 @@ final class LogpsCommand implements Callable<Integer> {
                     continue;
                 }
                 try {
-                    String[] pair = parse(line);
+                    String[] pair = parse(line, policy.tokenizer().chatFormat());
                     PairLogProbScorer.Scores p = policyScorer.score(pair[0], pair[1], pair[2]);
                     ObjectNode o = JSON.createObjectNode();
                     o.put("line", lineNo);
@@ -181,7 +184,7 @@ final class LogpsCommand implements Callable<Integer> {
                     o.put("rejected_tokens", p.rejectedTokens());
                     out.println(JSON.writeValueAsString(o));
                     out.flush();
-                } catch (IllegalArgumentException | JsonProcessingException e) {
+                } catch (IllegalArgumentException | ChatTemplateException | JsonProcessingException e) {
                     failures++;
                     String msg = e instanceof JsonProcessingException j ? "not valid JSON (" + j.getOriginalMessage() + ")"
                             : e.getMessage();
@@ -203,6 +206,11 @@ final class LogpsCommand implements Callable<Integer> {
 
     /** {prompt, chosen, rejected} text of one line; IllegalArgumentException says what is wrong. */
     static String[] parse(String line) throws JsonProcessingException {
+        return parse(line, ChatFormat.builtin());
+    }
+
+    /** {prompt, chosen, rejected} text of one line, conversations rendered with {@code format}. */
+    static String[] parse(String line, ChatFormat format) throws JsonProcessingException {
         JsonNode n = JSON.readTree(line);
         if (n == null || !n.isObject()) {
             throw new IllegalArgumentException("expected a JSON object with prompt, chosen and rejected");
@@ -223,14 +231,14 @@ final class LogpsCommand implements Callable<Integer> {
             if (shared == 0) {
                 throw new IllegalArgumentException("implicit prompt: chosen and rejected share no leading messages");
             }
-            return new String[] {ChatTemplate.render(c.subList(0, shared)), responseText(c.subList(shared, c.size())),
+            return new String[] {format.prompt(c.subList(0, shared)), responseText(c.subList(shared, c.size())),
                     responseText(r.subList(shared, r.size()))};
         }
         String promptText;
         if (prompt.isTextual()) {
             promptText = prompt.asText();
         } else if (prompt.isArray()) {
-            promptText = ChatTemplate.render(messages(prompt, "prompt"));
+            promptText = format.prompt(messages(prompt, "prompt"));
         } else {
             throw new IllegalArgumentException("\"prompt\" must be a string or a list of {role, content} messages");
         }
@@ -267,7 +275,7 @@ final class LogpsCommand implements Callable<Integer> {
         return sb.toString();
     }
 
-    private static List<ChatTemplate.Message> messages(JsonNode arr, String key) {
+    static List<ChatTemplate.Message> messages(JsonNode arr, String key) {
         List<ChatTemplate.Message> out = new ArrayList<>();
         for (JsonNode m : arr) {
             if (!m.isObject() || !m.path("role").isTextual() || !m.path("content").isTextual()) {

@@ -21,6 +21,7 @@ public final class Main {
                 new ImportCommand(),
                 new BenchCommand(),
                 new LogpsCommand(),
+                new ChatTemplateCommand(),
                 new TrainCommand(),
                 new PublishCommand(),
                 new RegistryCommand(),

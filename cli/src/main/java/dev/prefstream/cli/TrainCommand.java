@@ -49,6 +49,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR|PRESET", description = "Initial policy: a Hugging Face directory or a built-in preset (tiny, tiny-gpt2).")
     String model;
 
+    @Option(names = "--chat-template", paramLabel = "FILE",
+            description = "Jinja chat template to render prompts with instead of the model's own (tokenizer_config.json chat_template, or the built-in format); saved into the checkpoints.")
+    Path chatTemplate;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Checkpoints directory (resumed from its newest good checkpoint).")
     Path out;
 
@@ -116,7 +120,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SplitClientConfig cfg = SplitClientConfig.of(kafkaOptions);
-        ModelSource source = ModelSource.parse(model, seed);
+        ModelSource source = ModelSource.parse(model, seed).withChatTemplate(chatTemplate);
         String defaultName = source.preset() != null ? source.preset() : source.dir().getFileName().toString();
         List<ModelLineage.LocalCheckpoint> local = ModelLineage.localCheckpoints(out);
         String provisionalName = modelName != null ? modelName : !local.isEmpty() ? local.get(0).modelName() : defaultName;

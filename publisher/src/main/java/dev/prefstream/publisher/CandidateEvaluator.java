@@ -67,7 +67,9 @@ public final class CandidateEvaluator implements AutoCloseable {
 
     /** Evaluates a loaded candidate. */
     public CandidateMetrics evaluate(LoadedModel candidate, List<PreferencePair> heldOut) {
-        List<PreferencePair> pairs = sample(heldOut);
+        // rendered with the candidate's own chat template; pairs it refuses (the trainer dead-letters those) are not scored
+        PairTexts pairTexts = PairTexts.of(candidate.tokenizer());
+        List<PreferencePair> pairs = sample(heldOut).stream().filter(p -> pairTexts.problem(p).isEmpty()).toList();
         // a model with fewer positions than the configured length is evaluated within them, as it was trained
         SequenceLimits limits = new SequenceLimits(config.maxLength(), config.maxPromptLength())
                 .fitTo(candidate.model().config().maxPositions());
@@ -82,7 +84,7 @@ public final class CandidateEvaluator implements AutoCloseable {
             List<PreferencePair> chunk = pairs.subList(from, Math.min(pairs.size(), from + config.batchPairs()));
             List<TextPair> texts = new ArrayList<>();
             for (PreferencePair p : chunk) {
-                texts.add(PairTexts.toTextPair(p));
+                texts.add(pairTexts.toTextPair(p));
             }
             CollatedBatch batch = collator.collate(texts);
             float[] pol = logps(candidate.model(), batch);
@@ -146,12 +148,12 @@ public final class CandidateEvaluator implements AutoCloseable {
             if (prompts.size() >= config.klPrompts()) {
                 break;
             }
-            prompts.add(PairTexts.renderPrompt(p.getPrompt()));
+            prompts.add(PairTexts.of(candidate.tokenizer()).renderPrompt(p.getPrompt()));
         }
-        long eos = candidate.tokenizer().eosId();
+        long eos = candidate.tokenizer().responseEndId();
         List<long[]> promptIds = new ArrayList<>();
         for (String prompt : prompts) {
-            long[] ids = candidate.tokenizer().encode(prompt);
+            long[] ids = candidate.tokenizer().encodePrompt(prompt);
             int limit = Math.min(config.maxPromptLength(), candidate.model().config().maxPositions() - config.maxNewTokens() - 1);
             if (limit < 1) {
                 continue;

@@ -17,6 +17,7 @@ import dev.prefstream.trainer.model.DecoderModel;
 import dev.prefstream.trainer.model.DtypeCast;
 import dev.prefstream.trainer.model.HfModelLoader;
 import dev.prefstream.trainer.model.HfModelSaver;
+import dev.prefstream.trainer.model.StorageDtype;
 import dev.prefstream.trainer.model.SafetensorsReader;
 import dev.prefstream.trainer.model.SafetensorsWriter;
 import dev.prefstream.trainer.optim.AdamW;
@@ -72,6 +73,12 @@ public final class DpoTrainer implements AutoCloseable {
     public static final String OPTIMIZER_FILE = "optimizer.safetensors";
     /** Reference weights inside {@link #STATE_DIR}. */
     public static final String REFERENCE_FILE = "reference.safetensors";
+    /**
+     * The policy's exact training weights (float32; float16 ones widened exactly) inside {@link #STATE_DIR}, written
+     * when the HF weights are saved narrower (a bf16/fp16 source model keeps its dtype on disk), so a resumed run
+     * continues from the weights it trained, not from their rounded copy.
+     */
+    public static final String POLICY_FILE = "policy.safetensors";
     /** Metadata key of {@link #REFERENCE_FILE}: the reference's weight type (the file itself is float32). */
     private static final String REFERENCE_DTYPE_KEY = "weights_dtype";
 
@@ -528,6 +535,9 @@ public final class DpoTrainer implements AutoCloseable {
             } else {
                 HfModelSaver.save(policy, dir, tokenizer);
                 Files.createDirectories(s);
+                if (StorageDtype.of(policy.config()) != StorageDtype.F32) {
+                    SafetensorsWriter.write(s.resolve(POLICY_FILE), policy.parameters());
+                }
             }
             Map<String, NDArray> opt = new LinkedHashMap<>();
             optimizer.firstMoments().forEach((k, v) -> opt.put("exp_avg." + k, v));
@@ -605,8 +615,11 @@ public final class DpoTrainer implements AutoCloseable {
         List<SettingChange> changes = SettingChange.between(saved, config);
         checkPrecisionSupported(config.precision(), device);
         BaseReference loraBase = config.lora().enabled() ? BaseReference.read(s.resolve(BaseReference.FILE)).verify() : null;
-        DecoderModel policy = HfModelLoader.load(loraBase != null ? loraBase.dir() : dir, device,
-                config.precision().weightType());
+        // LoRA: the frozen base as referenced; full fine-tuning: the exact float32 weights when the HF copy is narrower
+        DecoderModel policy = loraBase != null
+                ? HfModelLoader.load(loraBase.dir(), device, config.precision().weightType())
+                : exactPolicyWeights(HfModelLoader.load(dir, device, config.precision().weightType()),
+                        s.resolve(POLICY_FILE));
         // a max length beyond the checkpoint's positions (saved before lengths were fitted, or asked for now) is
         // fitted like at creation: the architecture is the checkpoint's and cannot change
         TrainerConfig fitted = fitToContext(config, policy.config().maxPositions());
@@ -695,6 +708,27 @@ public final class DpoTrainer implements AutoCloseable {
         DpoTrainer trainer = new DpoTrainer(lora, lora.reference(), null, tok, config);
         trainer.loraBase = loraBase;
         return trainer;
+    }
+
+    /** {@code loaded} with its weights replaced by the exact ones of {@code file} when it exists (see {@link #POLICY_FILE}). */
+    private static DecoderModel exactPolicyWeights(DecoderModel loaded, Path file) {
+        if (!Files.isRegularFile(file)) {
+            return loaded;
+        }
+        NDManager m = NDManager.newBaseManager(loaded.manager().getDevice());
+        try (SafetensorsReader reader = SafetensorsReader.open(file)) {
+            Map<String, NDArray> weights = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> e : loaded.parameters().entrySet()) {
+                weights.put(e.getKey(), DtypeCast.replaceConstant(reader.read(e.getKey(), m), e.getValue().getDataType()));
+            }
+            DecoderModel exact = new DecoderModel(loaded.config(), m, weights);
+            loaded.close();
+            return exact;
+        } catch (RuntimeException e) {
+            m.close();
+            loaded.close();
+            throw e;
+        }
     }
 
     private static void restoreOptimizer(DpoTrainer trainer, Path file, long savedStep, Device device) {

@@ -9,7 +9,9 @@ import java.util.List;
 /**
  * Tokenizes and collates pairs into one concatenated [chosen; rejected] batch (see {@link CollatedBatch}).
  *
- * <p>Every response is followed by EOS. Length control follows TRL's pre-0.20 DPO tokenization: if
+ * <p>The prompt is encoded with {@link TextTokenizer#encodePrompt} (one BOS when the model uses one, never two) and
+ * every response is followed by {@link TextTokenizer#responseEndId()} (the chat template's end-of-turn token, else
+ * EOS; called "EOS" below). Length control follows TRL's pre-0.20 DPO tokenization: if
  * {@code prompt + longer response} exceeds {@code maxLength}, the prompt is first cut to {@code maxPromptLength}
  * (keeping its start or its end); if still too long, both responses are cut to {@code maxLength - prompt}
  * (which can remove the EOS). Nothing is dropped silently: every cut is counted in the batch, and an empty
@@ -49,8 +51,8 @@ public final class PairCollator {
 
     /** Tokenizes one pair (prompt, response + EOS) and applies the length limits. */
     public TokenizedPair tokenize(TextPair pair) {
-        long eos = tokenizer.eosId();
-        long[] p = tokenizer.encode(pair.prompt());
+        long eos = tokenizer.responseEndId();
+        long[] p = tokenizer.encodePrompt(pair.prompt());
         long[] c = withEos(tokenizer.encode(pair.chosen()), eos);
         long[] r = withEos(tokenizer.encode(pair.rejected()), eos);
         return truncate(p, c, r);

@@ -165,7 +165,7 @@ public final class HfModelLoader {
                 LOG.debug("{}: ignoring {} tensors not used by the model, e.g. {}", dir, unused.size(),
                         unused.iterator().next());
             }
-            DecoderModel model = new DecoderModel(config, m, weights);
+            DecoderModel model = new DecoderModel(withStoredDtype(config, dir, byTensor), m, weights);
             LOG.info("loaded {} from {} ({} parameters, {}, device {})", config, dir, model.parameterCount(),
                     weightType, m.getDevice());
             return model;
@@ -174,6 +174,22 @@ public final class HfModelLoader {
         }
     }
 
+
+    /**
+     * {@code config} declaring the weights' stored dtype when its config.json declares none but the safetensors files
+     * hold one floating dtype, so that saving keeps it (see {@link StorageDtype}).
+     */
+    private static ModelConfig withStoredDtype(ModelConfig config, Path dir, Map<String, SafetensorsReader> byTensor) {
+        if (config.sourceJson() == null || StorageDtype.declared(config).isPresent()) {
+            return config;
+        }
+        List<String> dtypes = new ArrayList<>();
+        byTensor.forEach((name, r) -> dtypes.add(r.entry(name).dtype()));
+        return StorageDtype.commonOf(dtypes)
+                .filter(d -> d != StorageDtype.F32)
+                .map(d -> ModelConfig.parse(d.declareIn(config.sourceJson()), dir.resolve(CONFIG_FILE).toString()))
+                .orElse(config);
+    }
 
     /** Maps each stored tensor name to the reader of the file that holds it. */
     private static Map<String, SafetensorsReader> openWeights(Path dir, List<SafetensorsReader> readers) {

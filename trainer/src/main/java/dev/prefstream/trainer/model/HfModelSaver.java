@@ -10,10 +10,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Writes a model as a Hugging Face directory that transformers' {@code from_pretrained} (and vLLM) load unchanged:
- * {@code config.json}, {@code model.safetensors} (F32, HF tensor names, a tied head omitted as HF does, phi3's q/k/v and gate/up
+ * {@code config.json}, {@code model.safetensors} (in the source model's dtype, see {@link StorageDtype}: a bf16 or
+ * fp16 model is saved as such, float32 otherwise; HF tensor names, a tied head omitted as HF does, phi3's q/k/v and gate/up
  * fused as Phi3ForCausalLM stores them, GPT-NeoX's query_key_value as loaded: it is never split),
  * {@code generation_config.json} and the tokenizer files. Each file is written whole before the next; making the
  * directory appear atomically is the checkpoint writer's job.
@@ -35,13 +37,14 @@ public final class HfModelSaver {
      */
     public static void save(CausalLM model, Path dir, TextTokenizer tokenizer) {
         ModelConfig config = model.config();
+        StorageDtype stored = StorageDtype.of(config);
         try {
             Files.createDirectories(dir);
-            Files.writeString(dir.resolve(HfModelLoader.CONFIG_FILE), config.toJson(), StandardCharsets.UTF_8);
+            Files.writeString(dir.resolve(HfModelLoader.CONFIG_FILE), config.toJson(stored), StandardCharsets.UTF_8);
             try (NDManager scratch = model.manager().newSubManager()) {
                 // phi3 stores q/k/v and gate/up fused: the fused copies live only while the file is written
                 SafetensorsWriter.write(dir.resolve(HfModelLoader.WEIGHTS_FILE),
-                        FusedProjections.toStored(config, model.parameters(), scratch));
+                        FusedProjections.toStored(config, model.parameters(), scratch), Map.of("format", "pt"), stored);
             }
             ObjectNode gen = JSON.createObjectNode();
             if (config.bosTokenId() != null) {

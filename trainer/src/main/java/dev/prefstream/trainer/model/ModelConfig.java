@@ -788,6 +788,11 @@ public record ModelConfig(
      * with this record's values, so transformers' {@code from_pretrained} builds the same model.
      */
     public String toJson() {
+        return toJson(StorageDtype.F32);
+    }
+
+    /** {@link #toJson()} declaring the weights' stored dtype ({@code dtype} and {@code torch_dtype}). */
+    public String toJson(StorageDtype stored) {
         ObjectNode o;
         try {
             o = sourceJson == null ? JSON.createObjectNode() : (ObjectNode) JSON.readTree(sourceJson);
@@ -803,8 +808,8 @@ public record ModelConfig(
         if (eosTokenId != null && !o.has("eos_token_id")) {
             o.put("eos_token_id", eosTokenId);
         }
-        o.put("dtype", "float32");
-        o.put("torch_dtype", "float32");
+        o.put("dtype", stored.torchName());
+        o.put("torch_dtype", stored.torchName());
         if (family() == Family.GPT2) {
             o.putArray("architectures").add("GPT2LMHeadModel");
             o.put("n_embd", hiddenSize);

@@ -6,8 +6,9 @@ import ai.djl.ndarray.types.Shape;
 import dev.prefstream.trainer.tokenizer.TextTokenizer;
 
 /**
- * Scores one preference pair given as text: the summed log-probability of each response (EOS appended and
- * counted) after the prompt, exactly as the fixtures and TRL define it. The two sequences run as one right-padded
+ * Scores one preference pair given as text: the summed log-probability of each response (the tokenizer's
+ * response end, end-of-turn or EOS, appended and counted; the prompt with its BOS, see
+ * {@link TextTokenizer#encodePrompt}) after the prompt, exactly as the fixtures and TRL define it. The two sequences run as one right-padded
  * batch in a per-call scope. No truncation: a pair longer than the context is rejected with its length.
  */
 public final class PairLogProbScorer {
@@ -26,7 +27,7 @@ public final class PairLogProbScorer {
 
     /** Scores {@code chosen} and {@code rejected} as continuations of {@code prompt}. */
     public Scores score(String prompt, String chosen, String rejected) {
-        long[] p = tokenizer.encode(prompt);
+        long[] p = tokenizer.encodePrompt(prompt);
         long[] c = withEos(tokenizer.encode(chosen));
         long[] r = withEos(tokenizer.encode(rejected));
         if (p.length == 0) {
@@ -60,7 +61,7 @@ public final class PairLogProbScorer {
 
     private long[] withEos(long[] ids) {
         long[] out = java.util.Arrays.copyOf(ids, ids.length + 1);
-        out[ids.length] = tokenizer.eosId();
+        out[ids.length] = tokenizer.responseEndId();
         return out;
     }
 }

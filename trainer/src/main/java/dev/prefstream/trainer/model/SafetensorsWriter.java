@@ -19,7 +19,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.Map;
 
 /**
- * Writes a {@code .safetensors} file: floating tensors as F32, integer tensors as I64, header padded with spaces to
+ * Writes a {@code .safetensors} file: floating tensors as F32 (or F16/BF16, narrowed in Java with round to nearest
+ * even, see {@link StorageDtype}), integer tensors as I64, header padded with spaces to
  * a multiple of 8 bytes (as the reference library does), {@code __metadata__ {"format": "pt"}} so that
  * transformers accepts it. Written to a temporary sibling and moved into place, so a reader never sees half a file.
  */
@@ -37,6 +38,11 @@ public final class SafetensorsWriter {
 
     /** Writes {@code tensors} in map order with the given metadata. */
     public static void write(Path file, Map<String, NDArray> tensors, Map<String, String> metadata) {
+        write(file, tensors, metadata, StorageDtype.F32);
+    }
+
+    /** Writes {@code tensors} in map order with the given metadata, floating tensors in {@code floats}. */
+    public static void write(Path file, Map<String, NDArray> tensors, Map<String, String> metadata, StorageDtype floats) {
         ObjectNode header = JSON.createObjectNode();
         ObjectNode meta = header.putObject("__metadata__");
         metadata.forEach(meta::put);
@@ -44,9 +50,9 @@ public final class SafetensorsWriter {
         for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
             NDArray a = e.getValue();
             boolean integer = isInteger(a.getDataType());
-            long bytes = a.size() * (integer ? 8L : 4L);
+            long bytes = a.size() * (integer ? 8L : floats.bytes());
             ObjectNode entry = header.putObject(e.getKey());
-            entry.put("dtype", integer ? "I64" : "F32");
+            entry.put("dtype", integer ? "I64" : floats.safetensorsName());
             ArrayNode shape = entry.putArray("shape");
             for (long d : a.getShape().getShape()) {
                 shape.add(d);
@@ -74,7 +80,7 @@ public final class SafetensorsWriter {
                     StandardOpenOption.WRITE)) {
                 writeFully(ch, head);
                 for (NDArray a : tensors.values()) {
-                    writeFully(ch, bytesOf(a));
+                    writeFully(ch, bytesOf(a, floats));
                 }
                 ch.force(true);
             }
@@ -89,7 +95,7 @@ public final class SafetensorsWriter {
     }
 
     /** Little-endian bytes, copying from the device once; a converted copy is closed right away. */
-    private static ByteBuffer bytesOf(NDArray a) {
+    private static ByteBuffer bytesOf(NDArray a, StorageDtype floats) {
         if (isInteger(a.getDataType())) {
             long[] v;
             if (a.getDataType() == DataType.INT64) {
@@ -111,8 +117,20 @@ public final class SafetensorsWriter {
                 v = c.toFloatArray();
             }
         }
-        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(v);
+        ByteBuffer b = ByteBuffer.allocate(v.length * floats.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        switch (floats) {
+            case F32 -> b.asFloatBuffer().put(v);
+            case BF16 -> {
+                for (int i = 0; i < v.length; i++) {
+                    b.putShort(2 * i, BFloat16.fromFloat(v[i]));
+                }
+            }
+            case F16 -> {
+                for (int i = 0; i < v.length; i++) {
+                    b.putShort(2 * i, HalfFloat.fromFloat(v[i]));
+                }
+            }
+        }
         return b;
     }
 

@@ -88,7 +88,7 @@ public final class SftTrainer implements AutoCloseable {
 
     /** Right-padded rows prompt + response + EOS; the loss mask marks the response positions. */
     private Rows collate(List<SftExample> batch) {
-        long eos = tokenizer.eosId();
+        long eos = tokenizer.responseEndId();
         long[][] prompts = new long[batch.size()][];
         long[][] responses = new long[batch.size()][];
         int width = 0;
@@ -96,7 +96,7 @@ public final class SftTrainer implements AutoCloseable {
             long[] r = tokenizer.encode(batch.get(i).response());
             long[] withEos = Arrays.copyOf(r, r.length + 1);
             withEos[r.length] = eos;
-            long[] p = tokenizer.encode(batch.get(i).prompt());
+            long[] p = tokenizer.encodePrompt(batch.get(i).prompt());
             if (withEos.length >= config.maxLength()) {
                 throw new IllegalArgumentException("response of " + withEos.length + " tokens leaves no room for the prompt within "
                         + config.maxLength() + " tokens");

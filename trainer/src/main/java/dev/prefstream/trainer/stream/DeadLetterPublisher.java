@@ -32,7 +32,8 @@ import static dev.prefstream.schemas.DeadLetterHeaders.STAGE;
  * names as ingest's dead letters):
  * <ul>
  *   <li>{@value DeadLetterHeaders#REASON}: stable code: {@code not_wire_format}, {@code unknown_schema_id}, {@code malformed_avro},
- *       other serde reasons in lower case, {@code undeserializable}, {@code tombstone} or {@code untrainable_pair}</li>
+ *       other serde reasons in lower case, {@code undeserializable}, {@code tombstone}, {@code untrainable_pair} or
+ *       {@code chat_template} (the model's chat template refused the prompt: its message is the template's)</li>
  *   <li>{@value DeadLetterHeaders#MESSAGE}: what is wrong, for a person</li>
  *   <li>{@value DeadLetterHeaders#SOURCE_TOPIC}, {@value DeadLetterHeaders#SOURCE_PARTITION}, {@value DeadLetterHeaders#SOURCE_OFFSET}: where it was read</li>
  *   <li>{@value DeadLetterHeaders#STAGE}: {@code trainer}; {@value DeadLetterHeaders#CONSUMER}: the model name of the trainer or replay</li>

@@ -28,6 +28,12 @@ public final class DpoPairTrainer implements PairTrainer {
 
     private static final Logger log = LoggerFactory.getLogger(DpoPairTrainer.class);
 
+    /**
+     * Manifest property naming the chat format the pairs were rendered with: {@code built-in}, or
+     * {@code sha256:<hex>} of the Jinja template text (the model's own or a {@code --chat-template} file).
+     */
+    public static final String CHAT_TEMPLATE = "chat_template";
+
     /** Manifest property listing changed hyperparameters, e.g. {@code dpo.beta: 0.1 -> 0.5}. */
     public static final String HYPERPARAMETER_OVERRIDES = "hyperparameter_overrides";
 
@@ -37,9 +43,11 @@ public final class DpoPairTrainer implements PairTrainer {
     public static final String FORMAT_PEFT_LORA = "peft-lora";
 
     private final DpoTrainer trainer;
+    private final PairTexts texts;
 
     public DpoPairTrainer(DpoTrainer trainer) {
         this.trainer = trainer;
+        this.texts = PairTexts.of(trainer.tokenizer());
     }
 
     /**
@@ -117,7 +125,7 @@ public final class DpoPairTrainer implements PairTrainer {
     public Map<String, Double> trainStep(List<PairRecord> batch) {
         List<TextPair> texts = new ArrayList<>(batch.size());
         for (PairRecord r : batch) {
-            texts.add(PairTexts.toTextPair(r.pair()));
+            texts.add(this.texts.toTextPair(r.pair()));
         }
         StepMetrics m = trainer.trainStep(texts);
         if (m.truncated() > 0) {
@@ -133,6 +141,12 @@ public final class DpoPairTrainer implements PairTrainer {
         return out;
     }
 
+    /** The model's chat format (from its tokenizer: the checkpoint's own tokenizer_config.json after a restore). */
+    @Override
+    public PairTexts texts() {
+        return texts;
+    }
+
     /** Precision, and the hyperparameters changed on restores of this lineage (when any). */
     @Override
     public Map<String, String> manifestProperties() {
@@ -143,6 +157,9 @@ public final class DpoPairTrainer implements PairTrainer {
             p.put(FORMAT, FORMAT_PEFT_LORA);
             p.put("lora", trainer.config().lora().describe());
         }
+        p.put(CHAT_TEMPLATE, texts.format().templateText()
+                .map(t -> "sha256:" + dev.prefstream.trainer.checkpoint.Sha256.of(t.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .orElse("built-in"));
         if (!trainer.overrides().isEmpty()) {
             p.put(HYPERPARAMETER_OVERRIDES, SettingChange.describe(trainer.overrides()));
         }

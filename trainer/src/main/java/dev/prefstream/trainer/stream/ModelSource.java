@@ -14,11 +14,12 @@ import java.nio.file.Path;
  * Where the initial policy comes from: a Hugging Face directory, or a built-in preset initialised from a seed
  * (same seed, same weights, so the trainer and a separate publisher agree on the initial model without copying it).
  *
- * @param dir    HF directory, or null for a preset
- * @param preset preset name, or null for a directory
- * @param seed   initialisation seed of a preset
+ * @param dir          HF directory, or null for a preset
+ * @param preset       preset name, or null for a directory
+ * @param seed         initialisation seed of a preset
+ * @param chatTemplate a Jinja chat template file overriding the model's ({@code --chat-template FILE}), or null
  */
-public record ModelSource(Path dir, String preset, long seed) {
+public record ModelSource(Path dir, String preset, long seed, Path chatTemplate) {
 
     /** Seed used for presets unless configured. */
     public static final long DEFAULT_SEED = 42;
@@ -27,6 +28,51 @@ public record ModelSource(Path dir, String preset, long seed) {
         if ((dir == null) == (preset == null)) {
             throw new IllegalArgumentException("exactly one of a model directory or a preset name is required");
         }
+    }
+
+    /** A source rendering with the model's own chat template (or the built-in format). */
+    public ModelSource(Path dir, String preset, long seed) {
+        this(dir, preset, seed, null);
+    }
+
+    /**
+     * This source with its tokenizer rendering conversations with the Jinja template in {@code file} (saved into
+     * every checkpoint's tokenizer_config.json, so the checkpoints are served with it).
+     *
+     * @throws IllegalArgumentException when the file cannot be read or is empty
+     */
+    public ModelSource withChatTemplate(Path file) {
+        if (file != null) {
+            readTemplate(file);
+        }
+        return new ModelSource(dir, preset, seed, file);
+    }
+
+    private static String readTemplate(Path file) {
+        try {
+            String text = Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
+            if (text.isBlank()) {
+                throw new IllegalArgumentException("--chat-template " + file + ": empty file");
+            }
+            return text;
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("--chat-template " + file + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private LoadedModel withTemplate(LoadedModel lm) {
+        if (chatTemplate == null) {
+            return lm;
+        }
+        dev.prefstream.trainer.tokenizer.TextTokenizer t;
+        try {
+            t = lm.tokenizer().withChatTemplate(readTemplate(chatTemplate), chatTemplate.toString());
+        } catch (RuntimeException e) {
+            lm.close();
+            throw e;
+        }
+        lm.tokenizer().close();
+        return new LoadedModel(lm.model(), t);
     }
 
     /** {@code --model DIR|preset}: an existing directory wins, else a preset name, else an error naming both. */
@@ -44,7 +90,7 @@ public record ModelSource(Path dir, String preset, long seed) {
 
     /** Loads the model with its tokenizer onto {@code device}. */
     public LoadedModel load(Device device) {
-        return dir != null ? HfModelLoader.loadWithTokenizer(dir, device) : ModelPresets.builtin(preset, device, seed);
+        return withTemplate(dir != null ? HfModelLoader.loadWithTokenizer(dir, device) : ModelPresets.builtin(preset, device, seed));
     }
 
     /**
@@ -54,9 +100,9 @@ public record ModelSource(Path dir, String preset, long seed) {
      */
     public LoadedModel load(Device device, DataType weightType) {
         if (dir != null) {
-            return HfModelLoader.loadWithTokenizer(dir, device, weightType);
+            return withTemplate(HfModelLoader.loadWithTokenizer(dir, device, weightType));
         }
-        LoadedModel lm = ModelPresets.builtin(preset, device, seed);
+        LoadedModel lm = withTemplate(ModelPresets.builtin(preset, device, seed));
         if (lm.model().dtype() == weightType) {
             return lm;
         }

@@ -33,6 +33,14 @@ public interface PairTrainer extends AutoCloseable {
      */
     void saveTo(Path dir) throws IOException;
 
+    /**
+     * How pairs become text for this trainer's model (its chat template); the streaming loop checks every pair with
+     * it before batching and dead-letters those the template refuses. The built-in format by default.
+     */
+    default PairTexts texts() {
+        return PairTexts.BUILTIN;
+    }
+
     /** Extra manifest properties describing the run (precision, changed hyperparameters ...); none by default. */
     default Map<String, String> manifestProperties() {
         return Map.of();

@@ -418,10 +418,10 @@ public final class StreamingTrainer implements AutoCloseable {
                 metrics.heldOut();
                 return;
             }
-            Optional<String> problem = PairTexts.problem(pair);
+            Optional<PairTexts.Problem> problem = trainer.texts().problem(pair);
             if (problem.isPresent()) {
                 // handled (the checkpoint moves past it once the dead letter is acknowledged): it would fail the same way on every retry
-                deadLetter(r, "untrainable_pair", "pair " + pair.getPairId() + ": " + problem.get());
+                deadLetter(r, problem.get().reason(), "pair " + pair.getPairId() + ": " + problem.get().message());
                 return;
             }
             batcher.add(new PairRecord(r.topic(), r.partition(), r.offset(), r.timestamp(), pair), now);

@@ -3,6 +3,7 @@ package dev.prefstream.trainer.tokenizer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.prefstream.trainer.chat.ChatFormat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,6 +27,28 @@ public final class ByteTokenizer implements TextTokenizer {
     public static final String EOS_TOKEN = "<|endoftext|>";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ChatFormat chatFormat;
+
+    /** The byte tokenizer with the built-in chat format. */
+    public ByteTokenizer() {
+        this(ChatFormat.builtin());
+    }
+
+    private ByteTokenizer(ChatFormat chatFormat) {
+        this.chatFormat = chatFormat;
+    }
+
+    @Override
+    public ChatFormat chatFormat() {
+        return chatFormat;
+    }
+
+    /** The byte tokenizer rendering with {@code template}; it has no special tokens but EOS ({@code eos_token}). */
+    @Override
+    public ByteTokenizer withChatTemplate(String template, String origin) {
+        return new ByteTokenizer(ChatFormat.jinja(template, java.util.Map.of("eos_token", EOS_TOKEN), origin));
+    }
 
     @Override
     public long[] encode(String text) {
@@ -68,6 +91,7 @@ public final class ByteTokenizer implements TextTokenizer {
             config.put("eos_token", EOS_TOKEN);
             config.put("pad_token", EOS_TOKEN);
             config.put("clean_up_tokenization_spaces", false);
+            chatFormat.templateText().ifPresent(t -> config.put("chat_template", t));
             Files.write(dir.resolve(HfTokenizer.TOKENIZER_CONFIG_FILE),
                     JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
         } catch (IOException e) {

@@ -31,7 +31,7 @@ public final class ChatTemplates {
         return load("gemma.jinja");
     }
 
-    static String load(String name) {
+    public static String load(String name) {
         try (InputStream in = ChatTemplates.class.getResourceAsStream("/chat-templates/" + name)) {
             if (in == null) {
                 throw new IllegalStateException("missing test resource chat-templates/" + name);
