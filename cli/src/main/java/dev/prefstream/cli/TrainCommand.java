@@ -84,6 +84,11 @@ final class TrainCommand implements Callable<Integer> {
                     + "A checkpoint to resume must have been trained in the same precision.")
     Precision precision;
 
+    @Option(names = "--gradient-checkpointing",
+            description = "Recompute each decoder block in backward instead of keeping its activations: about a third more "
+                    + "compute, activation memory of one block (default: prefstream.dpo.gradient-checkpointing, else off).")
+    boolean gradientCheckpointing;
+
     /** The /metrics endpoint; a port already taken (a standby on the same host) falls back to a free one. */
     private PrometheusEndpoint metricsEndpoint(PrometheusMeterRegistry prometheus) {
         try {
@@ -118,6 +123,9 @@ final class TrainCommand implements Callable<Integer> {
         TrainerConfig dpo = DpoSettings.apply(TrainerConfig.defaults(), cfg.settings());
         if (precision != null) {
             dpo = dpo.toBuilder().precision(precision).build();
+        }
+        if (gradientCheckpointing) {
+            dpo = dpo.toBuilder().gradientCheckpointing(true).build();
         }
         Device device = Engine.getInstance().defaultDevice();
         DpoTrainer.checkPrecisionSupported(dpo.precision(), device); // one clear line before anything connects or loads
