@@ -15,7 +15,7 @@ OpenBLAS, Debian's torch uses the reference BLAS and every ratio flatters prefst
 
 Usage (from the repository root, after `./prefstream --help` has built cli/target/prefstream.jar):
   /usr/bin/python3 bench/compare_train.py --shape llama-19m --pairs 4 --seq 256 --steps 3 --warmup 1 --rounds 2
-  /usr/bin/python3 bench/compare_train.py --shape llama-58m --omp-wait-policy both   # prefstream twice per round
+  /usr/bin/python3 bench/compare_train.py --shape llama-58m --omp-wait-policy both   # each side with both policies
 """
 import argparse
 import json
@@ -172,15 +172,20 @@ def torch_worker(args):
 
 
 # ----------------------------------------------------------------------------------------------- driver
-def run_torch(args):
+def run_torch(args, wait_policy):
     cmd = [sys.executable, os.path.abspath(__file__), "--torch-worker", "--shape", args.shape, "--pairs", str(args.pairs),
            "--seq", str(args.seq), "--steps", str(args.steps), "--warmup", str(args.warmup),
            "--threads", str(args.threads), "--seed", str(args.seed)]
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+    env.pop("OMP_WAIT_POLICY", None)
+    if wait_policy != "default":
+        env["OMP_WAIT_POLICY"] = wait_policy
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit("pytorch side failed:\n" + out.stderr[-3000:])
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    r["side"] = "pytorch" + ("" if wait_policy == "default" else " OMP_WAIT_POLICY=" + wait_policy)
+    return r
 
 
 def run_prefstream(args, wait_policy):
@@ -214,7 +219,7 @@ def main():
     ap.add_argument("--jar", default="cli/target/prefstream.jar")
     ap.add_argument("--gradient-checkpointing", action="store_true", help="prefstream side with checkpointing")
     ap.add_argument("--omp-wait-policy", choices=["default", "PASSIVE", "both"], default="default",
-                    help="prefstream's OMP_WAIT_POLICY; both = one run of each per round")
+                    help="OMP_WAIT_POLICY of both sides; both = each side once with each per round")
     ap.add_argument("--sides", default="prefstream,pytorch", help="which sides to run (comma list)")
     ap.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -227,30 +232,26 @@ def main():
         args.shape, args.pairs, args.seq, args.warmup, args.steps, args.threads, args.rounds), flush=True)
     results = []
     for rnd in range(args.rounds):
-        order = sides if rnd % 2 == 0 else list(reversed(sides))
+        # alternate which side (and which wait policy) goes first, round by round
+        runs = [(side, wp) for wp in policies for side in sides]
+        if rnd % 2 == 1:
+            runs.reverse()
         row = {}
-        for side in order:
-            if side == "pytorch":
-                r = run_torch(args)
-                row["pytorch"] = r
-                print("round %d %s" % (rnd + 1, json.dumps(r)), flush=True)
-            else:
-                for wp in (policies if rnd % 2 == 0 else list(reversed(policies))):
-                    r = run_prefstream(args, wp)
-                    row[r["side"]] = r
-                    print("round %d %s" % (rnd + 1, json.dumps(r)), flush=True)
+        for side, wp in runs:
+            r = run_torch(args, wp) if side == "pytorch" else run_prefstream(args, wp)
+            row[r["side"]] = r
+            print("round %d %s" % (rnd + 1, json.dumps(r)), flush=True)
         results.append(row)
-    print("# summary (ratio = prefstream / pytorch tokens/s within the same round)")
+    print("# summary (ratio = prefstream / pytorch tokens/s, same round, same OMP_WAIT_POLICY)")
     for i, row in enumerate(results):
-        parts = []
-        for name, r in row.items():
-            parts.append("%s %.1f tok/s, peak RSS %d MB" % (name, r["tokens_per_s"], r["peak_rss_mb"]))
-        if "pytorch" in row:
-            for name, r in row.items():
-                if name != "pytorch":
-                    parts.append("ratio[%s] %.2f" % (name, r["tokens_per_s"] / row["pytorch"]["tokens_per_s"]))
+        parts = ["%s %.1f tok/s, peak RSS %d MB" % (name, r["tokens_per_s"], r["peak_rss_mb"])
+                 for name, r in row.items()]
+        for wp in policies:
+            suffix = "" if wp == "default" else " OMP_WAIT_POLICY=" + wp
+            if "prefstream" + suffix in row and "pytorch" + suffix in row:
+                parts.append("ratio[%s] %.2f" % (wp, row["prefstream" + suffix]["tokens_per_s"]
+                                                 / row["pytorch" + suffix]["tokens_per_s"]))
         print("round %d: %s" % (i + 1, "; ".join(parts)))
-
 
 if __name__ == "__main__":
     main()
