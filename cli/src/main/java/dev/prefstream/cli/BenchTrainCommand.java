@@ -10,6 +10,7 @@ import dev.prefstream.trainer.model.LoadedModel;
 import dev.prefstream.trainer.model.HfModelLoader;
 import dev.prefstream.trainer.model.ModelFormatException;
 import dev.prefstream.trainer.model.ModelPresets;
+import dev.prefstream.trainer.model.ShapePresets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -21,7 +22,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code prefstream bench train}: DPO training throughput on synthetic pairs. Prints progress, then as the LAST
- * line one JSON object {@code {"device","params","tokens_per_s","ms_per_step","model_tflops","precision"}} (tokens
+ * line one JSON object {@code {"device","params","tokens_per_s","ms_per_step","model_tflops","precision",
+ * "pairs_per_step","seq","gradient_checkpointing","peak_rss_mb"}} (tokens
  * over the chosen and rejected rows; FLOPs = (6 policy + 2 reference) x params x tokens). {@code --precision fp16}
  * (GPU only) trains float16 weights with float32 masters and loss scaling; on the CPU it is refused in one line.
  */
@@ -30,7 +32,8 @@ import java.util.concurrent.Callable;
 final class BenchTrainCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "DIR|PRESET", defaultValue = ModelPresets.TINY,
-            description = "A Hugging Face model directory or a built-in preset (tiny, tiny-gpt2) (default: ${DEFAULT-VALUE}).")
+            description = "A Hugging Face model directory, a built-in preset (tiny, tiny-gpt2) or a random-weight real "
+                    + "shape (llama-19m, llama-58m, qwen2.5-0.5b-shape, qwen2.5-1.5b-shape) (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--pairs-per-step", paramLabel = "B", defaultValue = "8", description = "Pairs per optimizer step (default: ${DEFAULT-VALUE}).")
@@ -59,6 +62,10 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Mixin
     LoraOptions loraOptions;
 
+    @Option(names = "--gradient-checkpointing",
+            description = "Recompute each decoder block in backward instead of keeping its activations.")
+    boolean gradientCheckpointing;
+
     @Spec
     CommandSpec spec;
 
@@ -70,10 +77,12 @@ final class BenchTrainCommand implements Callable<Integer> {
             // a directory loads straight into the precision's weight type; a preset is converted by the benchmark
             LoadedModel loaded = ModelPresets.isPreset(model)
                     ? ModelPresets.builtin(model, device, seed)
+                    : ShapePresets.isShape(model) ? ShapePresets.random(model, device, seed)
                     : HfModelLoader.loadWithTokenizer(Path.of(model), device, precision.weightType());
             int seqLen = seq != null ? seq : Math.min(DEFAULT_SEQ, loaded.model().config().maxPositions());
             TrainBenchmark.Result r = TrainBenchmark.run(loaded.model(), loaded.tokenizer(), pairsPerStep, seqLen,
-                    steps, warmup, precision, loraOptions.apply(TrainerConfig.defaults()).lora());
+                    steps, warmup, precision, gradientCheckpointing,
+                    loraOptions.apply(TrainerConfig.defaults()).lora());
             spec.commandLine().getOut().println(r.toJson());
             spec.commandLine().getOut().flush();
             return 0;

@@ -106,6 +106,11 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     LoraOptions loraOptions;
 
+    @Option(names = "--gradient-checkpointing",
+            description = "Recompute each decoder block in backward instead of keeping its activations: about a third more "
+                    + "compute, activation memory of one block (default: prefstream.dpo.gradient-checkpointing, else off).")
+    boolean gradientCheckpointing;
+
     /** The /metrics endpoint; a port already taken (a standby on the same host) falls back to a free one. */
     private PrometheusEndpoint metricsEndpoint(PrometheusMeterRegistry prometheus) {
         try {
@@ -145,6 +150,9 @@ final class TrainCommand implements Callable<Integer> {
                 LoraSettings.apply(DpoSettings.apply(TrainerConfig.defaults(), cfg.settings()), cfg.settings())));
         if (precision != null) {
             dpo = dpo.toBuilder().precision(precision).build();
+        }
+        if (gradientCheckpointing) {
+            dpo = dpo.toBuilder().gradientCheckpointing(true).build();
         }
         Device device = Engine.getInstance().defaultDevice();
         DpoTrainer.checkPrecisionSupported(dpo.precision(), device); // one clear line before anything connects or loads

@@ -56,6 +56,21 @@ class TrainPrecisionOptionsTest {
         assertThat(json.get("precision").asText()).isEqualTo("fp32");
         assertThat(json.get("params").asLong()).isPositive();
         assertThat(json.get("tokens_per_s").asDouble()).isPositive();
+        assertThat(json.get("gradient_checkpointing").asBoolean()).isFalse();
+        assertThat(json.get("peak_rss_mb").asLong()).as("the JVM alone is over 100 MB").isGreaterThan(100);
+    }
+
+    @Test
+    void benchTrainWithGradientCheckpointingSaysSoInTheJsonLine() throws Exception {
+        assertThat(run("bench", "train", "--help").out()).contains("--gradient-checkpointing");
+        Run r = run("bench", "train", "--model", "tiny", "--gradient-checkpointing", "--steps", "1", "--warmup", "0",
+                "--seq", "16", "--pairs-per-step", "1");
+        assertThat(r.exit()).as(r.err()).isZero();
+        String[] lines = r.out().strip().split("\n");
+        JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
+        assertThat(json.get("gradient_checkpointing").asBoolean()).isTrue();
+        assertThat(json.get("peak_rss_mb").asLong()).isGreaterThan(100);
+        assertThat(json.get("tokens_per_s").asDouble()).isPositive();
     }
 
     @Test

@@ -33,18 +33,39 @@ public final class TrainBenchmark {
      * @param precision  fp32 or fp16 mixed precision
      * @param pairsPerStep pairs in each step (2 x this rows)
      * @param seqLen     tokens per row
+     * @param gradientCheckpointing whether the blocks were recomputed in backward
+     * @param peakRssMb  the process's peak resident set (VmHWM) at the end, MiB, model loading included; -1 where
+     *                   /proc is not readable. On a GPU this is host memory only: DJL 0.35.1 exposes no peak of
+     *                   libtorch's device allocator
      */
     public record Result(String device, long params, double tokensPerS, double msPerStep, double modelTflops,
-                         int steps, int warmup, Precision precision, int pairsPerStep, int seqLen) {
+                         int steps, int warmup, Precision precision, int pairsPerStep, int seqLen,
+                         boolean gradientCheckpointing, long peakRssMb) {
 
         /** The one-line JSON the CLI prints last. */
         public String toJson() {
             return String.format(java.util.Locale.ROOT,
                     "{\"device\":\"%s\",\"params\":%d,\"tokens_per_s\":%.1f,\"ms_per_step\":%.2f,\"model_tflops\":%.6f,"
-                            + "\"precision\":\"%s\",\"pairs_per_step\":%d,\"seq\":%d}",
+                            + "\"precision\":\"%s\",\"pairs_per_step\":%d,\"seq\":%d,\"gradient_checkpointing\":%b,"
+                            + "\"peak_rss_mb\":%d}",
                     device, params, tokensPerS, msPerStep, modelTflops,
-                    precision.name().toLowerCase(java.util.Locale.ROOT), pairsPerStep, seqLen);
+                    precision.name().toLowerCase(java.util.Locale.ROOT), pairsPerStep, seqLen, gradientCheckpointing,
+                    peakRssMb);
         }
+    }
+
+    /** VmHWM of this process in MiB, or -1 when /proc/self/status cannot be read (not Linux). */
+    public static long peakRssMb() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.debug("no peak RSS: {}", e.toString());
+        }
+        return -1;
     }
 
     private TrainBenchmark() {
@@ -65,15 +86,15 @@ public final class TrainBenchmark {
      */
     public static Result run(DecoderModel model, TextTokenizer tokenizer, int pairsPerStep, int seqLen, int steps,
                              int warmup, Precision precision) {
-        return run(model, tokenizer, pairsPerStep, seqLen, steps, warmup, precision, LoraConfig.none());
+        return run(model, tokenizer, pairsPerStep, seqLen, steps, warmup, precision, false, LoraConfig.none());
     }
 
     /**
-     * Same, training LoRA adapters when {@code lora} has a rank (the base frozen, the reference = adapters off);
-     * {@link Result#params} then counts the trainable adapter scalars.
+     * Same, with or without gradient checkpointing, training LoRA adapters when {@code lora} has a rank (the base
+     * frozen, the reference = adapters off); {@link Result#params} then counts the trainable adapter scalars.
      */
     public static Result run(DecoderModel model, TextTokenizer tokenizer, int pairsPerStep, int seqLen, int steps,
-                             int warmup, Precision precision, LoraConfig lora) {
+                             int warmup, Precision precision, boolean gradientCheckpointing, LoraConfig lora) {
         if (model.dtype() != precision.weightType()) {
             DecoderModel converted;
             try {
@@ -98,7 +119,7 @@ public final class TrainBenchmark {
         Device device = model.parameters().values().iterator().next().getDevice();
         TrainerConfig config = TrainerConfig.builder().learningRate(1e-5).pairsPerStep(pairsPerStep)
                 .maxLength(seqLen).maxPromptLength(seqLen / 2).truncation(TruncationMode.KEEP_START)
-                .precision(precision).lora(lora).build();
+                .precision(precision).gradientCheckpointing(gradientCheckpointing).lora(lora).build();
         Random random = new Random(1234);
         try (DpoTrainer trainer = DpoTrainer.create(model, tokenizer, config)) {
             if (lora.enabled()) {
@@ -124,7 +145,7 @@ public final class TrainBenchmark {
             double seconds = millis / 1000.0;
             double flops = 8.0 * modelParams * tokens;
             return new Result(device.toString(), params, tokens / seconds, millis / steps, flops / seconds / 1e12,
-                    steps, warmup, precision, pairsPerStep, seqLen);
+                    steps, warmup, precision, pairsPerStep, seqLen, gradientCheckpointing, peakRssMb());
         }
     }
 

@@ -17,7 +17,8 @@ import java.util.Properties;
  * learning-rate, beta, loss (comma list, e.g. {@code sigmoid,sft}), loss-weights, label-smoothing, max-length,
  * max-prompt-length, truncation (keep_start | keep_end), warmup-steps, schedule (constant | linear | cosine),
  * decay-steps, clip-norm, weight-decay, tr-alpha, tr-every-steps, reference-cache-size, seed, precision (fp32 | fp16,
- * fp16 on a GPU only). Batching and the reference mode come from the streaming settings. Unknown keys are an error.
+ * fp16 on a GPU only), gradient-checkpointing (true | false: recompute each decoder block in backward, about a third
+ * more compute for one block's activations instead of all). Batching and the reference mode come from the streaming settings. Unknown keys are an error.
  */
 public final class DpoSettings {
 
@@ -69,6 +70,7 @@ public final class DpoSettings {
                     case "reference-cache-size" -> b.referenceCacheSize(Integer.parseInt(v));
                     case "seed" -> b.seed(Long.parseLong(v));
                     case "precision" -> b.precision(Precision.parse(v));
+                    case "gradient-checkpointing" -> b.gradientCheckpointing(parseBoolean(key, v));
                     default -> throw new IllegalArgumentException("unknown DPO setting '" + key + "'");
                 }
             } catch (NumberFormatException e) {
@@ -76,5 +78,13 @@ public final class DpoSettings {
             }
         }
         return b.dpo(dpo).build();
+    }
+
+    /** true or false (any case); anything else is an error, not a silent false. */
+    private static boolean parseBoolean(String key, String v) {
+        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(v);
+        }
+        throw new IllegalArgumentException("setting " + key + "=" + v + " must be true or false");
     }
 }

@@ -67,4 +67,16 @@ class StreamingTrainerConfigTest {
         bf16.setProperty("prefstream.dpo.precision", "bf16");
         assertThatThrownBy(() -> DpoSettings.apply(base, bf16)).hasMessageContaining("bf16 is not supported");
     }
+
+    @Test
+    void gradientCheckpointingIsADpoSettingThatTakesOnlyTrueOrFalse() {
+        var base = dev.prefstream.trainer.dpo.TrainerConfig.defaults();
+        assertThat(base.gradientCheckpointing()).isFalse();
+        Properties on = new Properties();
+        on.setProperty("prefstream.dpo.gradient-checkpointing", "TRUE");
+        assertThat(DpoSettings.apply(base, on).gradientCheckpointing()).isTrue();
+        Properties typo = new Properties();
+        typo.setProperty("prefstream.dpo.gradient-checkpointing", "yes");
+        assertThatThrownBy(() -> DpoSettings.apply(base, typo)).hasMessageContaining("must be true or false");
+    }
 }
