@@ -118,8 +118,10 @@ public final class LoraCheckpoints {
             if (merge) {
                 try (LoadedModel m = load(checkpoint, device, DataType.FLOAT32)) {
                     DecoderModel model = m.model();
-                    model.adapters().mergeIntoBase(1);   // in memory only: the base on disk is untouched
+                    LoraAdapters adapters = model.adapters();
+                    adapters.mergeIntoBase(1);   // in memory only: the base on disk is untouched
                     model.attachAdapters(null);
+                    adapters.close();
                     HfModelSaver.save(model, tmp, m.tokenizer());
                 }
             } else {
