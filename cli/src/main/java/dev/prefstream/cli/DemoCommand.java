@@ -47,6 +47,9 @@ final class DemoCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    LoraOptions loraOptions;
+
     @Override
     public Integer call() throws Exception {
         if (!(minutes > 0) || minutes > MAX_MINUTES) {
@@ -66,6 +69,9 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("prefstream demo: service logs go to " + log + " (errors also here)");
         }
         DemoSettings settings = DemoSettings.defaults(data, Duration.ofMillis(Math.round(minutes * 60_000)), fresh);
+        if (loraOptions.given()) {
+            settings = settings.withLora(loraOptions.apply(dev.prefstream.trainer.dpo.TrainerConfig.defaults()).lora());
+        }
         DemoRunner runner = new DemoRunner(settings, DemoView.onConsole(), Clock.systemUTC());
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {

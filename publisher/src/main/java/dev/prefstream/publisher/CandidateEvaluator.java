@@ -13,12 +13,19 @@ import dev.prefstream.trainer.model.DecoderModel;
 import dev.prefstream.trainer.model.Generation;
 import dev.prefstream.trainer.model.GenerationConfig;
 import dev.prefstream.trainer.model.Generator;
-import dev.prefstream.trainer.model.HfModelLoader;
+import dev.prefstream.trainer.checkpoint.DurableFiles;
+import dev.prefstream.trainer.lora.BaseReference;
+import dev.prefstream.trainer.lora.LoraAdapters;
+import dev.prefstream.trainer.lora.LoraCheckpoints;
+import dev.prefstream.trainer.model.HfModelSaver;
 import dev.prefstream.trainer.model.LoadedModel;
 import dev.prefstream.trainer.stream.PairTexts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,6 +49,8 @@ public final class CandidateEvaluator implements AutoCloseable {
     private final EvaluationConfig config;
     private final Device device;
     private final Map<String, float[]> initialLogps = new HashMap<>();
+    private String initialSha256;
+    private Path initialDir;
 
     /**
      * @param initial the initial policy with its tokenizer (owned by the evaluator from now on)
@@ -53,10 +62,83 @@ public final class CandidateEvaluator implements AutoCloseable {
         this.device = initial.model().manager().getDevice();
     }
 
-    /** Evaluates the HF checkpoint in {@code dir} on {@code heldOut} (at most maxPairs of them). */
+    /**
+     * Evaluates the checkpoint in {@code dir} on {@code heldOut} (at most maxPairs of them). A LoRA checkpoint whose
+     * base is the initial policy is evaluated with ONE model in memory: its adapters are attached to the initial
+     * model for the evaluation (on for the candidate, off for the initial policy) and detached afterwards. Any other
+     * checkpoint (full, or LoRA on a REFRESH-merged base) is loaded beside the initial policy.
+     */
     public CandidateMetrics evaluate(Path dir, List<PreferencePair> heldOut) {
-        try (LoadedModel candidate = HfModelLoader.loadWithTokenizer(dir, device)) {
+        if (sharesInitialBase(dir)) {
+            log.info("Evaluating LoRA candidate {} on the initial model with its adapters attached", dir);
+            DecoderModel model = initial.model();
+            LoraAdapters adapters = LoraCheckpoints.attach(model, dir);
+            try {
+                return evaluate(new LoadedModel(model, initial.tokenizer()), heldOut);
+            } finally {
+                model.attachAdapters(null);
+                adapters.close();
+            }
+        }
+        try (LoadedModel candidate = LoraCheckpoints.loadCheckpoint(dir, device)) {
             return evaluate(candidate, heldOut);
+        }
+    }
+
+    /** Whether {@code dir} is a LoRA checkpoint whose base is the initial policy (same file hash). */
+    boolean sharesInitialBase(Path dir) {
+        return LoraCheckpoints.isLora(dir) && LoraCheckpoints.baseOf(dir).sha256().equals(initialSha256());
+    }
+
+    /**
+     * SHA-256 of the initial policy's weight files as {@link BaseReference#hashOf} computes it, once: of its
+     * directory ({@link #withInitialDir}), else of the model written to a temporary directory (what the trainer
+     * does with a preset base, so the hashes agree).
+     */
+    private String initialSha256() {
+        if (initialSha256 == null && initialDir != null) {
+            initialSha256 = BaseReference.hashOf(initialDir);
+        }
+        if (initialSha256 == null) {
+            Path tmp = null;
+            try {
+                tmp = Files.createTempDirectory("prefstream-initial-");
+                HfModelSaver.save(initial.model(), tmp.resolve("m"), null);
+                initialSha256 = BaseReference.hashOf(tmp.resolve("m"));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot hash the initial policy", e);
+            } finally {
+                if (tmp != null) {
+                    try {
+                        DurableFiles.deleteTree(tmp);
+                    } catch (IOException ignored) {
+                        // a temporary directory left behind
+                    }
+                }
+            }
+        }
+        return initialSha256;
+    }
+
+    /**
+     * Declares the directory the initial policy was loaded from, so that a LoRA candidate's base is compared with
+     * it by hashing its files (once, when the first LoRA candidate arrives) rather than by writing the model out.
+     */
+    public CandidateEvaluator withInitialDir(Path dir) {
+        this.initialDir = dir;
+        return this;
+    }
+
+    /** Log-probs under the initial policy: with adapters attached to it (a LoRA candidate), they are off here. */
+    private float[] initialModelLogps(CollatedBatch batch) {
+        LoraAdapters adapters = initial.model().adapters();
+        boolean previous = adapters != null && adapters.setEnabled(false);
+        try {
+            return logps(initial.model(), batch);
+        } finally {
+            if (adapters != null) {
+                adapters.setEnabled(previous);
+            }
         }
     }
 
@@ -121,7 +203,7 @@ public final class CandidateEvaluator implements AutoCloseable {
         boolean allCached = chunk.stream().allMatch(p -> initialLogps.containsKey(p.getPairId()));
         float[] out = new float[2 * b];
         if (!allCached) {
-            float[] fresh = logps(initial.model(), batch);
+            float[] fresh = initialModelLogps(batch);
             for (int i = 0; i < b; i++) {
                 initialLogps.put(chunk.get(i).getPairId(), new float[] {fresh[i], fresh[b + i]});
             }
@@ -190,7 +272,7 @@ public final class CandidateEvaluator implements AutoCloseable {
             Arrays.fill(w, 1f);
             CollatedBatch batch = PairCollator.collateTokenized(rows, w, eos);
             float[] lp = logps(policy, batch);
-            float[] li = logps(initial.model(), batch);
+            float[] li = initialModelLogps(batch);
             for (int i = 0; i < rows.size(); i++) {
                 sum += lp[i] - li[i];
                 count++;

@@ -9,6 +9,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import dev.prefstream.trainer.lora.LoraCheckpoints;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +29,7 @@ import java.util.function.Consumer;
  * verification is logged and skipped; the callback keeps the previous one.
  * <pre>
  * try (CheckpointFollower f = new CheckpointFollower(kafka, "model-registry", "tiny", store, cacheDir,
- *         cp -&gt; swapModel(HfModelLoader.loadWithTokenizer(cp.path(), device)))) {
+ *         cp -&gt; swapModel(cp.load(device)))) {   // LoRA: cp.path() is a PEFT adapter dir, cp.baseDir() its base
  *     f.start();
  *     ...
  * }
@@ -205,6 +206,10 @@ public final class CheckpointFollower implements AutoCloseable {
         try {
             var cp = store.fetch(java.net.URI.create(mc.getArtifactUri()), mc.getManifestSha256(), cacheDir);
             FollowedCheckpoint f = new FollowedCheckpoint(mc, cp);
+            if (f.isLora()) {
+                // LoRA: the adapters are only valid on their base, so its files are checked against its hash too
+                LoraCheckpoints.baseOf(cp.dir()).verify();
+            }
             current = f;
             log.info("Following {} {} at {}", modelName, mc.getVersion(), cp.dir());
             onNewCheckpoint.accept(f);

@@ -32,7 +32,7 @@ public final class Publishers {
         HeldOutSet heldOut = new HeldOutSet(kafka, pairsTopic, split, settings.heldOutCapacity());
         CandidateEvaluator evaluator;
         try {
-            evaluator = new CandidateEvaluator(initial.load(device), settings.evaluation());
+            evaluator = new CandidateEvaluator(initial.load(device), settings.evaluation()).withInitialDir(initial.dir());
         } catch (RuntimeException e) {
             heldOut.close();
             throw e;

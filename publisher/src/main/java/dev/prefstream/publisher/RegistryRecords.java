@@ -6,6 +6,9 @@ import dev.prefstream.schemas.avro.TopicPartitionOffset;
 import dev.prefstream.trainer.checkpoint.CheckpointManifest;
 import dev.prefstream.trainer.checkpoint.PartitionOffset;
 import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
+import dev.prefstream.trainer.lora.BaseReference;
+import dev.prefstream.trainer.lora.LoraCheckpoints;
+import dev.prefstream.trainer.stream.DpoPairTrainer;
 
 import java.net.URI;
 import java.time.Instant;
@@ -45,6 +48,8 @@ public final class RegistryRecords {
                 metrics.put(k, v);
             }
         });
+        // a LoRA checkpoint names its frozen base (trainer-state/base.json, covered by the manifest's hashes)
+        BaseReference base = LoraCheckpoints.isLora(cp.dir()) ? LoraCheckpoints.baseOf(cp.dir()) : null;
         return ModelCheckpoint.newBuilder()
                 .setModelName(m.modelName())
                 .setVersion(m.version())
@@ -56,7 +61,9 @@ public final class RegistryRecords {
                 .setOffsets(offsets)
                 .setArtifactUri(artifact.toString())
                 .setManifestSha256(cp.manifestSha256())
-                .setFormat("hf-safetensors")
+                .setFormat(m.properties().getOrDefault(DpoPairTrainer.FORMAT, "hf-safetensors"))
+                .setBaseUri(base == null ? null : base.dir().toUri().toString())
+                .setBaseSha256(base == null ? null : base.sha256())
                 .setMetrics(metrics)
                 .setStatus(status)
                 .setStatusReason(reason)

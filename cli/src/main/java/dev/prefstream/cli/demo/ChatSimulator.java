@@ -7,6 +7,7 @@ import dev.prefstream.schemas.TopicLayout;
 import dev.prefstream.schemas.avro.ComparisonOutcome;
 import dev.prefstream.schemas.avro.PreferenceEvent;
 import dev.prefstream.schemas.serde.AvroSerdes;
+import dev.prefstream.trainer.lora.LoraCheckpoints;
 import dev.prefstream.trainer.model.HfModelLoader;
 import dev.prefstream.trainer.model.LoadedModel;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -164,7 +165,7 @@ public final class ChatSimulator implements AutoCloseable {
             return;
         }
         try {
-            LoadedModel next = HfModelLoader.loadWithTokenizer(o.dir(), Device.cpu());
+            LoadedModel next = LoraCheckpoints.loadCheckpoint(o.dir(), Device.cpu());
             LoadedModel previous = served;
             boolean ownedPrevious = ownsServed;
             served = next;

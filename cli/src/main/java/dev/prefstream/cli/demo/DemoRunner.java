@@ -28,6 +28,7 @@ import dev.prefstream.trainer.dpo.LossType;
 import dev.prefstream.trainer.dpo.ReferenceMode;
 import dev.prefstream.trainer.dpo.TrainerConfig;
 import dev.prefstream.trainer.dpo.TruncationMode;
+import dev.prefstream.trainer.lora.LoraCheckpoints;
 import dev.prefstream.trainer.model.HfModelLoader;
 import dev.prefstream.trainer.model.LoadedModel;
 import dev.prefstream.trainer.stream.DpoPairTrainer;
@@ -250,6 +251,7 @@ public final class DemoRunner {
                         : DpoConfig.of(settings.beta(), LossType.SIGMOID))
                 .maxLength(128).maxPromptLength(96).truncation(TruncationMode.KEEP_END)
                 .clipNorm(1.0).seed(settings.base().initSeed())
+                .lora(settings.lora())
                 .build();
         ModelSource initial = new ModelSource(baseDir, null, ModelSource.DEFAULT_SEED);
         s.trainer = new StreamingTrainer(trainerConfig, s.kafka,
@@ -369,7 +371,7 @@ public final class DemoRunner {
         double kl = Double.NaN;
         try {
             VerifiedCheckpoint cp = store.fetch(java.net.URI.create(r.getArtifactUri()), r.getManifestSha256(), settings.followerCacheDir());
-            try (LoadedModel policy = HfModelLoader.loadWithTokenizer(cp.dir(), Device.cpu())) {
+            try (LoadedModel policy = LoraCheckpoints.loadCheckpoint(cp.dir(), Device.cpu())) {
                 JudgeEvaluator.Evaluation e = evaluator.evaluate(policy, base);
                 reward = e.meanReward();
                 exact = e.exactRate();
@@ -399,7 +401,7 @@ public final class DemoRunner {
             try {
                 VerifiedCheckpoint cp = new LocalDirectoryCheckpointStore(settings.storeDir())
                         .fetch(java.net.URI.create(p.getArtifactUri()), p.getManifestSha256(), settings.followerCacheDir());
-                try (LoadedModel policy = HfModelLoader.loadWithTokenizer(cp.dir(), Device.cpu())) {
+                try (LoadedModel policy = LoraCheckpoints.loadCheckpoint(cp.dir(), Device.cpu())) {
                     finalEval = evaluator.evaluate(policy, base);
                     finalVersion = p.getVersion();
                 }

@@ -1,5 +1,7 @@
 package dev.prefstream.cli.demo;
 
+import dev.prefstream.trainer.lora.LoraConfig;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -23,17 +25,20 @@ import java.util.Objects;
  * @param gateTolerance        the gate promotes a candidate at most this much less accurate (held out) than the best promoted
  * @param modelName            the model's name on the registry
  * @param sideBySide           held-out prompts shown answered by base and final policy
+ * @param lora                 LoRA adapters to train instead of the whole model (rank 0: full fine-tuning)
  */
 public record DemoSettings(Path dataDir, Duration duration, boolean fresh, BasePolicy.Settings base,
                            SimulatorConfig simulator, JudgeEvaluator.Settings evaluation, double learningRate,
                            double beta, double sftWeight, int pairsPerStep, long checkpointEverySteps, Duration checkpointEvery,
-                           double heldOutFraction, double gateTolerance, String modelName, int sideBySide) {
+                           double heldOutFraction, double gateTolerance, String modelName, int sideBySide,
+                           LoraConfig lora) {
 
     public DemoSettings {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(base, "base");
         Objects.requireNonNull(simulator, "simulator");
         Objects.requireNonNull(evaluation, "evaluation");
+        lora = lora == null ? LoraConfig.none() : lora;
         if (duration == null || duration.toMillis() < 1000) {
             throw new IllegalArgumentException("the demo needs to run at least a second, got " + duration);
         }
@@ -58,37 +63,43 @@ public record DemoSettings(Path dataDir, Duration duration, boolean fresh, BaseP
     public static DemoSettings defaults(Path dataDir, Duration duration, boolean fresh) {
         return new DemoSettings(dataDir, duration, fresh, BasePolicy.Settings.defaults(), SimulatorConfig.defaults(),
                 new JudgeEvaluator.Settings(4, 1.0, 14, 2024L), 2e-4, 0.1, 0.5, 8, 20, Duration.ofSeconds(40), 0.15, 0.1,
-                "demo-tiny", 8);
+                "demo-tiny", 8, LoraConfig.none());
     }
 
     /** Copy with another base-policy recipe. */
     public DemoSettings withBase(BasePolicy.Settings b) {
         return new DemoSettings(dataDir, duration, fresh, b, simulator, evaluation, learningRate, beta, sftWeight, pairsPerStep,
-                checkpointEverySteps, checkpointEvery, heldOutFraction, gateTolerance, modelName, sideBySide);
+                checkpointEverySteps, checkpointEvery, heldOutFraction, gateTolerance, modelName, sideBySide, lora);
     }
 
     /** Copy with another checkpoint cadence. */
     public DemoSettings withCheckpoints(long everySteps, Duration every) {
         return new DemoSettings(dataDir, duration, fresh, base, simulator, evaluation, learningRate, beta, sftWeight, pairsPerStep,
-                everySteps, every, heldOutFraction, gateTolerance, modelName, sideBySide);
+                everySteps, every, heldOutFraction, gateTolerance, modelName, sideBySide, lora);
     }
 
     /** Copy with another simulator. */
     public DemoSettings withSimulator(SimulatorConfig s) {
         return new DemoSettings(dataDir, duration, fresh, base, s, evaluation, learningRate, beta, sftWeight, pairsPerStep,
-                checkpointEverySteps, checkpointEvery, heldOutFraction, gateTolerance, modelName, sideBySide);
+                checkpointEverySteps, checkpointEvery, heldOutFraction, gateTolerance, modelName, sideBySide, lora);
     }
 
     /** Copy with another weight of the NLL term on chosen answers. */
     public DemoSettings withSftWeight(double w) {
         return new DemoSettings(dataDir, duration, fresh, base, simulator, evaluation, learningRate, beta, w, pairsPerStep,
-                checkpointEverySteps, checkpointEvery, heldOutFraction, gateTolerance, modelName, sideBySide);
+                checkpointEverySteps, checkpointEvery, heldOutFraction, gateTolerance, modelName, sideBySide, lora);
     }
 
     /** Copy with other DPO hyperparameters. */
     public DemoSettings withDpo(double lr, double b, int pairs) {
         return new DemoSettings(dataDir, duration, fresh, base, simulator, evaluation, lr, b, sftWeight, pairs,
-                checkpointEverySteps, checkpointEvery, heldOutFraction, gateTolerance, modelName, sideBySide);
+                checkpointEverySteps, checkpointEvery, heldOutFraction, gateTolerance, modelName, sideBySide, lora);
+    }
+
+    /** Copy training LoRA adapters with these settings. */
+    public DemoSettings withLora(LoraConfig l) {
+        return new DemoSettings(dataDir, duration, fresh, base, simulator, evaluation, learningRate, beta, sftWeight, pairsPerStep,
+                checkpointEverySteps, checkpointEvery, heldOutFraction, gateTolerance, modelName, sideBySide, l);
     }
 
     public Path kafkaDir() {

@@ -72,6 +72,14 @@ public final class LoraCheckpoints {
     }
 
     /**
+     * Any checkpoint directory as a model: a LoRA checkpoint through {@link #load} (base + adapters, float32), a full
+     * one through {@link HfModelLoader#loadWithTokenizer(Path, Device)}.
+     */
+    public static LoadedModel loadCheckpoint(Path dir, Device device) {
+        return isLora(dir) ? load(dir, device, DataType.FLOAT32) : HfModelLoader.loadWithTokenizer(dir, device);
+    }
+
+    /**
      * Attaches the adapters of {@code dir} to {@code model} (whose weights must be the adapters' base): its forward
      * pass then computes the candidate; {@code model.adapters().setEnabled(false)} gives the base back.
      */
@@ -110,8 +118,10 @@ public final class LoraCheckpoints {
             if (merge) {
                 try (LoadedModel m = load(checkpoint, device, DataType.FLOAT32)) {
                     DecoderModel model = m.model();
-                    model.adapters().mergeIntoBase(1);   // in memory only: the base on disk is untouched
+                    LoraAdapters adapters = model.adapters();
+                    adapters.mergeIntoBase(1);   // in memory only: the base on disk is untouched
                     model.attachAdapters(null);
+                    adapters.close();
                     HfModelSaver.save(model, tmp, m.tokenizer());
                 }
             } else {

@@ -153,6 +153,38 @@ class StreamingDpoKafkaTest {
         }
     }
 
+    /** LoRA: a replay from a checkpoint reproduces the original adapters bit for bit (CPU). */
+    @Test
+    void loraReplayFromATimestampReproducesTheOriginalAdaptersExactly() throws Exception {
+        String topic = PairLog.freshPairsTopic(kafka, 3);
+        List<PairLog.Coord> coords = PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("l", 48), PairLog.nowBase() + 6_000);
+        Path original = tmp.resolve("lora-original");
+        StreamingTrainerConfig c = config(topic, original).with(b -> b.maxSteps = 5);
+        assertThat(new StreamingTrainer(c, kafka.clientConfigWithRegistry(), TinyDpo.loraFactory(c), StreamingTrainer.resumeFromNewestCheckpoint(c),
+                new TrainerMetrics(new SimpleMeterRegistry(), c.modelName(), System::currentTimeMillis), Clock.systemUTC()).run())
+                .isEqualTo(StreamingTrainer.Outcome.FINISHED);
+        VerifiedCheckpoint start = CheckpointReader.byVersion(original, "step-0000000002");
+        VerifiedCheckpoint end = CheckpointReader.byVersion(original, "step-0000000005");
+        assertThat(end.manifest().properties()).containsEntry(DpoPairTrainer.FORMAT, DpoPairTrainer.FORMAT_PEFT_LORA);
+        long lastTrainedTs = TrainingLedger.of(original, start.version()).entries().stream().mapToLong(e -> coords.stream()
+                .filter(x -> x.partition() == e.partition() && x.offset() == e.offset()).findFirst().orElseThrow().timestamp()).max().orElseThrow();
+
+        Path replayDir = tmp.resolve("lora-replay");
+        StreamingTrainerConfig rc = config(topic, replayDir).with(b -> {
+            b.modelName = c.modelName();
+            b.maxSteps = 5;
+        });
+        assertThat(Replay.create(rc, kafka.clientConfigWithRegistry(), TinyDpo.replayFactory(rc, new java.util.Properties()),
+                Optional.of(start), StartPositions.fromTimestamp(lastTrainedTs + 1)).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
+        VerifiedCheckpoint replayed = CheckpointReader.newestGood(replayDir).orElseThrow();
+        assertThat(replayed.step()).isEqualTo(5);
+        assertThat(replayed.manifest().offsets()).isEqualTo(end.manifest().offsets());
+        assertThat(Files.readAllBytes(replayed.dir().resolve("adapter_model.safetensors")))
+                .isEqualTo(Files.readAllBytes(end.dir().resolve("adapter_model.safetensors")));
+        assertThat(Files.readAllBytes(replayed.dir().resolve("trainer-state/base.json")))
+                .isEqualTo(Files.readAllBytes(end.dir().resolve("trainer-state/base.json")));
+    }
+
     @Test
     void iterativeDpoRefreshesTheReferenceAtIterationBoundaries() throws Exception {
         String topic = PairLog.freshPairsTopic(kafka, 3);

@@ -21,6 +21,12 @@ final class TinyDpo {
         return DpoPairTrainer.factory(MODEL, config(), streaming, Device.cpu());
     }
 
+    /** The same with rank-8 LoRA adapters (base frozen, reference = adapters off). */
+    static PairTrainerFactory loraFactory(StreamingTrainerConfig streaming) {
+        return DpoPairTrainer.factory(MODEL, config().toBuilder().lora(dev.prefstream.trainer.lora.LoraConfig.ofRank(8)).build(),
+                streaming, Device.cpu());
+    }
+
     /** As {@code prefstream replay --config} builds it: the {@code prefstream.dpo.*} keys applied to the checkpoint's config. */
     static PairTrainerFactory replayFactory(StreamingTrainerConfig streaming, java.util.Properties settings) {
         return DpoPairTrainer.replayFactory(MODEL, config(), streaming, Device.cpu(), saved -> DpoSettings.apply(saved, settings),

@@ -39,10 +39,14 @@ class TrainerKillTest {
     @TempDir
     Path tmp;
 
+    /** Train LoRA adapters in the child process (the LoRA variant of the test). */
+    private boolean lora;
+
     private Process start(String topic, String model, Path dir, int run) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx1g", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-                TrainerProcessMain.class.getName(), kafka.bootstrapServers(), kafka.registryUrl(), topic, model, dir.toString());
+                TrainerProcessMain.class.getName(), kafka.bootstrapServers(), kafka.registryUrl(), topic, model, dir.toString(),
+                lora ? "lora" : "full");
         File out = tmp.resolve("trainer-run-" + run + ".txt").toFile();
         pb.redirectErrorStream(true).redirectOutput(out);
         return pb.start();
@@ -54,6 +58,21 @@ class TrainerKillTest {
 
     @Test
     void sigkilledTrainerTrainsEveryPairExactlyOnce() throws Exception {
+        killAndResume();
+    }
+
+    /** The same with LoRA: adapter checkpoints (PEFT files + base reference) resume exactly once too. */
+    @Test
+    void sigkilledLoraTrainerTrainsEveryPairExactlyOnce() throws Exception {
+        lora = true;
+        killAndResume();
+        VerifiedCheckpoint newest = CheckpointReader.newestGood(tmp.resolve("ckpt")).orElseThrow();
+        assertThat(newest.manifest().files()).containsKeys("adapter_config.json", "adapter_model.safetensors",
+                "trainer-state/base.json").doesNotContainKey("model.safetensors");
+        assertThat(newest.manifest().properties()).containsEntry(DpoPairTrainer.FORMAT, DpoPairTrainer.FORMAT_PEFT_LORA);
+    }
+
+    private void killAndResume() throws Exception {
         String topic = PairLog.freshPairsTopic(kafka, 3);
         String model = "kill-" + UUID.randomUUID().toString().substring(0, 6);
         Path dir = tmp.resolve("ckpt");

@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * The streaming trainer (real DPO, tiny model) as its own JVM, for the kill test:
- * {@code TrainerProcessMain <bootstrap> <registryUrl> <topic> <model> <checkpointsDir>}. SIGTERM stops it cleanly
+ * {@code TrainerProcessMain <bootstrap> <registryUrl> <topic> <model> <checkpointsDir> [lora]}. SIGTERM stops it cleanly
  * (final checkpoint); SIGKILL is what the test is about.
  */
 public final class TrainerProcessMain {
@@ -33,7 +33,9 @@ public final class TrainerProcessMain {
             b.leaderInstanceId = "kill-test-" + args[3];
             b.leaderSessionTimeout = Duration.ofSeconds(6);
         });
-        StreamingTrainer trainer = new StreamingTrainer(c, kafka, TinyDpo.factory(c), StreamingTrainer.resumeFromNewestCheckpoint(c),
+        // optional 6th argument "lora": train rank-8 LoRA adapters instead of the whole model
+        boolean lora = args.length > 5 && args[5].equals("lora");
+        StreamingTrainer trainer = new StreamingTrainer(c, kafka, lora ? TinyDpo.loraFactory(c) : TinyDpo.factory(c), StreamingTrainer.resumeFromNewestCheckpoint(c),
                 new TrainerMetrics(new SimpleMeterRegistry(), c.modelName(), System::currentTimeMillis), Clock.systemUTC());
         Thread main = Thread.currentThread();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
