@@ -87,6 +87,32 @@ class ChunkedLogProbsTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama"})
+    void chunkedWpoDenominatorsEqualTheFullLogits(String family) {
+        FixtureLogps f = FixtureLogps.load(family);
+        List<TextPair> pairs = FixtureStepTest.pairs(f.root());
+        try (DecoderModel model = HfModelLoader.load(FixtureStepTest.familyDir(family).resolve("policy"), Device.cpu());
+             TextTokenizer tokenizer = HfTokenizer.load(FixtureStepTest.familyDir(family),
+                     f.root().get("eos_token_id").asInt());
+             NDManager scope = NDManager.newBaseManager(Device.cpu());
+             dev.prefstream.trainer.optim.NoGrad ignored = dev.prefstream.trainer.optim.NoGrad.enter()) {
+            CollatedBatch cb = new PairCollator(tokenizer, 512, 256, TruncationMode.KEEP_END).collate(pairs);
+            NDArray ids = cb.inputIds(scope);
+            NDArray attention = cb.attentionMask(scope);
+            NDArray mask = cb.lossMask(scope);
+            // log(sum_v softmax(x)_v^2) over the whole logits, as the unchunked WPO weights compute it
+            float[] full = model.forward(ids, attention).get(":, :-1, :").softmax(-1).square().sum(new int[] {2}).log()
+                    .toFloatArray();
+            NDArray hidden = model.finalHidden(model.bodyOutput(ids, attention));
+            float[] chunked = SequenceLogProbs.chunked(model, hidden, ids, mask, 3, true).logDenoms().toFloatArray();
+            assertThat(chunked).hasSameSizeAs(full);
+            for (int i = 0; i < full.length; i++) {
+                assertThat(chunked[i]).as("%s token %d", family, i).isCloseTo(full[i], within(1e-6f));
+            }
+        }
+    }
+
     static GradientCollector newCollector(DecoderModel model) {
         return model.manager().getEngine().newGradientCollector();
     }
