@@ -6,6 +6,7 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
+import java.awt.Rectangle;
 import java.awt.RenderingHints;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Line2D;
@@ -39,6 +40,16 @@ public final class LinePlot {
         /** A series without point labels. */
         public Series(String name, Color color, Style style, double[] x, double[] y) {
             this(name, color, style, x, y, null);
+        }
+
+        /** True when some point can be drawn (an empty series is left out of the legend). */
+        public boolean hasFinitePoint() {
+            for (int i = 0; i < x.length; i++) {
+                if (Double.isFinite(x[i]) && Double.isFinite(y[i])) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
@@ -139,6 +150,8 @@ public final class LinePlot {
                 g.drawString(r.label(), LEFT + 8, py - 5);
             }
             g.setStroke(new BasicStroke(2f));
+            List<Rectangle> drawnLabels = new ArrayList<>();
+            List<java.awt.Point> points = new ArrayList<>();
             for (Series s : series) {
                 g.setColor(s.color());
                 Path2D path = new Path2D.Double();
@@ -159,28 +172,86 @@ public final class LinePlot {
                         g.fill(new Ellipse2D.Double(px - 4, py - 4, 8, 8));
                     }
                     if (s.labels() != null && s.labels()[i] != null) {
-                        g.setColor(Color.DARK_GRAY);
-                        g.drawString(s.labels()[i], (float) px + 6, (float) py - 6);
-                        g.setColor(s.color());
+                        // a label that would cover an earlier one is left out (close checkpoints crowd each other)
+                        Rectangle box = new Rectangle((int) px + 6, (int) py - 6 - fm.getAscent(),
+                                fm.stringWidth(s.labels()[i]), fm.getHeight());
+                        if (placeLabel(drawnLabels, box)) {
+                            g.setColor(Color.DARK_GRAY);
+                            g.drawString(s.labels()[i], (float) px + 6, (float) py - 6);
+                            g.setColor(s.color());
+                        }
                     }
+                    points.add(new java.awt.Point((int) px, (int) py));
                 }
                 if (s.style() != Style.MARKERS && started) {
                     g.draw(path);
                 }
             }
-            // legend
-            int ly = TOP + 16;
-            for (Series s : series) {
-                g.setColor(s.color());
-                g.fillRect(LEFT + pw - 190, ly - 9, 14, 10);
-                g.setColor(Color.BLACK);
-                g.drawString(s.name(), LEFT + pw - 170, ly);
-                ly += 18;
+            // legend: only series with a point to show, in the plot corner that covers fewest points, on white
+            List<Series> shown = series.stream().filter(Series::hasFinitePoint).toList();
+            if (!shown.isEmpty()) {
+                FontMetrics legendFont = fm;
+                int lw = 32 + shown.stream().mapToInt(x -> legendFont.stringWidth(x.name())).max().orElse(0);
+                int lh = 8 + 18 * shown.size();
+                Rectangle legend = legendBox(new Rectangle(LEFT, TOP, pw, ph), lw, lh, points, drawnLabels);
+                g.setColor(Color.WHITE);
+                g.fill(legend);
+                g.setColor(Color.LIGHT_GRAY);
+                g.draw(legend);
+                int ly = legend.y + 18;
+                for (Series x : shown) {
+                    g.setColor(x.color());
+                    g.fillRect(legend.x + 6, ly - 9, 14, 10);
+                    g.setColor(Color.BLACK);
+                    g.drawString(x.name(), legend.x + 26, ly);
+                    ly += 18;
+                }
             }
         } finally {
             g.dispose();
         }
         return img;
+    }
+
+    /** Records {@code box} and returns true unless it overlaps a label already placed. */
+    static boolean placeLabel(List<Rectangle> placed, Rectangle box) {
+        for (Rectangle r : placed) {
+            if (r.intersects(box)) {
+                return false;
+            }
+        }
+        placed.add(box);
+        return true;
+    }
+
+    /**
+     * The legend's box of {@code w} x {@code h}: the corner of {@code plot} (top right, top left, bottom right,
+     * bottom left, in that order of preference) that covers the fewest data points and labels.
+     */
+    static Rectangle legendBox(Rectangle plot, int w, int h, List<java.awt.Point> points, List<Rectangle> labels) {
+        int m = 8;
+        Rectangle[] corners = {
+                new Rectangle(plot.x + plot.width - w - m, plot.y + m, w, h),
+                new Rectangle(plot.x + m + 40, plot.y + m, w, h),
+                new Rectangle(plot.x + plot.width - w - m, plot.y + plot.height - h - m, w, h),
+                new Rectangle(plot.x + m + 40, plot.y + plot.height - h - m, w, h)};
+        Rectangle best = corners[0];
+        int fewest = Integer.MAX_VALUE;
+        for (Rectangle c : corners) {
+            Rectangle padded = new Rectangle(c.x - 5, c.y - 5, c.width + 10, c.height + 10);
+            int covered = 0;
+            for (java.awt.Point p : points) {
+                covered += padded.contains(p) ? 1 : 0;
+            }
+            for (Rectangle l : labels) {
+                covered += padded.intersects(l) ? 1 : 0;
+            }
+            if (covered < fewest) {
+                fewest = covered;
+                best = c;
+            }
+        }
+        return best;
     }
 
     private double[] range(boolean xAxis) {

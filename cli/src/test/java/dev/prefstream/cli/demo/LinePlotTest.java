@@ -44,4 +44,30 @@ class LinePlotTest {
         assertThat(LinePlot.ticks(0, 1).get(5)).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-9));
         assertThat(LinePlot.ticks(0, 120)).contains(0.0, 20.0, 120.0);
     }
+
+    @Test
+    void anEmptySeriesIsNotInTheLegendAndTheLegendAvoidsThePoints() {
+        assertThat(new LinePlot.Series("rejected", Color.RED, LinePlot.Style.MARKERS, new double[0], new double[0])
+                .hasFinitePoint()).isFalse();
+        assertThat(new LinePlot.Series("nan", Color.RED, LinePlot.Style.MARKERS, new double[] {1}, new double[] {Double.NaN})
+                .hasFinitePoint()).isFalse();
+        java.awt.Rectangle plot = new java.awt.Rectangle(0, 0, 800, 400);
+        // a point in the top-right corner (the preferred place): the legend moves to the top left
+        java.awt.Rectangle box = LinePlot.legendBox(plot, 120, 44, java.util.List.of(new java.awt.Point(760, 20)), java.util.List.of());
+        assertThat(box.x).isLessThan(400);
+        assertThat(box.y).isLessThan(200);
+        // points in both top corners: a bottom corner
+        box = LinePlot.legendBox(plot, 120, 44, java.util.List.of(new java.awt.Point(760, 20), new java.awt.Point(100, 20)),
+                java.util.List.of());
+        assertThat(box.y).isGreaterThan(200);
+    }
+
+    @Test
+    void aLabelThatWouldCoverAnEarlierOneIsLeftOut() {
+        java.util.List<java.awt.Rectangle> placed = new java.util.ArrayList<>();
+        assertThat(LinePlot.placeLabel(placed, new java.awt.Rectangle(100, 100, 60, 14))).isTrue();
+        assertThat(LinePlot.placeLabel(placed, new java.awt.Rectangle(130, 105, 60, 14))).as("overlapping").isFalse();
+        assertThat(LinePlot.placeLabel(placed, new java.awt.Rectangle(100, 130, 60, 14))).as("clear of it").isTrue();
+        assertThat(placed).hasSize(2);
+    }
 }
