@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
 final class BenchIngestCommand implements Callable<Integer> {
 
     @Option(names = "--events", paramLabel = "N", defaultValue = "50000",
-            description = "Records to produce: mixed kinds, ~1 KB, 10% duplicates, 1% garbage (default: ${DEFAULT-VALUE}).")
+            description = "Records to produce: mixed kinds, ~1 KB, 10%% duplicates, 1%% garbage (default: ${DEFAULT-VALUE}).")   // %% : picocli formats descriptions
     int events;
 
     @Option(names = "--warmup-events", paramLabel = "W", defaultValue = "0",

@@ -5,7 +5,10 @@ import dev.prefstream.trainer.checkpoint.CheckpointLayout;
 import dev.prefstream.trainer.checkpoint.CheckpointReader;
 import dev.prefstream.trainer.lora.LoraCheckpoints;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +33,23 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--merge", description = "Write a full Hugging Face model: base weights + (alpha/r) B A.")
     boolean merge;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
+        // checked here, not only in LoraCheckpoints.export (whose IllegalArgumentException exits 1, "failed while
+        // running"), so the codes follow the exit code table: a directory that is not a LoRA checkpoint is input
+        // that is not usable (2), an --out that already exists is a usage error (64)
+        if (!LoraCheckpoints.isLora(checkpoint)) {
+            spec.commandLine().getErr().println("prefstream export: " + checkpoint + (Files.isDirectory(checkpoint)
+                    ? " is not a LoRA checkpoint (no adapter_config.json); a full checkpoint already is a Hugging Face model directory"
+                    : " does not exist"));
+            return ExitCodes.NO_RESULT;
+        }
+        if (Files.exists(out)) {
+            throw new ParameterException(spec.commandLine(), "--out " + out + " exists; export writes a new directory");
+        }
         if (Files.isRegularFile(checkpoint.resolve(CheckpointLayout.MANIFEST))) {
             CheckpointReader.verify(checkpoint).orThrow();   // every file's SHA-256, as the publisher does
         }

@@ -75,8 +75,24 @@ class LoraOptionsTest {
         Files.createDirectories(full);
         Files.writeString(full.resolve("config.json"), "{}");
         Run r = run("export", "--checkpoint", full.toString(), "--out", tmp.resolve("out").toString());
-        assertThat(r.exit()).isNotZero();
+        assertThat(r.exit()).isEqualTo(ExitCodes.NO_RESULT);
         assertThat(r.err()).contains("is not a LoRA checkpoint");
         assertThat(tmp.resolve("out")).doesNotExist();
+        Run missing = run("export", "--checkpoint", tmp.resolve("nowhere").toString(), "--out", tmp.resolve("out").toString());
+        assertThat(missing.exit()).isEqualTo(ExitCodes.NO_RESULT);
+        assertThat(missing.err()).contains("nowhere does not exist");
+    }
+
+    @Test
+    void exportIntoAnExistingDirectoryIsAUsageError() throws Exception {
+        Path lora = tmp.resolve("lora");
+        Files.createDirectories(lora);
+        Files.writeString(lora.resolve("adapter_config.json"), "{}");
+        Path out = Files.createDirectories(tmp.resolve("taken"));
+        Files.writeString(out.resolve("keep.txt"), "mine");
+        Run r = run("export", "--checkpoint", lora.toString(), "--out", out.toString());
+        assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("--out " + out + " exists; export writes a new directory", "Try 'prefstream export --help'");
+        assertThat(out.resolve("keep.txt")).hasContent("mine");
     }
 }
