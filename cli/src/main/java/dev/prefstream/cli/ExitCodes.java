@@ -7,7 +7,7 @@ import java.util.Map;
 /**
  * The exit codes of every {@code prefstream} command, one meaning each, so that a script can tell "you called it
  * wrong" from "the broker is not there" from "it ran and the answer is no". The README's troubleshooting section
- * and {@code prefstream --help} print {@link #TABLE}; {@code ExitCodesTest} keeps the three in step.
+ * and {@code prefstream --help} print {@link #TABLE}; {@code ClosedPortTest#theExitCodeTableIsInHelpAndInTheReadme} keeps the three in step.
  */
 final class ExitCodes {
 
