@@ -1,6 +1,5 @@
 package dev.prefstream.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,7 +20,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -147,44 +145,19 @@ final class ChatTemplateCommand implements Callable<Integer> {
 
     private int pairs(TextTokenizer tok, PrintWriter out, PrintWriter err) {
         ChatFormat format = tok.chatFormat();
-        int failures = 0;
-        int lineNo = 0;
-        try (BufferedReader reader = Files.newBufferedReader(input.pairs, StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                try {
-                    String[] pair = LogpsCommand.parse(line, format);
-                    ObjectNode o = JSON.createObjectNode();
-                    o.put("line", lineNo);
-                    o.put("prompt", pair[0]);
-                    o.put("chosen", pair[1]);
-                    o.put("rejected", pair[2]);
-                    if (ids) {
-                        ids(o, "prompt_ids", tok.encodePrompt(pair[0]));
-                        ids(o, "chosen_ids", withEnd(tok.encode(pair[1]), tok.responseEndId()));
-                        ids(o, "rejected_ids", withEnd(tok.encode(pair[2]), tok.responseEndId()));
-                    }
-                    out.println(JSON.writeValueAsString(o));
-                } catch (ChatTemplateException e) {
-                    failures++;
-                    err.println("prefstream chat-template: " + input.pairs + " line " + lineNo + ": chat_template: " + e.getMessage());
-                } catch (IllegalArgumentException | JsonProcessingException e) {
-                    failures++;
-                    String msg = e instanceof JsonProcessingException j ? "not valid JSON (" + j.getOriginalMessage() + ")" : e.getMessage();
-                    err.println("prefstream chat-template: " + input.pairs + " line " + lineNo + ": " + msg);
-                }
+        return PairsFile.forEach(input.pairs, format, "prefstream chat-template", out, err, (lineNo, pair) -> {
+            ObjectNode o = JSON.createObjectNode();
+            o.put("line", lineNo);
+            o.put("prompt", pair[0]);
+            o.put("chosen", pair[1]);
+            o.put("rejected", pair[2]);
+            if (ids) {
+                ids(o, "prompt_ids", tok.encodePrompt(pair[0]));
+                ids(o, "chosen_ids", withEnd(tok.encode(pair[1]), tok.responseEndId()));
+                ids(o, "rejected_ids", withEnd(tok.encode(pair[2]), tok.responseEndId()));
             }
-        } catch (IOException e) {
-            err.println("prefstream chat-template: cannot read " + input.pairs + ": " + e.getMessage());
-            return 2;
-        }
-        out.flush();
-        err.flush();
-        return failures == 0 ? 0 : 1;
+            out.println(JSON.writeValueAsString(o));
+        });
     }
 
     private static long[] withEnd(long[] ids, long end) {

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.prefstream.trainer.chat.ChatFormat;
-import dev.prefstream.trainer.chat.ChatTemplateException;
 import dev.prefstream.trainer.dpo.ChatTemplate;
 import dev.prefstream.trainer.model.DecoderModel;
 import dev.prefstream.trainer.model.HfModelLoader;
@@ -21,10 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -157,46 +153,23 @@ final class LogpsCommand implements Callable<Integer> {
         PairLogProbScorer policyScorer = new PairLogProbScorer(policy.model(), policy.tokenizer());
         PairLogProbScorer refScorer = ref == null ? null : new PairLogProbScorer(ref.model(),
                 ref.tokenizer() == null ? policy.tokenizer() : ref.tokenizer());
-        int failures = 0;
-        int lineNo = 0;
-        try (BufferedReader reader = Files.newBufferedReader(pairs, StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                try {
-                    String[] pair = parse(line, policy.tokenizer().chatFormat());
-                    PairLogProbScorer.Scores p = policyScorer.score(pair[0], pair[1], pair[2]);
-                    ObjectNode o = JSON.createObjectNode();
-                    o.put("line", lineNo);
-                    o.put("policy_chosen_logp", p.chosen());
-                    o.put("policy_rejected_logp", p.rejected());
-                    if (refScorer != null) {
-                        PairLogProbScorer.Scores r = refScorer.score(pair[0], pair[1], pair[2]);
-                        o.put("reference_chosen_logp", r.chosen());
-                        o.put("reference_rejected_logp", r.rejected());
-                        double logits = beta * ((p.chosen() - r.chosen()) - (p.rejected() - r.rejected()));
-                        o.put("loss", softplus(-logits));
-                    }
-                    o.put("chosen_tokens", p.chosenTokens());
-                    o.put("rejected_tokens", p.rejectedTokens());
-                    out.println(JSON.writeValueAsString(o));
-                    out.flush();
-                } catch (IllegalArgumentException | ChatTemplateException | JsonProcessingException e) {
-                    failures++;
-                    String msg = e instanceof JsonProcessingException j ? "not valid JSON (" + j.getOriginalMessage() + ")"
-                            : e.getMessage();
-                    err.println("prefstream logps: " + pairs + " line " + lineNo + ": " + msg);
-                    err.flush();
-                }
+        return PairsFile.forEach(pairs, policy.tokenizer().chatFormat(), "prefstream logps", out, err, (lineNo, pair) -> {
+            PairLogProbScorer.Scores p = policyScorer.score(pair[0], pair[1], pair[2]);
+            ObjectNode o = JSON.createObjectNode();
+            o.put("line", lineNo);
+            o.put("policy_chosen_logp", p.chosen());
+            o.put("policy_rejected_logp", p.rejected());
+            if (refScorer != null) {
+                PairLogProbScorer.Scores r = refScorer.score(pair[0], pair[1], pair[2]);
+                o.put("reference_chosen_logp", r.chosen());
+                o.put("reference_rejected_logp", r.rejected());
+                double logits = beta * ((p.chosen() - r.chosen()) - (p.rejected() - r.rejected()));
+                o.put("loss", softplus(-logits));
             }
-        } catch (IOException e) {
-            err.println("prefstream logps: cannot read " + pairs + ": " + e.getMessage());
-            return 2;
-        }
-        return failures == 0 ? 0 : 1;
+            o.put("chosen_tokens", p.chosenTokens());
+            o.put("rejected_tokens", p.rejectedTokens());
+            out.println(JSON.writeValueAsString(o));
+        });
     }
 
     /** -log sigmoid(-x) = log(1 + e^x), without overflow. */
