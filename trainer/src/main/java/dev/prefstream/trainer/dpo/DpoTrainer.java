@@ -256,6 +256,7 @@ public final class DpoTrainer implements AutoCloseable {
                         NDArray pw = cb.unitWeights() ? null : cb.pairWeights(mb);
                         DpoLosses.Output out = DpoLosses.compute(x, config.dpo(), baseline, constants, pw);
                         gc.backward(out.loss().mul(stepScalars.of(share * lossScale)));
+                        scores.backwardHead();  // a deferred head, recomputed chunk by chunk, into the body
                         if (body != null) {
                             body.backward();   // the blocks, recomputed one at a time, last first
                         }

@@ -4,9 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.prefstream.trainer.model.CausalLM;
 import dev.prefstream.trainer.model.CheckpointedBody;
 import dev.prefstream.trainer.model.DecoderModel;
+import dev.prefstream.trainer.model.RecomputedHead;
 import dev.prefstream.trainer.model.SequenceLogProbs;
 import dev.prefstream.trainer.optim.NoGrad;
 
@@ -16,8 +19,21 @@ import dev.prefstream.trainer.optim.NoGrad;
  *
  * @param sums       float32 [2B] summed response log-probs (rows 0..B-1 chosen, B..2B-1 rejected)
  * @param wpoWeights float32 [2B] WPO weights (detached), or null when not requested
+ * @param head       the head whose backward is deferred ({@link RecomputedHead}), or null when the graph through the
+ *                   head was recorded as usual; see {@link #backwardHead()}
  */
-public record SequenceScores(NDArray sums, NDArray wpoWeights) {
+public record SequenceScores(NDArray sums, NDArray wpoWeights, RecomputedHead head) {
+
+    /**
+     * After the loss's backward: carries the gradient through a deferred head (recomputing it chunk by chunk) into
+     * the body; does nothing when the head's graph was recorded. Call it inside the gradient collector, before a
+     * checkpointed body's backward.
+     */
+    public void backwardHead() {
+        if (head != null) {
+            head.backward();
+        }
+    }
 
     /** Chosen half [B]. */
     public NDArray chosen() {
@@ -31,7 +47,8 @@ public record SequenceScores(NDArray sums, NDArray wpoWeights) {
 
     /**
      * Forward pass and reduction; every array goes to {@code scope}. Gradients flow if grad mode is on and the
-     * model's weights require them.
+     * model's weights require them; then the caller must call {@link #backwardHead()} after the loss's backward
+     * (the head may be deferred, see {@link #fromHidden(DecoderModel, NDArray, NDArray, NDArray, boolean, int)}).
      *
      * @param withWpoWeights also compute WPO weights: exp(mean over response tokens of
      *                       log p(token) - log(sum_v p(v)^2)), TRL's {@code use_weighting}, without gradient
@@ -40,24 +57,10 @@ public record SequenceScores(NDArray sums, NDArray wpoWeights) {
         NDArray ids = batch.inputIds(scope);
         NDArray attention = batch.attentionMask(scope);
         NDArray mask = batch.lossMask(scope);
-        if (model instanceof DecoderModel decoder) {
+        return model.withDecoder(decoder -> {
             NDArray hidden = decoder.finalHidden(decoder.bodyOutput(ids, attention));
             return fromHidden(decoder, hidden, ids, mask, withWpoWeights);
-        }
-        NDArray logits = model.forward(ids, attention);
-        NDArray tokenLogps = SequenceLogProbs.tokenLogProbs(logits, ids, mask);
-        NDArray sums = tokenLogps.sum(new int[] {1});
-        NDArray weights = null;
-        if (withWpoWeights) {
-            try (NoGrad ignored = NoGrad.enter()) {
-                NDArray detachedLogits = logits.stopGradient();
-                detachedLogits.attach(scope);
-                // log_denom = logsumexp(2x) - 2 logsumexp(x) = log(sum softmax(x)^2)
-                NDArray logDenom = detachedLogits.get(":, :-1, :").softmax(-1).square().sum(new int[] {2}).log();
-                weights = wpoWeights(tokenLogps, logDenom, mask, scope);
-            }
-        }
-        return new SequenceScores(sums, weights);
+        });
     }
 
     /**
@@ -68,22 +71,48 @@ public record SequenceScores(NDArray sums, NDArray wpoWeights) {
     public static SequenceScores fromHidden(DecoderModel model, NDArray hidden, NDArray ids, NDArray mask,
                                             boolean withWpoWeights) {
         Shape shape = hidden.getShape();
-        int positions = SequenceLogProbs.chunkPositions(shape.get(0), model.config().vocabSize());
-        SequenceLogProbs.Chunked c = SequenceLogProbs.chunked(model, hidden, ids, mask, positions, withWpoWeights);
-        NDArray sums = c.tokenLogps().sum(new int[] {1});
+        return fromHidden(model, hidden, ids, mask, withWpoWeights,
+                SequenceLogProbs.chunkPositions(shape.get(0), model.config().vocabSize()));
+    }
+
+    /**
+     * {@link #fromHidden} with a given chunk length. When the hidden states are recorded for a gradient and the
+     * positions take more than one chunk, the head is deferred ({@link RecomputedHead}: recomputed chunk by chunk in
+     * backward, so no chunk's vocabulary-sized log-softmax outlives its chunk); with one chunk its graph is recorded
+     * as usual (no recompute, nothing large kept).
+     */
+    public static SequenceScores fromHidden(DecoderModel model, NDArray hidden, NDArray ids, NDArray mask,
+                                            boolean withWpoWeights, int positions) {
+        long predicted = hidden.getShape().get(1) - 1;
+        // recorded: grad mode on and hidden has a grad_fn (DJL's requiresGrad/hasGradient report whether .grad exists)
+        String gradFn = JniUtils.isGradMode() ? JniUtils.getGradientFunctionNames((PtNDArray) hidden) : null;
+        boolean recorded = gradFn != null && !gradFn.isBlank() && !"null".equals(gradFn);
+        NDArray tokenLogps;
+        NDArray logDenoms;
+        RecomputedHead head = null;
+        if (recorded && predicted > positions) {
+            head = RecomputedHead.forward(model, hidden, ids, mask, positions, withWpoWeights);
+            tokenLogps = head.tokenLogps();
+            logDenoms = head.logDenoms();
+        } else {
+            SequenceLogProbs.Chunked c = SequenceLogProbs.chunked(model, hidden, ids, mask, positions, withWpoWeights);
+            tokenLogps = c.tokenLogps();
+            logDenoms = c.logDenoms();
+        }
+        NDArray sums = tokenLogps.sum(new int[] {1});
         NDArray weights = null;
         if (withWpoWeights) {
             try (NoGrad ignored = NoGrad.enter()) {
-                weights = wpoWeights(c.tokenLogps(), c.logDenoms(), mask, hidden.getManager());
+                weights = wpoWeights(tokenLogps, logDenoms, mask, hidden.getManager());
             }
         }
-        return new SequenceScores(sums, weights);
+        return new SequenceScores(sums, weights, head);
     }
 
     /**
      * The policy's scores with gradient checkpointing ({@link CheckpointedBody}): the body runs without a graph,
      * the final norm, head and log-probs with one on the body's output leaf. After backward of the loss, call
-     * {@code body().backward()} to carry the gradient through the blocks.
+     * {@code scores().backwardHead()} and then {@code body().backward()} to carry the gradient through the blocks.
      *
      * @param scores the same values as {@link #compute}
      * @param body   the checkpointed body whose output the scores were built on

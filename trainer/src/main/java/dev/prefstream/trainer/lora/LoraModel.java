@@ -7,6 +7,7 @@ import dev.prefstream.trainer.model.DecoderModel;
 import dev.prefstream.trainer.model.ModelConfig;
 
 import java.util.LinkedHashMap;
+import java.util.function.Function;
 
 /**
  * A frozen base model with LoRA adapters, as the trainer sees it: {@link #parameters()} are the adapter tensors
@@ -85,6 +86,11 @@ public final class LoraModel implements CausalLM {
     }
 
     @Override
+    public <T> T withDecoder(Function<DecoderModel, T> stages) {
+        return stages.apply(base);
+    }
+
+    @Override
     public void close() {
         base.attachAdapters(null);
         try {
@@ -115,9 +121,14 @@ public final class LoraModel implements CausalLM {
 
         @Override
         public NDArray forward(NDArray inputIds, NDArray attentionMask) {
+            return withDecoder(d -> d.forward(inputIds, attentionMask));
+        }
+
+        @Override
+        public <T> T withDecoder(Function<DecoderModel, T> stages) {
             boolean previous = adapters.setEnabled(false);
             try {
-                return base.forward(inputIds, attentionMask);
+                return stages.apply(base);
             } finally {
                 adapters.setEnabled(previous);
             }

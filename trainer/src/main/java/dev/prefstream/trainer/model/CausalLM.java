@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
 import java.util.LinkedHashMap;
+import java.util.function.Function;
 
 /**
  * A decoder-only causal language model whose weights are plain DJL NDArrays (our own implementation: DJL has no
@@ -39,4 +40,12 @@ public interface CausalLM extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * Runs {@code stages} on the {@link DecoderModel} whose stages compute this model's {@link #forward}, in this
+     * model's adapter state, and returns its result: the model itself, a LoRA model's base with the adapters on, or
+     * its reference with them switched off for the call. Callers that run the forward piecewise (chunked log-probs,
+     * deferred heads) go through this instead of checking the model's class.
+     */
+    <T> T withDecoder(Function<DecoderModel, T> stages);
 }

@@ -12,6 +12,7 @@ import dev.prefstream.trainer.lora.LoraAdapters;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * GPT-2, Llama-family, GPT-NeoX and OPT decoders written with plain DJL NDArray operations (PyTorch engine), numerically following
@@ -283,6 +284,11 @@ public final class DecoderModel implements CausalLM {
             cache.advance(in.length());
         }
         return logits;
+    }
+
+    @Override
+    public <T> T withDecoder(Function<DecoderModel, T> stages) {
+        return stages.apply(this);
     }
 
     /** The last block's output (before the final norm) for a right-padded batch; see {@link #forward}. */

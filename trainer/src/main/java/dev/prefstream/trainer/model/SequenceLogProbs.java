@@ -68,6 +68,23 @@ public final class SequenceLogProbs {
      */
     public static Chunked chunked(DecoderModel model, NDArray hidden, NDArray labels, NDArray lossMask, int positions,
                                   boolean withLogDenoms) {
+        Chunked raw = pickedInChunks(model, hidden, labels, positions, withLogDenoms);
+        return new Chunked(masked(raw.tokenLogps(), lossMask), raw.logDenoms());
+    }
+
+    /** {@code logps} [B, T-1] times the loss mask's label positions, as float32. */
+    static NDArray masked(NDArray logps, NDArray lossMask) {
+        return logps.mul(lossMask.get(":, 1:").toType(DataType.FLOAT32, false));
+    }
+
+    /**
+     * The loop of {@link #chunked}: for each chunk of positions, the head's logits, their float32 log-softmax and
+     * the target's entry, in a scope closed after the chunk; recorded for autograd when grad mode is on.
+     *
+     * @return the picked log-probs [B, T-1] before masking, and the WPO denominators or null
+     */
+    static Chunked pickedInChunks(DecoderModel model, NDArray hidden, NDArray labels, int positions,
+                                  boolean withLogDenoms) {
         if (positions < 1) {
             throw new IllegalArgumentException("positions per chunk must be >= 1, got " + positions);
         }
@@ -78,13 +95,8 @@ public final class SequenceLogProbs {
         for (long from = 0; from < predicted; from += positions) {
             long to = Math.min(predicted, from + positions);
             try (NDManager chunk = out.newSubManager()) {
-                NDArray h = hidden.get(":, {}:{}, :", from, to);
-                h.attach(chunk);
-                NDArray targets = labels.get(":, {}:{}", from + 1, to + 1);
-                targets.attach(chunk);
-                NDArray logits = model.logits(h);
-                NDArray logp = logits.logSoftmax(-1);
-                NDArray p = logp.gather(targets.expandDims(2), 2).squeeze(2);
+                NDArray logits = model.logits(slice(hidden, from, to, chunk));
+                NDArray p = pick(logits, labels, from, to, chunk);
                 p.attach(out);
                 picked.add(p);
                 if (withLogDenoms) {
@@ -100,13 +112,25 @@ public final class SequenceLogProbs {
             }
         }
         NDArray logps = picked.size() == 1 ? picked.get(0) : NDArrays.concat(picked, 1);
-        NDArray mask = lossMask.get(":, 1:").toType(DataType.FLOAT32, false);
-        NDArray tokenLogps = logps.mul(mask);
         NDArray logDenoms = null;
         if (withLogDenoms) {
             logDenoms = denoms.size() == 1 ? denoms.get(0) : NDArrays.concat(denoms, 1);
         }
-        return new Chunked(tokenLogps, logDenoms);
+        return new Chunked(logps, logDenoms);
+    }
+
+    /** Positions [from, to) of {@code hidden} [B, T, H], in {@code scope}. */
+    static NDArray slice(NDArray hidden, long from, long to, NDManager scope) {
+        NDArray h = hidden.get(":, {}:{}, :", from, to);
+        h.attach(scope);
+        return h;
+    }
+
+    /** log-softmax of one chunk's logits [B, c, V] at the targets labels[:, from+1 .. to+1): [B, c], in scope. */
+    static NDArray pick(NDArray logits, NDArray labels, long from, long to, NDManager scope) {
+        NDArray targets = labels.get(":, {}:{}", from + 1, to + 1);
+        targets.attach(scope);
+        return logits.logSoftmax(-1).gather(targets.expandDims(2), 2).squeeze(2);
     }
 
     /** Per-sequence SUM of the masked token log-probs, [B]. */

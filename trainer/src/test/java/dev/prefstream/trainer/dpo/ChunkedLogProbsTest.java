@@ -87,6 +87,69 @@ class ChunkedLogProbsTest {
         }
     }
 
+    /**
+     * The deferred head ({@link dev.prefstream.trainer.model.RecomputedHead}: no graph through the head in the
+     * forward, each chunk recomputed in backward) gives the full logits' sums and every weight's gradient (1e-6),
+     * for several chunk lengths, with the body recorded as usual and with a checkpointed body.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama"})
+    void recomputedHeadGivesTheFullLogitsGradients(String family) {
+        FixtureLogps f = FixtureLogps.load(family);
+        List<TextPair> pairs = FixtureStepTest.pairs(f.root());
+        try (DecoderModel model = HfModelLoader.load(FixtureStepTest.familyDir(family).resolve("policy"), Device.cpu());
+             TextTokenizer tokenizer = HfTokenizer.load(FixtureStepTest.familyDir(family),
+                     f.root().get("eos_token_id").asInt());
+             NDManager scope = NDManager.newBaseManager(Device.cpu())) {
+            CollatedBatch cb = new PairCollator(tokenizer, 512, 256, TruncationMode.KEEP_END).collate(pairs);
+            NDArray ids = cb.inputIds(scope);
+            NDArray attention = cb.attentionMask(scope);
+            NDArray mask = cb.lossMask(scope);
+            model.setTrainable(true);
+            int rows = (int) ids.getShape().get(0);
+            float[] rowWeights = new float[rows];
+            for (int i = 0; i < rows; i++) {
+                rowWeights[i] = 0.5f + i;
+            }
+            NDArray w = scope.create(rowWeights);
+
+            float[] fullSums;
+            Map<String, float[]> fullGrads;
+            try (NDManager s = scope.newSubManager(); GradientCollector gc = newCollector(model)) {
+                NDArray sums = SequenceLogProbs.tokenLogProbs(model.forward(ids, attention), ids, mask)
+                        .sum(new int[] {1});
+                fullSums = sums.toFloatArray();
+                gc.backward(sums.mul(w).sum());
+                fullGrads = grads(model);
+            }
+            for (boolean checkpointed : new boolean[] {false, true}) {
+                for (int chunk : new int[] {1, 3, 7}) {
+                    String what = family + " chunks of " + chunk + (checkpointed ? ", checkpointed body" : "");
+                    ParameterGradients.zero(model.parameters());
+                    try (NDManager s = scope.newSubManager(); GradientCollector gc = newCollector(model)) {
+                        NDArray ownIds = ids.duplicate();
+                        ownIds.attach(s);
+                        dev.prefstream.trainer.model.CheckpointedBody body = checkpointed
+                                ? dev.prefstream.trainer.model.CheckpointedBody.forward(model, ownIds, attention) : null;
+                        NDArray hidden = model.finalHidden(checkpointed ? body.output()
+                                : model.bodyOutput(ownIds, attention));
+                        SequenceScores scores = SequenceScores.fromHidden(model, hidden, ownIds, mask, true, chunk);
+                        assertThat(scores.head()).as(what).isNotNull();
+                        assertThat(scores.sums().toFloatArray()).as(what).containsExactly(fullSums, within(1e-4f));
+                        assertThat(scores.wpoWeights().getShape().get(0)).isEqualTo(rows);
+                        gc.backward(scores.sums().mul(w).sum());
+                        scores.backwardHead();
+                        if (body != null) {
+                            body.backward();
+                        }
+                        assertSameGradients(fullGrads, grads(model), what);
+                    }
+                }
+            }
+            ParameterGradients.zero(model.parameters());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"gpt2", "llama"})
     void chunkedWpoDenominatorsEqualTheFullLogits(String family) {
