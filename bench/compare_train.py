@@ -28,6 +28,7 @@ import time
 
 SHAPES = {
     # name: (family, vocab, hidden, layers, heads, kv_heads, intermediate, tied, qkv_bias, rope_theta, eps)
+    "tiny": ("llama", 257, 128, 4, 4, 2, 256, True, False, 10000.0, 1e-5),   # the `tiny` preset (byte vocabulary)
     "llama-19m": ("llama", 32000, 256, 4, 4, 4, 688, False, False, 10000.0, 1e-5),
     "llama-58m": ("llama", 32000, 512, 8, 8, 8, 1376, False, False, 10000.0, 1e-5),
     "qwen2.5-0.5b-shape": ("qwen2", 151936, 896, 24, 14, 2, 4864, True, True, 1000000.0, 1e-6),

@@ -69,4 +69,36 @@ class DemoLoopTest {
         assertThat(s.finalJudgeReward()).isGreaterThan(s.baseJudgeReward());
         assertThat(Files.readString(settings.reportDir().resolve(DemoReport.SUMMARY_TXT))).contains("RESULT:");
     }
+
+    /**
+     * The shortened demo with LoRA adapters of rank 8 on the tiny base instead of full fine-tuning: the same loop
+     * trains only the adapters, publishes PEFT adapter checkpoints, promotes one and still improves the judge reward.
+     */
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.MINUTES) // a hang guard only
+    void loraRank8DemoPublishesAdaptersAndImproves(@TempDir Path data) throws Exception {
+        System.setProperty("java.awt.headless", "true");
+        DemoSettings settings = DemoSettings.defaults(data, Duration.ofSeconds(120), false)
+                .withBase(new BasePolicy.Settings("tiny", 7L, 160, 32, 3e-3, 1L))
+                .withCheckpoints(10, Duration.ofSeconds(30))
+                .withLora(dev.prefstream.trainer.lora.LoraConfig.ofRank(8));
+        ByteArrayOutputStream screen = new ByteArrayOutputStream();
+        DemoRunner.Result result;
+        try (PrintStream out = new PrintStream(screen, true, StandardCharsets.UTF_8)) {
+            result = new DemoRunner(settings, new DemoView(out, false), Clock.systemUTC()).run();
+        }
+        System.out.println(screen.toString(StandardCharsets.UTF_8));
+        DemoSummary s = result.summary();
+        assertThat(s.pairsTrained()).isPositive();
+        assertThat(s.checkpointsPromoted()).isPositive();
+        try (var dirs = Files.walk(data)) {
+            java.util.List<Path> adapters = dirs.filter(p -> p.getFileName().toString().equals("adapter_config.json"))
+                    .toList();
+            assertThat(adapters).as("PEFT adapter checkpoints under the data dir").isNotEmpty();
+            JsonNode config = new ObjectMapper().readTree(adapters.get(0).toFile());
+            assertThat(config.get("peft_type").asText()).isEqualTo("LORA");
+            assertThat(config.get("r").asInt()).isEqualTo(8);
+        }
+        assertThat(s.finalJudgeReward()).isGreaterThan(s.baseJudgeReward());
+    }
 }
