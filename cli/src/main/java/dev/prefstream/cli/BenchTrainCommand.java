@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code prefstream bench train}: DPO training throughput on synthetic pairs. Prints progress, then as the LAST
  * line one JSON object {@code {"device","params","tokens_per_s","ms_per_step","model_tflops","precision",
- * "pairs_per_step","seq","gradient_checkpointing","peak_rss_mb"}} (tokens
+ * "pairs_per_step","seq","gradient_checkpointing","peak_rss_mb","load_s","setup_s"}} (load_s: loading or drawing the
+ * model; setup_s: the trainer's reference copy and optimizer state; tokens
  * over the chosen and rejected rows; FLOPs = (6 policy + 2 reference) x params x tokens). {@code --precision fp16}
  * (GPU only) trains float16 weights with float32 masters and loss scaling; on the CPU it is refused in one line.
  */
@@ -75,15 +76,17 @@ final class BenchTrainCommand implements Callable<Integer> {
         try {
             DpoTrainer.checkPrecisionSupported(precision, device); // before loading anything
             // a directory loads straight into the precision's weight type; a preset is converted by the benchmark
+            long loadStart = System.nanoTime();
             LoadedModel loaded = ModelPresets.isPreset(model)
                     ? ModelPresets.builtin(model, device, seed)
                     : ShapePresets.isShape(model) ? ShapePresets.random(model, device, seed)
                     : HfModelLoader.loadWithTokenizer(Path.of(model), device, precision.weightType());
+            double loadS = (System.nanoTime() - loadStart) / 1e9;
             int seqLen = seq != null ? seq : Math.min(DEFAULT_SEQ, loaded.model().config().maxPositions());
             TrainBenchmark.Result r = TrainBenchmark.run(loaded.model(), loaded.tokenizer(), pairsPerStep, seqLen,
                     steps, warmup, precision, gradientCheckpointing,
                     loraOptions.apply(TrainerConfig.defaults()).lora());
-            spec.commandLine().getOut().println(r.toJson());
+            spec.commandLine().getOut().println(r.toJson(loadS));
             spec.commandLine().getOut().flush();
             return 0;
         } catch (ModelFormatException | IllegalArgumentException e) {

@@ -58,6 +58,8 @@ class TrainPrecisionOptionsTest {
         assertThat(json.get("tokens_per_s").asDouble()).isPositive();
         assertThat(json.get("gradient_checkpointing").asBoolean()).isFalse();
         assertThat(json.get("peak_rss_mb").asLong()).as("the JVM alone is over 100 MB").isGreaterThan(100);
+        assertThat(json.get("load_s").asDouble()).isPositive();
+        assertThat(json.get("setup_s").asDouble()).isGreaterThanOrEqualTo(0.0);
     }
 
     @Test

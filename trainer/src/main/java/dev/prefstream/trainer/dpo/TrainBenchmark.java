@@ -37,20 +37,28 @@ public final class TrainBenchmark {
      * @param peakRssMb  the process's peak resident set (VmHWM) at the end, MiB, model loading included; -1 where
      *                   /proc is not readable. On a GPU this is host memory only: DJL 0.35.1 exposes no peak of
      *                   libtorch's device allocator
+     * @param setupS     seconds to set the trainer up before the first step: the reference (a frozen copy of the
+     *                   model, or with LoRA the adapters) and the optimizer state
      */
     public record Result(String device, long params, double tokensPerS, double msPerStep, double modelTflops,
                          int steps, int warmup, Precision precision, int pairsPerStep, int seqLen,
-                         boolean gradientCheckpointing, long peakRssMb) {
+                         boolean gradientCheckpointing, long peakRssMb, double setupS) {
 
-        /** The one-line JSON the CLI prints last. */
+        /** The one-line JSON the CLI prints last, without the model's load time. */
         public String toJson() {
+            return toJson(-1);
+        }
+
+        /** The one-line JSON the CLI prints last; {@code loadS} (seconds to load or draw the model) when >= 0. */
+        public String toJson(double loadS) {
             return String.format(java.util.Locale.ROOT,
                     "{\"device\":\"%s\",\"params\":%d,\"tokens_per_s\":%.1f,\"ms_per_step\":%.2f,\"model_tflops\":%.6f,"
                             + "\"precision\":\"%s\",\"pairs_per_step\":%d,\"seq\":%d,\"gradient_checkpointing\":%b,"
-                            + "\"peak_rss_mb\":%d}",
+                            + "\"peak_rss_mb\":%d%s,\"setup_s\":%.1f}",
                     device, params, tokensPerS, msPerStep, modelTflops,
                     precision.name().toLowerCase(java.util.Locale.ROOT), pairsPerStep, seqLen, gradientCheckpointing,
-                    peakRssMb);
+                    peakRssMb, loadS >= 0 ? String.format(java.util.Locale.ROOT, ",\"load_s\":%.1f", loadS) : "",
+                    setupS);
         }
     }
 
@@ -121,7 +129,9 @@ public final class TrainBenchmark {
                 .maxLength(seqLen).maxPromptLength(seqLen / 2).truncation(TruncationMode.KEEP_START)
                 .precision(precision).gradientCheckpointing(gradientCheckpointing).lora(lora).build();
         Random random = new Random(1234);
+        long setupStart = System.nanoTime();
         try (DpoTrainer trainer = DpoTrainer.create(model, tokenizer, config)) {
+            double setupS = (System.nanoTime() - setupStart) / 1e9;
             if (lora.enabled()) {
                 params = trainer.policy().parameters().values().stream().mapToLong(ai.djl.ndarray.NDArray::size).sum();
                 LOG.info("bench: LoRA {} on {} base parameters, {} trainable", lora.describe(), model.parameterCount(), params);
@@ -145,7 +155,7 @@ public final class TrainBenchmark {
             double seconds = millis / 1000.0;
             double flops = 8.0 * modelParams * tokens;
             return new Result(device.toString(), params, tokens / seconds, millis / steps, flops / seconds / 1e12,
-                    steps, warmup, precision, pairsPerStep, seqLen, gradientCheckpointing, peakRssMb());
+                    steps, warmup, precision, pairsPerStep, seqLen, gradientCheckpointing, peakRssMb(), setupS);
         }
     }
 
