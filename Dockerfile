@@ -3,6 +3,8 @@ FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY pom.xml ./
 COPY schemas schemas
+COPY devstack devstack
+COPY checkpoint checkpoint
 COPY ingest ingest
 COPY trainer trainer
 COPY publisher publisher

@@ -1,7 +1,7 @@
 package dev.prefstream.cli;
 
-import dev.prefstream.ingest.bench.BenchResult;
-import dev.prefstream.ingest.bench.IngestBenchmark;
+import dev.prefstream.cli.bench.BenchResult;
+import dev.prefstream.cli.bench.IngestBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

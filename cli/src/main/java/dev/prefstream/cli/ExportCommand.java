@@ -1,8 +1,9 @@
 package dev.prefstream.cli;
 
 import ai.djl.engine.Engine;
-import dev.prefstream.trainer.checkpoint.CheckpointLayout;
-import dev.prefstream.trainer.checkpoint.CheckpointReader;
+import dev.prefstream.checkpoint.format.CheckpointLayout;
+import dev.prefstream.checkpoint.format.CheckpointReader;
+import dev.prefstream.checkpoint.lora.LoraCheckpointFiles;
 import dev.prefstream.trainer.lora.LoraCheckpoints;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,7 +42,7 @@ final class ExportCommand implements Callable<Integer> {
         // checked here, not only in LoraCheckpoints.export (whose IllegalArgumentException exits 1, "failed while
         // running"), so the codes follow the exit code table: a directory that is not a LoRA checkpoint is input
         // that is not usable (2), an --out that already exists is a usage error (64)
-        if (!LoraCheckpoints.isLora(checkpoint)) {
+        if (!LoraCheckpointFiles.isLora(checkpoint)) {
             spec.commandLine().getErr().println("prefstream export: " + checkpoint + (Files.isDirectory(checkpoint)
                     ? " is not a LoRA checkpoint (no adapter_config.json); a full checkpoint already is a Hugging Face model directory"
                     : " does not exist"));

@@ -1,10 +1,10 @@
 package dev.prefstream.cli;
 
+import dev.prefstream.checkpoint.format.CheckpointLayout;
+import dev.prefstream.checkpoint.format.CheckpointManifest;
+import dev.prefstream.checkpoint.format.CheckpointReader;
+import dev.prefstream.checkpoint.format.Sha256;
 import dev.prefstream.schemas.avro.ModelCheckpoint;
-import dev.prefstream.trainer.checkpoint.CheckpointLayout;
-import dev.prefstream.trainer.checkpoint.CheckpointManifest;
-import dev.prefstream.trainer.checkpoint.CheckpointReader;
-import dev.prefstream.trainer.checkpoint.Sha256;
 
 import java.io.IOException;
 import java.nio.file.Files;

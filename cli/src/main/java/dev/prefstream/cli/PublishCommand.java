@@ -2,13 +2,13 @@ package dev.prefstream.cli;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import dev.prefstream.checkpoint.split.HeldOutSplit;
 import dev.prefstream.publisher.CheckpointPublisher;
 import dev.prefstream.publisher.PublisherService;
 import dev.prefstream.publisher.PublisherSettings;
 import dev.prefstream.publisher.Publishers;
 import dev.prefstream.publisher.RegistryPublisher;
 import dev.prefstream.schemas.TopicLayout;
-import dev.prefstream.trainer.stream.HeldOutSplit;
 import dev.prefstream.trainer.stream.ModelSource;
 import dev.prefstream.trainer.stream.StreamingTrainerConfig;
 import picocli.CommandLine.Command;

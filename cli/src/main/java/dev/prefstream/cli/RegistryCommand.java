@@ -1,7 +1,7 @@
 package dev.prefstream.cli;
 
+import dev.prefstream.checkpoint.registry.RegistryReader;
 import dev.prefstream.publisher.CandidateMetrics;
-import dev.prefstream.publisher.RegistryReader;
 import dev.prefstream.schemas.TopicLayout;
 import dev.prefstream.schemas.avro.ModelCheckpoint;
 import picocli.CommandLine.Command;

@@ -2,9 +2,9 @@ package dev.prefstream.cli;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import dev.prefstream.checkpoint.format.CheckpointReader;
+import dev.prefstream.checkpoint.format.VerifiedCheckpoint;
 import dev.prefstream.schemas.TopicLayout;
-import dev.prefstream.trainer.checkpoint.CheckpointReader;
-import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
 import dev.prefstream.trainer.dpo.DpoTrainer;
 import dev.prefstream.trainer.dpo.Precision;
 import dev.prefstream.trainer.dpo.RestoreOptions;

@@ -4,7 +4,7 @@ import dev.prefstream.ingest.config.IngestConfig;
 import dev.prefstream.ingest.service.ConsumerGroupProgress;
 import dev.prefstream.ingest.service.IngestService;
 import dev.prefstream.schemas.TopicLayout;
-import dev.prefstream.schemas.embedded.TopicProvisioner;
+import dev.prefstream.schemas.topics.TopicProvisioner;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

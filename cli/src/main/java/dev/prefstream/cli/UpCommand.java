@@ -1,11 +1,11 @@
 package dev.prefstream.cli;
 
+import dev.prefstream.devstack.broker.EmbeddedBrokerException;
+import dev.prefstream.devstack.broker.EmbeddedBrokerSettings;
+import dev.prefstream.devstack.broker.EmbeddedKafkaBroker;
+import dev.prefstream.devstack.registry.EmbeddedSchemaRegistry;
 import dev.prefstream.schemas.TopicLayout;
-import dev.prefstream.schemas.embedded.EmbeddedBrokerException;
-import dev.prefstream.schemas.embedded.EmbeddedBrokerSettings;
-import dev.prefstream.schemas.embedded.EmbeddedKafkaBroker;
-import dev.prefstream.schemas.embedded.TopicProvisioner;
-import dev.prefstream.schemas.registry.server.EmbeddedSchemaRegistry;
+import dev.prefstream.schemas.topics.TopicProvisioner;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -70,7 +70,7 @@ final class UpCommand implements Callable<Integer> {
             }
             EmbeddedSchemaRegistry.Options options = EmbeddedSchemaRegistry.Options.defaults().withMaxBodyBytes(registryMaxBody);
             if (registryAuth != null) {
-                options = options.withAuth(dev.prefstream.schemas.registry.server.RegistryAuth.fromFile(registryAuth));
+                options = options.withAuth(dev.prefstream.devstack.registry.RegistryAuth.fromFile(registryAuth));
             }
             registry = EmbeddedSchemaRegistry.start(new EmbeddedSchemaRegistry.Settings(Map.copyOf(broker.clientConfig()),
                     registryBind, registryPort, TopicLayout.SCHEMAS, Duration.ofSeconds(30)), options);

@@ -51,6 +51,22 @@ class ComposeFileTest {
         assertThat(Files.exists(repoRoot().resolve("Dockerfile"))).isTrue();
     }
 
+    @Test
+    void dockerfileCopiesEveryReactorModule() throws IOException {
+        // the image builds the reactor from the copied folders: a module added to pom.xml but not copied breaks it
+        List<String> modules = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<module>([^<]+)</module>")
+                .matcher(Files.readString(repoRoot().resolve("pom.xml")));
+        while (m.find()) {
+            modules.add(m.group(1));
+        }
+        assertThat(modules).contains("schemas", "devstack", "checkpoint", "cli");
+        List<String> dockerfile = Files.readAllLines(repoRoot().resolve("Dockerfile"));
+        for (String module : modules) {
+            assertThat(dockerfile).as("Dockerfile copies %s", module).contains("COPY " + module + " " + module);
+        }
+    }
+
     private static java.util.Properties properties(String relative) throws IOException {
         java.util.Properties p = new java.util.Properties();
         try (var in = Files.newBufferedReader(repoRoot().resolve(relative))) {

@@ -1,10 +1,10 @@
 package dev.prefstream.cli;
 
+import dev.prefstream.devstack.testing.KafkaClusterExtension;
 import dev.prefstream.schemas.avro.Comparison;
 import dev.prefstream.schemas.avro.ComparisonOutcome;
 import dev.prefstream.schemas.avro.PreferenceEvent;
 import dev.prefstream.schemas.serde.AvroSerdes;
-import dev.prefstream.schemas.testing.KafkaClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;

@@ -1,15 +1,15 @@
 package dev.prefstream.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.prefstream.checkpoint.format.CheckpointReader;
+import dev.prefstream.checkpoint.format.Sha256;
+import dev.prefstream.checkpoint.format.VerifiedCheckpoint;
+import dev.prefstream.devstack.testing.KafkaClusterExtension;
 import dev.prefstream.schemas.avro.ChatMessage;
 import dev.prefstream.schemas.avro.FeedbackSource;
 import dev.prefstream.schemas.avro.JudgementKind;
 import dev.prefstream.schemas.avro.PreferencePair;
 import dev.prefstream.schemas.serde.AvroSerdes;
-import dev.prefstream.schemas.testing.KafkaClusterExtension;
-import dev.prefstream.trainer.checkpoint.CheckpointReader;
-import dev.prefstream.trainer.checkpoint.Sha256;
-import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
 import dev.prefstream.trainer.chat.ChatTemplates;
 import dev.prefstream.trainer.chat.InstructModels;
 import dev.prefstream.trainer.dpo.DpoTrainer;

@@ -1,15 +1,15 @@
 package dev.prefstream.cli;
 
+import dev.prefstream.devstack.broker.EmbeddedBrokerSettings;
+import dev.prefstream.devstack.broker.EmbeddedKafkaBroker;
 import dev.prefstream.schemas.TopicLayout;
-import dev.prefstream.schemas.embedded.EmbeddedBrokerSettings;
-import dev.prefstream.schemas.embedded.EmbeddedKafkaBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine;
 
 import java.nio.file.Path;
 import java.util.List;

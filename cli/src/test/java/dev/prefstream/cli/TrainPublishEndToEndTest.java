@@ -1,10 +1,13 @@
 package dev.prefstream.cli;
 
 import ai.djl.Device;
+import dev.prefstream.checkpoint.format.CheckpointReader;
+import dev.prefstream.checkpoint.format.VerifiedCheckpoint;
+import dev.prefstream.checkpoint.registry.RegistryReader;
+import dev.prefstream.devstack.testing.KafkaClusterExtension;
 import dev.prefstream.ingest.config.IngestConfig;
 import dev.prefstream.ingest.service.IngestService;
 import dev.prefstream.publisher.CandidateMetrics;
-import dev.prefstream.publisher.RegistryReader;
 import dev.prefstream.schemas.TopicLayout;
 import dev.prefstream.schemas.avro.ChatMessage;
 import dev.prefstream.schemas.avro.CheckpointStatus;
@@ -15,9 +18,6 @@ import dev.prefstream.schemas.avro.ModelCheckpoint;
 import dev.prefstream.schemas.avro.PreferenceEvent;
 import dev.prefstream.schemas.avro.Response;
 import dev.prefstream.schemas.serde.AvroSerdes;
-import dev.prefstream.schemas.testing.KafkaClusterExtension;
-import dev.prefstream.trainer.checkpoint.CheckpointReader;
-import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
 import dev.prefstream.trainer.dpo.DpoTrainer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -170,7 +170,7 @@ class TrainPublishEndToEndTest {
 
     @Test
     void aSecondLineageUnderATakenNameIsRefusedBeforeAnythingStarts() throws Exception {
-        new dev.prefstream.schemas.embedded.TopicProvisioner(kafka.admin(), java.time.Duration.ofSeconds(30))
+        new dev.prefstream.schemas.topics.TopicProvisioner(kafka.admin(), java.time.Duration.ofSeconds(30))
                 .ensure(TopicLayout.topics(TopicLayout.DEFAULT_DATA_PARTITIONS));
         ModelCheckpoint theirs = ModelCheckpoint.newBuilder().setModelName("clash-model").setVersion("step-0000000003").setStep(3)
                 .setPairsTrained(12).setOffsets(List.of()).setArtifactUri("file:/elsewhere/store/clash-model/step-0000000003")

@@ -1,7 +1,7 @@
 package dev.prefstream.publisher;
 
+import dev.prefstream.checkpoint.format.VerifiedCheckpoint;
 import dev.prefstream.schemas.avro.CheckpointStatus;
-import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
 import dev.prefstream.trainer.stream.CheckpointListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

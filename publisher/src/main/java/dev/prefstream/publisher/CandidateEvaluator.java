@@ -2,21 +2,22 @@ package dev.prefstream.publisher;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import dev.prefstream.checkpoint.format.DurableFiles;
+import dev.prefstream.checkpoint.lora.BaseReference;
+import dev.prefstream.checkpoint.lora.LoraCheckpointFiles;
 import dev.prefstream.schemas.avro.PreferencePair;
 import dev.prefstream.trainer.dpo.CollatedBatch;
 import dev.prefstream.trainer.dpo.PairCollator;
 import dev.prefstream.trainer.dpo.SequenceLimits;
 import dev.prefstream.trainer.dpo.SequenceScores;
 import dev.prefstream.trainer.dpo.TextPair;
+import dev.prefstream.trainer.lora.LoraAdapters;
+import dev.prefstream.trainer.lora.LoraCheckpoints;
 import dev.prefstream.trainer.model.CausalLM;
 import dev.prefstream.trainer.model.DecoderModel;
 import dev.prefstream.trainer.model.Generation;
 import dev.prefstream.trainer.model.GenerationConfig;
 import dev.prefstream.trainer.model.Generator;
-import dev.prefstream.trainer.checkpoint.DurableFiles;
-import dev.prefstream.trainer.lora.BaseReference;
-import dev.prefstream.trainer.lora.LoraAdapters;
-import dev.prefstream.trainer.lora.LoraCheckpoints;
 import dev.prefstream.trainer.model.HfModelSaver;
 import dev.prefstream.trainer.model.LoadedModel;
 import dev.prefstream.trainer.stream.PairTexts;
@@ -87,7 +88,7 @@ public final class CandidateEvaluator implements AutoCloseable {
 
     /** Whether {@code dir} is a LoRA checkpoint whose base is the initial policy (same file hash). */
     boolean sharesInitialBase(Path dir) {
-        return LoraCheckpoints.isLora(dir) && LoraCheckpoints.baseOf(dir).sha256().equals(initialSha256());
+        return LoraCheckpointFiles.isLora(dir) && LoraCheckpointFiles.baseOf(dir).sha256().equals(initialSha256());
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.prefstream.publisher;
 
+import dev.prefstream.checkpoint.registry.RegistryReader;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -19,7 +21,7 @@ public record CandidateMetrics(int heldOutPairs, double accuracy, double rewardM
                                double kl, int klSamples) {
 
     /** Metric names as they appear in registry records and manifests. */
-    public static final String ACCURACY = "eval/accuracy";
+    public static final String ACCURACY = RegistryReader.ACCURACY;
     public static final String MARGIN = "eval/reward_margin";
     public static final String KL = "eval/kl";
 

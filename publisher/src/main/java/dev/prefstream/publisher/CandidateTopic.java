@@ -1,7 +1,7 @@
 package dev.prefstream.publisher;
 
 import dev.prefstream.schemas.TopicLayout;
-import dev.prefstream.schemas.embedded.TopicProvisioner;
+import dev.prefstream.schemas.topics.TopicProvisioner;
 import org.apache.kafka.clients.admin.Admin;
 
 import java.time.Duration;

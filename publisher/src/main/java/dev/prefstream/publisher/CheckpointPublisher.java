@@ -1,9 +1,11 @@
 package dev.prefstream.publisher;
 
+import dev.prefstream.checkpoint.format.VerifiedCheckpoint;
+import dev.prefstream.checkpoint.registry.RegistryReader;
+import dev.prefstream.checkpoint.store.CheckpointStore;
 import dev.prefstream.schemas.avro.CheckpointStatus;
 import dev.prefstream.schemas.avro.ModelCheckpoint;
 import dev.prefstream.schemas.avro.PreferencePair;
-import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
 import dev.prefstream.trainer.stream.CheckpointListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,7 +14,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -45,15 +46,9 @@ public final class CheckpointPublisher implements CheckpointListener, AutoClosea
         this.gate = gate;
         this.store = store;
         this.registry = registry;
-        this.bar = new PromotionBar(promoted.flatMap(p -> accuracyOf(p).isPresent()
-                ? Optional.of(new PromotionBar.Holder(p.getVersion(), localDir(p.getArtifactUri()), accuracyOf(p).getAsDouble(), null))
+        this.bar = new PromotionBar(promoted.flatMap(p -> RegistryReader.accuracyOf(p).isPresent()
+                ? Optional.of(new PromotionBar.Holder(p.getVersion(), localDir(p.getArtifactUri()), RegistryReader.accuracyOf(p).getAsDouble(), null))
                 : Optional.empty()));
-    }
-
-    /** Accuracy of the last promoted record, read from its metrics. */
-    public static OptionalDouble accuracyOf(ModelCheckpoint promoted) {
-        Double a = promoted.getMetrics().get(CandidateMetrics.ACCURACY);
-        return a == null ? OptionalDouble.empty() : OptionalDouble.of(a);
     }
 
     /** Adds an observer told about every publication (metrics, tests). */

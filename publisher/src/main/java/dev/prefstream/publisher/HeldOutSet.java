@@ -1,8 +1,8 @@
 package dev.prefstream.publisher;
 
+import dev.prefstream.checkpoint.split.HeldOutSplit;
 import dev.prefstream.schemas.avro.PreferencePair;
 import dev.prefstream.schemas.serde.AvroDeserializer;
-import dev.prefstream.trainer.stream.HeldOutSplit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

@@ -1,11 +1,12 @@
 package dev.prefstream.publisher;
 
+import dev.prefstream.checkpoint.format.CheckpointReader;
+import dev.prefstream.checkpoint.format.CheckpointVerification;
+import dev.prefstream.checkpoint.registry.RegistryKeys;
 import dev.prefstream.schemas.avro.CheckpointStatus;
 import dev.prefstream.schemas.avro.ModelCheckpoint;
 import dev.prefstream.schemas.error.RetriableException;
 import dev.prefstream.schemas.serde.AvroDeserializer;
-import dev.prefstream.trainer.checkpoint.CheckpointReader;
-import dev.prefstream.trainer.checkpoint.CheckpointVerification;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

@@ -1,5 +1,7 @@
 package dev.prefstream.publisher;
 
+import dev.prefstream.checkpoint.store.LocalDirectoryCheckpointStore;
+import dev.prefstream.checkpoint.store.ManifestSigner;
 import dev.prefstream.trainer.dpo.TruncationMode;
 
 import java.nio.file.Path;

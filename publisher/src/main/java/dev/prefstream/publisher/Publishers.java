@@ -1,9 +1,10 @@
 package dev.prefstream.publisher;
 
 import ai.djl.Device;
+import dev.prefstream.checkpoint.registry.RegistryReader;
+import dev.prefstream.checkpoint.split.HeldOutSplit;
 import dev.prefstream.schemas.TopicLayout;
 import dev.prefstream.schemas.avro.ModelCheckpoint;
-import dev.prefstream.trainer.stream.HeldOutSplit;
 import dev.prefstream.trainer.stream.ModelSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +29,7 @@ public final class Publishers {
                                              ModelSource initial, Device device, PublisherSettings settings) {
         Optional<ModelCheckpoint> best = RegistryReader.read(kafka, TopicLayout.MODEL_REGISTRY).bestPromoted(modelName);
         log.info("Publisher for {}: store {}, gate {}, bar {}", modelName, settings.storeDir(), settings.gate(),
-                best.map(b -> b.getVersion() + " (accuracy " + CheckpointPublisher.accuracyOf(b) + ")").orElse("none yet"));
+                best.map(b -> b.getVersion() + " (accuracy " + RegistryReader.accuracyOf(b) + ")").orElse("none yet"));
         HeldOutSet heldOut = new HeldOutSet(kafka, pairsTopic, split, settings.heldOutCapacity());
         CandidateEvaluator evaluator;
         try {

@@ -1,5 +1,7 @@
 package dev.prefstream.publisher;
 
+import dev.prefstream.checkpoint.registry.RegistryKeys;
+import dev.prefstream.checkpoint.registry.RegistryReader;
 import dev.prefstream.schemas.avro.ModelCheckpoint;
 import dev.prefstream.schemas.error.RetriableException;
 import dev.prefstream.schemas.serde.AvroSerdes;

@@ -1,13 +1,13 @@
 package dev.prefstream.publisher;
 
+import dev.prefstream.checkpoint.format.CheckpointManifest;
+import dev.prefstream.checkpoint.format.PartitionOffset;
+import dev.prefstream.checkpoint.format.VerifiedCheckpoint;
+import dev.prefstream.checkpoint.lora.BaseReference;
+import dev.prefstream.checkpoint.lora.LoraCheckpointFiles;
 import dev.prefstream.schemas.avro.CheckpointStatus;
 import dev.prefstream.schemas.avro.ModelCheckpoint;
 import dev.prefstream.schemas.avro.TopicPartitionOffset;
-import dev.prefstream.trainer.checkpoint.CheckpointManifest;
-import dev.prefstream.trainer.checkpoint.PartitionOffset;
-import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
-import dev.prefstream.trainer.lora.BaseReference;
-import dev.prefstream.trainer.lora.LoraCheckpoints;
 import dev.prefstream.trainer.stream.DpoPairTrainer;
 
 import java.net.URI;
@@ -49,7 +49,7 @@ public final class RegistryRecords {
             }
         });
         // a LoRA checkpoint names its frozen base (trainer-state/base.json, covered by the manifest's hashes)
-        BaseReference base = LoraCheckpoints.isLora(cp.dir()) ? LoraCheckpoints.baseOf(cp.dir()) : null;
+        BaseReference base = LoraCheckpointFiles.isLora(cp.dir()) ? LoraCheckpointFiles.baseOf(cp.dir()) : null;
         return ModelCheckpoint.newBuilder()
                 .setModelName(m.modelName())
                 .setVersion(m.version())

@@ -1,6 +1,6 @@
 package dev.prefstream.publisher;
 
-import dev.prefstream.trainer.checkpoint.CheckpointVerification;
+import dev.prefstream.checkpoint.format.CheckpointVerification;
 
 import java.util.regex.Pattern;
 

@@ -1,22 +1,23 @@
 package dev.prefstream.publisher;
 
 import ai.djl.Device;
+import dev.prefstream.checkpoint.follow.FollowedCheckpoint;
+import dev.prefstream.checkpoint.format.CheckpointLayout;
+import dev.prefstream.checkpoint.format.CheckpointManifest;
+import dev.prefstream.checkpoint.format.CheckpointWriter;
+import dev.prefstream.checkpoint.format.VerifiedCheckpoint;
+import dev.prefstream.checkpoint.lora.BaseReference;
 import dev.prefstream.schemas.avro.ChatMessage;
 import dev.prefstream.schemas.avro.CheckpointStatus;
 import dev.prefstream.schemas.avro.FeedbackSource;
 import dev.prefstream.schemas.avro.JudgementKind;
 import dev.prefstream.schemas.avro.ModelCheckpoint;
 import dev.prefstream.schemas.avro.PreferencePair;
-import dev.prefstream.trainer.checkpoint.CheckpointLayout;
-import dev.prefstream.trainer.checkpoint.CheckpointManifest;
-import dev.prefstream.trainer.checkpoint.CheckpointWriter;
-import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
 import dev.prefstream.trainer.dpo.DpoConfig;
 import dev.prefstream.trainer.dpo.DpoTrainer;
 import dev.prefstream.trainer.dpo.LossType;
 import dev.prefstream.trainer.dpo.TextPair;
 import dev.prefstream.trainer.dpo.TrainerConfig;
-import dev.prefstream.trainer.lora.BaseReference;
 import dev.prefstream.trainer.lora.LoraCheckpoints;
 import dev.prefstream.trainer.lora.LoraConfig;
 import dev.prefstream.trainer.lora.PeftAdapterFiles;
@@ -116,6 +117,13 @@ class LoraCandidateTest {
         FollowedCheckpoint followed = new FollowedCheckpoint(record, cp);
         assertThat(followed.isLora()).isTrue();
         assertThat(followed.baseDir()).contains(base.dir());
+        // what Java serving loads from the follower's delivery (the DJL part lives here, not in the checkpoint module):
+        // base + adapters, scoring exactly as the candidate loaded above
+        try (CandidateEvaluator other = new CandidateEvaluator(ModelPresets.builtin(ModelPresets.TINY, Device.cpu(), 42), config);
+             LoadedModel served = FollowedCheckpointLoader.load(followed, Device.cpu())) {
+            assertThat(served.model().adapters().config()).isEqualTo(PeftAdapterFiles.readConfig(cp.dir()));
+            assertThat(other.evaluate(served, heldOut).rewardMargin()).isCloseTo(separate.rewardMargin(), within(1e-6));
+        }
     }
 
     @Test

@@ -2,7 +2,7 @@ package dev.prefstream.cli.demo;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.prefstream.trainer.checkpoint.DurableFiles;
+import dev.prefstream.checkpoint.format.DurableFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,6 +1,6 @@
 package dev.prefstream.ingest.service;
 
-import dev.prefstream.schemas.testing.KafkaClusterExtension;
+import dev.prefstream.devstack.testing.KafkaClusterExtension;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;

@@ -1,5 +1,6 @@
 package dev.prefstream.ingest.service;
 
+import dev.prefstream.devstack.testing.KafkaClusterExtension;
 import dev.prefstream.ingest.Events;
 import dev.prefstream.ingest.config.IngestConfig;
 import dev.prefstream.ingest.metrics.IngestCounters;
@@ -11,7 +12,6 @@ import dev.prefstream.schemas.avro.Thumb;
 import dev.prefstream.schemas.registry.HttpSchemaRegistryClient;
 import dev.prefstream.schemas.serde.AvroSerdes;
 import dev.prefstream.schemas.testing.HostileRecords;
-import dev.prefstream.schemas.testing.KafkaClusterExtension;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

@@ -1,5 +1,6 @@
 package dev.prefstream.ingest.service;
 
+import dev.prefstream.devstack.testing.KafkaClusterExtension;
 import dev.prefstream.ingest.Events;
 import dev.prefstream.ingest.config.IngestConfig;
 import dev.prefstream.ingest.metrics.IngestCounters;
@@ -9,7 +10,6 @@ import dev.prefstream.schemas.avro.PreferenceEvent;
 import dev.prefstream.schemas.avro.PreferencePair;
 import dev.prefstream.schemas.avro.Thumb;
 import dev.prefstream.schemas.serde.AvroSerdes;
-import dev.prefstream.schemas.testing.KafkaClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.Serde;

@@ -8,7 +8,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.prefstream.trainer.lora.BaseReference;
+import dev.prefstream.checkpoint.lora.BaseReference;
+import dev.prefstream.trainer.lora.BaseStore;
 import dev.prefstream.trainer.lora.LoraModel;
 import dev.prefstream.trainer.lora.PeftAdapterFiles;
 import dev.prefstream.trainer.model.CausalLM;
@@ -527,7 +528,7 @@ public final class DpoTrainer implements AutoCloseable {
                 // PEFT adapter directory + base reference; the base itself is never copied into a checkpoint
                 if (loraBase == null) {
                     Path root = dir.toAbsolutePath().normalize().getParent();
-                    loraBase = BaseReference.store(lora.base(), tokenizer, root.resolve(BaseReference.STORE_DIR));
+                    loraBase = BaseStore.store(lora.base(), tokenizer, root.resolve(BaseReference.STORE_DIR));
                 }
                 PeftAdapterFiles.write(lora.adapters(), dir, loraBase.path());
                 tokenizer.save(dir);

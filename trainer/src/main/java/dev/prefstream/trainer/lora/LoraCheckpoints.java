@@ -2,8 +2,9 @@ package dev.prefstream.trainer.lora;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
-import dev.prefstream.trainer.checkpoint.DurableFiles;
-import dev.prefstream.trainer.dpo.DpoTrainer;
+import dev.prefstream.checkpoint.format.DurableFiles;
+import dev.prefstream.checkpoint.lora.BaseReference;
+import dev.prefstream.checkpoint.lora.LoraCheckpointFiles;
 import dev.prefstream.trainer.model.DecoderModel;
 import dev.prefstream.trainer.model.HfModelLoader;
 import dev.prefstream.trainer.model.HfModelSaver;
@@ -19,8 +20,9 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Reading LoRA checkpoints outside the trainer (publisher, serving, export): which base they need, the model they
- * define, and {@code prefstream export}'s two outputs.
+ * Loading LoRA checkpoints outside the trainer (publisher, serving, export): the model they define and
+ * {@code prefstream export}'s two outputs. Which base a checkpoint needs is read without a model by
+ * {@link LoraCheckpointFiles} (checkpoint module).
  */
 public final class LoraCheckpoints {
 
@@ -31,34 +33,12 @@ public final class LoraCheckpoints {
     private LoraCheckpoints() {
     }
 
-    /** Whether {@code dir} is a LoRA checkpoint or adapter directory (PEFT's adapter_config.json). */
-    public static boolean isLora(Path dir) {
-        return PeftAdapterFiles.isAdapterDir(dir);
-    }
-
-    /**
-     * The base a LoRA checkpoint was trained on: {@code trainer-state/base.json} (path + SHA-256), or for a bare
-     * adapter directory its {@code base_model_name_or_path} hashed as it is now.
-     */
-    public static BaseReference baseOf(Path dir) {
-        Path ref = dir.resolve(DpoTrainer.STATE_DIR).resolve(BaseReference.FILE);
-        if (Files.isRegularFile(ref)) {
-            return BaseReference.read(ref);
-        }
-        String base = PeftAdapterFiles.baseModelNameOrPath(dir);
-        if (base == null || !Files.isDirectory(Path.of(base))) {
-            throw new IllegalArgumentException(dir + ": adapter without a local base model (base_model_name_or_path "
-                    + base + ")");
-        }
-        return BaseReference.of(Path.of(base));
-    }
-
     /**
      * The model a LoRA checkpoint defines: its verified base with the adapters attached (on), and the
      * checkpoint's tokenizer (else the base's). Close it to free both.
      */
     public static LoadedModel load(Path dir, Device device, DataType weightType) {
-        BaseReference base = baseOf(dir).verify();
+        BaseReference base = LoraCheckpointFiles.baseOf(dir).verify();
         DecoderModel model = HfModelLoader.load(base.dir(), device, weightType);
         try {
             attach(model, dir);
@@ -76,7 +56,7 @@ public final class LoraCheckpoints {
      * one through {@link HfModelLoader#loadWithTokenizer(Path, Device)}.
      */
     public static LoadedModel loadCheckpoint(Path dir, Device device) {
-        return isLora(dir) ? load(dir, device, DataType.FLOAT32) : HfModelLoader.loadWithTokenizer(dir, device);
+        return LoraCheckpointFiles.isLora(dir) ? load(dir, device, DataType.FLOAT32) : HfModelLoader.loadWithTokenizer(dir, device);
     }
 
     /**
@@ -105,7 +85,7 @@ public final class LoraCheckpoints {
      * {@code (alpha/r) B A} folded in.
      */
     public static void export(Path checkpoint, Path out, boolean merge, Device device) {
-        if (!isLora(checkpoint)) {
+        if (!LoraCheckpointFiles.isLora(checkpoint)) {
             throw new IllegalArgumentException(checkpoint + " is not a LoRA checkpoint (no " + PeftAdapterFiles.CONFIG_FILE
                     + "); a full checkpoint already is a Hugging Face model directory");
         }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.prefstream.checkpoint.lora.LoraCheckpointFiles;
 import dev.prefstream.trainer.model.SafetensorsReader;
 import dev.prefstream.trainer.model.SafetensorsWriter;
 
@@ -27,17 +28,12 @@ import java.util.Map;
  */
 public final class PeftAdapterFiles {
 
-    public static final String CONFIG_FILE = "adapter_config.json";
+    public static final String CONFIG_FILE = LoraCheckpointFiles.CONFIG_FILE;
     public static final String WEIGHTS_FILE = "adapter_model.safetensors";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private PeftAdapterFiles() {
-    }
-
-    /** Whether {@code dir} holds a PEFT adapter (its config file). */
-    public static boolean isAdapterDir(Path dir) {
-        return Files.isRegularFile(dir.resolve(CONFIG_FILE));
     }
 
     /** Writes both files of {@code adapters} into {@code dir} (created if needed). */
@@ -108,16 +104,6 @@ public final class PeftAdapterFiles {
             n.path("target_modules").forEach(x -> targets.add(x.asText()));
             return new LoraConfig(n.path("r").asInt(), n.path("lora_alpha").asDouble(), n.path("lora_dropout").asDouble(0),
                     targets);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + dir.resolve(CONFIG_FILE), e);
-        }
-    }
-
-    /** The adapter's base_model_name_or_path, or null. */
-    public static String baseModelNameOrPath(Path dir) {
-        try {
-            JsonNode n = JSON.readTree(dir.resolve(CONFIG_FILE).toFile());
-            return n.hasNonNull("base_model_name_or_path") ? n.get("base_model_name_or_path").asText() : null;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + dir.resolve(CONFIG_FILE), e);
         }

@@ -1,6 +1,6 @@
 package dev.prefstream.trainer.stream;
 
-import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
+import dev.prefstream.checkpoint.format.VerifiedCheckpoint;
 
 /**
  * Told about every checkpoint right after it was written durably (and group offsets were committed). The publisher

@@ -1,13 +1,13 @@
 package dev.prefstream.trainer.stream;
 
 import ai.djl.Device;
+import dev.prefstream.checkpoint.lora.BaseReference;
 import dev.prefstream.trainer.dpo.DpoTrainer;
 import dev.prefstream.trainer.dpo.RestoreOptions;
 import dev.prefstream.trainer.dpo.SettingChange;
 import dev.prefstream.trainer.dpo.StepMetrics;
 import dev.prefstream.trainer.dpo.TextPair;
 import dev.prefstream.trainer.dpo.TrainerConfig;
-import dev.prefstream.trainer.lora.BaseReference;
 import dev.prefstream.trainer.model.LoadedModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -158,7 +158,7 @@ public final class DpoPairTrainer implements PairTrainer {
             p.put("lora", trainer.config().lora().describe());
         }
         p.put(CHAT_TEMPLATE, texts.format().templateText()
-                .map(t -> "sha256:" + dev.prefstream.trainer.checkpoint.Sha256.of(t.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .map(t -> "sha256:" + dev.prefstream.checkpoint.format.Sha256.of(t.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                 .orElse("built-in"));
         if (!trainer.overrides().isEmpty()) {
             p.put(HYPERPARAMETER_OVERRIDES, SettingChange.describe(trainer.overrides()));

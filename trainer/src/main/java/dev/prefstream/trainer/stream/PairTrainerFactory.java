@@ -1,6 +1,6 @@
 package dev.prefstream.trainer.stream;
 
-import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
+import dev.prefstream.checkpoint.format.VerifiedCheckpoint;
 
 import java.util.Optional;
 

@@ -1,7 +1,7 @@
 package dev.prefstream.trainer.stream;
 
-import dev.prefstream.trainer.checkpoint.CheckpointReader;
-import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
+import dev.prefstream.checkpoint.format.CheckpointReader;
+import dev.prefstream.checkpoint.format.VerifiedCheckpoint;
 
 import java.nio.file.Path;
 import java.util.Optional;

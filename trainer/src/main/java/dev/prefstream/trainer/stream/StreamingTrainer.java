@@ -1,14 +1,15 @@
 package dev.prefstream.trainer.stream;
 
+import dev.prefstream.checkpoint.format.CheckpointLayout;
+import dev.prefstream.checkpoint.format.CheckpointManifest;
+import dev.prefstream.checkpoint.format.CheckpointWriter;
+import dev.prefstream.checkpoint.format.PartitionOffset;
+import dev.prefstream.checkpoint.format.VerifiedCheckpoint;
+import dev.prefstream.checkpoint.split.HeldOutSplit;
 import dev.prefstream.schemas.avro.PreferencePair;
 import dev.prefstream.schemas.error.RetriableException;
-import dev.prefstream.schemas.serde.SerdeException;
 import dev.prefstream.schemas.serde.AvroDeserializer;
-import dev.prefstream.trainer.checkpoint.CheckpointLayout;
-import dev.prefstream.trainer.checkpoint.CheckpointManifest;
-import dev.prefstream.trainer.checkpoint.CheckpointWriter;
-import dev.prefstream.trainer.checkpoint.PartitionOffset;
-import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
+import dev.prefstream.schemas.serde.SerdeException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;

@@ -1,5 +1,6 @@
 package dev.prefstream.trainer.stream;
 
+import dev.prefstream.checkpoint.split.HeldOutSplit;
 import dev.prefstream.schemas.TopicLayout;
 import dev.prefstream.trainer.dpo.ReferenceMode;
 

@@ -1,11 +1,11 @@
 package dev.prefstream.trainer.stream;
 
-import dev.prefstream.trainer.checkpoint.CheckpointException;
-import dev.prefstream.trainer.checkpoint.CheckpointLayout;
-import dev.prefstream.trainer.checkpoint.CheckpointManifest;
-import dev.prefstream.trainer.checkpoint.CheckpointReader;
-import dev.prefstream.trainer.checkpoint.PartitionOffset;
-import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
+import dev.prefstream.checkpoint.format.CheckpointException;
+import dev.prefstream.checkpoint.format.CheckpointLayout;
+import dev.prefstream.checkpoint.format.CheckpointManifest;
+import dev.prefstream.checkpoint.format.CheckpointReader;
+import dev.prefstream.checkpoint.format.PartitionOffset;
+import dev.prefstream.checkpoint.format.VerifiedCheckpoint;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.prefstream.checkpoint.lora.BaseReference;
 import dev.prefstream.trainer.dpo.DpoConfig;
 import dev.prefstream.trainer.dpo.DpoTrainer;
 import dev.prefstream.trainer.dpo.LossType;

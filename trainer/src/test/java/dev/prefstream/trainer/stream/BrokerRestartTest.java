@@ -1,9 +1,10 @@
 package dev.prefstream.trainer.stream;
 
+import dev.prefstream.checkpoint.format.VerifiedCheckpoint;
+import dev.prefstream.checkpoint.split.HeldOutSplit;
+import dev.prefstream.devstack.broker.EmbeddedBrokerSettings;
+import dev.prefstream.devstack.broker.EmbeddedKafkaBroker;
 import dev.prefstream.schemas.avro.PreferencePair;
-import dev.prefstream.schemas.embedded.EmbeddedBrokerSettings;
-import dev.prefstream.schemas.embedded.EmbeddedKafkaBroker;
-import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;

@@ -1,9 +1,9 @@
 package dev.prefstream.trainer.stream;
 
+import dev.prefstream.checkpoint.format.VerifiedCheckpoint;
+import dev.prefstream.devstack.testing.KafkaClusterExtension;
 import dev.prefstream.schemas.registry.HttpSchemaRegistryClient;
 import dev.prefstream.schemas.testing.HostileRecords;
-import dev.prefstream.schemas.testing.KafkaClusterExtension;
-import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;

@@ -30,7 +30,7 @@ final class PairLog {
     }
 
     /** A fresh pairs topic shaped like preference-pairs (retained forever: the tests use realistic but fixed timestamps). */
-    static String freshPairsTopic(dev.prefstream.schemas.testing.KafkaClusterExtension kafka, int partitions) {
+    static String freshPairsTopic(dev.prefstream.devstack.testing.KafkaClusterExtension kafka, int partitions) {
         return kafka.createTopic("pairs-" + java.util.UUID.randomUUID().toString().substring(0, 8), partitions,
                 Map.of("cleanup.policy", "delete", "retention.ms", "-1", "retention.bytes", "-1"));
     }

@@ -1,8 +1,8 @@
 package dev.prefstream.trainer.stream;
 
-import dev.prefstream.trainer.checkpoint.CheckpointLayout;
-import dev.prefstream.trainer.checkpoint.Sha256;
-import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
+import dev.prefstream.checkpoint.format.CheckpointLayout;
+import dev.prefstream.checkpoint.format.Sha256;
+import dev.prefstream.checkpoint.format.VerifiedCheckpoint;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,10 +1,10 @@
 package dev.prefstream.trainer.stream;
 
 import ai.djl.Device;
+import dev.prefstream.checkpoint.format.CheckpointReader;
+import dev.prefstream.checkpoint.format.VerifiedCheckpoint;
+import dev.prefstream.devstack.testing.KafkaClusterExtension;
 import dev.prefstream.schemas.avro.PreferencePair;
-import dev.prefstream.schemas.testing.KafkaClusterExtension;
-import dev.prefstream.trainer.checkpoint.CheckpointReader;
-import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
 import dev.prefstream.trainer.dpo.DpoTrainer;
 import dev.prefstream.trainer.model.HfModelLoader;
 import dev.prefstream.trainer.model.LoadedModel;

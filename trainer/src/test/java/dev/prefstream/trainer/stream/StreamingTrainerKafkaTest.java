@@ -1,9 +1,10 @@
 package dev.prefstream.trainer.stream;
 
+import dev.prefstream.checkpoint.format.CheckpointReader;
+import dev.prefstream.checkpoint.format.VerifiedCheckpoint;
+import dev.prefstream.checkpoint.split.HeldOutSplit;
+import dev.prefstream.devstack.testing.KafkaClusterExtension;
 import dev.prefstream.schemas.avro.PreferencePair;
-import dev.prefstream.schemas.testing.KafkaClusterExtension;
-import dev.prefstream.trainer.checkpoint.CheckpointReader;
-import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;

@@ -1,10 +1,11 @@
 package dev.prefstream.trainer.stream;
 
+import dev.prefstream.checkpoint.format.CheckpointReader;
+import dev.prefstream.checkpoint.format.CheckpointVerification;
+import dev.prefstream.checkpoint.format.VerifiedCheckpoint;
+import dev.prefstream.checkpoint.split.HeldOutSplit;
+import dev.prefstream.devstack.testing.KafkaClusterExtension;
 import dev.prefstream.schemas.avro.PreferencePair;
-import dev.prefstream.schemas.testing.KafkaClusterExtension;
-import dev.prefstream.trainer.checkpoint.CheckpointReader;
-import dev.prefstream.trainer.checkpoint.CheckpointVerification;
-import dev.prefstream.trainer.checkpoint.VerifiedCheckpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;

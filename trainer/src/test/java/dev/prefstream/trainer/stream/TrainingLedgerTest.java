@@ -1,10 +1,10 @@
 package dev.prefstream.trainer.stream;
 
-import dev.prefstream.trainer.checkpoint.CheckpointException;
-import dev.prefstream.trainer.checkpoint.CheckpointLayout;
-import dev.prefstream.trainer.checkpoint.CheckpointManifest;
-import dev.prefstream.trainer.checkpoint.CheckpointWriter;
-import dev.prefstream.trainer.checkpoint.PartitionOffset;
+import dev.prefstream.checkpoint.format.CheckpointException;
+import dev.prefstream.checkpoint.format.CheckpointLayout;
+import dev.prefstream.checkpoint.format.CheckpointManifest;
+import dev.prefstream.checkpoint.format.CheckpointWriter;
+import dev.prefstream.checkpoint.format.PartitionOffset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
