@@ -4,6 +4,7 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.prefstream.checkpoint.lora.BaseReference;
 import dev.prefstream.trainer.dpo.DpoConfig;
 import dev.prefstream.trainer.dpo.DpoTrainer;
 import dev.prefstream.trainer.dpo.LossType;
