@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.prefstream.trainer.model.CausalLM;
 import dev.prefstream.trainer.model.DecoderModel;
-import dev.prefstream.trainer.model.ModelConfig;
 
 import java.util.LinkedHashMap;
 import java.util.function.Function;
@@ -64,25 +63,10 @@ public final class LoraModel implements CausalLM {
         return reference;
     }
 
-    @Override
-    public ModelConfig config() {
-        return base.config();
-    }
-
-    @Override
-    public NDManager manager() {
-        return base.manager();
-    }
-
     /** The adapter tensors by PEFT key (the trainable parameters). */
     @Override
     public LinkedHashMap<String, NDArray> parameters() {
         return adapters.parameters();
-    }
-
-    @Override
-    public NDArray forward(NDArray inputIds, NDArray attentionMask) {
-        return base.forward(inputIds, attentionMask);
     }
 
     @Override
@@ -103,25 +87,10 @@ public final class LoraModel implements CausalLM {
     /** The DPO reference: the same forward code with the adapters off. */
     private final class Reference implements CausalLM {
 
-        @Override
-        public ModelConfig config() {
-            return base.config();
-        }
-
-        @Override
-        public NDManager manager() {
-            return base.manager();
-        }
-
         /** The base weights (frozen). */
         @Override
         public LinkedHashMap<String, NDArray> parameters() {
             return base.parameters();
-        }
-
-        @Override
-        public NDArray forward(NDArray inputIds, NDArray attentionMask) {
-            return withDecoder(d -> d.forward(inputIds, attentionMask));
         }
 
         @Override

@@ -19,11 +19,15 @@ import java.util.function.Function;
  */
 public interface CausalLM extends AutoCloseable {
 
-    /** The architecture (HF config.json values). */
-    ModelConfig config();
+    /** The architecture (HF config.json values): by default its decoder's. */
+    default ModelConfig config() {
+        return withDecoder(DecoderModel::config);
+    }
 
-    /** Owns the weights. */
-    NDManager manager();
+    /** Owns the weights: by default its decoder's manager. */
+    default NDManager manager() {
+        return withDecoder(DecoderModel::manager);
+    }
 
     /** Trainable tensors by HF name, stable order, tied weights once. */
     LinkedHashMap<String, NDArray> parameters();
@@ -34,9 +38,12 @@ public interface CausalLM extends AutoCloseable {
      * @param inputIds      int64 [B, T]
      * @param attentionMask int64 or boolean [B, T], 1 for real tokens (right padding only); may be null
      * @return float32 [B, T, V] logits whatever the weights' type (float16 models upcast them, as HF does before
-     *         log-softmax), attached to the manager of {@code inputIds}
+     *         log-softmax), attached to the manager of {@code inputIds}; by default its decoder's forward in this
+     *         model's adapter state
      */
-    NDArray forward(NDArray inputIds, NDArray attentionMask);
+    default NDArray forward(NDArray inputIds, NDArray attentionMask) {
+        return withDecoder(d -> d.forward(inputIds, attentionMask));
+    }
 
     @Override
     void close();
@@ -45,7 +52,8 @@ public interface CausalLM extends AutoCloseable {
      * Runs {@code stages} on the {@link DecoderModel} whose stages compute this model's {@link #forward}, in this
      * model's adapter state, and returns its result: the model itself, a LoRA model's base with the adapters on, or
      * its reference with them switched off for the call. Callers that run the forward piecewise (chunked log-probs,
-     * deferred heads) go through this instead of checking the model's class.
+     * deferred heads) go through this instead of checking the model's class. A {@link DecoderModel} overrides
+     * {@link #config}, {@link #manager} and {@link #forward} (their defaults call this).
      */
     <T> T withDecoder(Function<DecoderModel, T> stages);
 }
