@@ -70,6 +70,8 @@ public record PublisherSettings(Path storeDir, int heldOutCapacity, GateConfig g
             "evaluation: prompt limit applied when a row is too long");
     public static final SettingKey<TruncationMode> EVAL_TRUNCATION = SettingKey.of(KEY + "eval-truncation", TruncationMode::parse,
             E.truncation(), "evaluation: which end of a long prompt is kept, keep_end or keep_start");
+    public static final SettingKey<Integer> EVAL_BATCH_PAIRS = SettingKey.ofInt(KEY + "eval-batch-pairs", E.batchPairs(),
+            "evaluation: pairs per forward pass");
     public static final SettingKey<Integer> EVAL_MAX_PAIRS = SettingKey.ofInt(KEY + "eval-max-pairs", E.maxPairs(),
             "evaluation: most held-out pairs scored per evaluation");
     public static final SettingKey<Integer> KL_PROMPTS = SettingKey.ofInt(KEY + "kl-prompts", E.klPrompts(),
@@ -84,7 +86,7 @@ public record PublisherSettings(Path storeDir, int heldOutCapacity, GateConfig g
     /** The keys this record owns, in documentation order. */
     public static final List<SettingKey<?>> KEYS = List.of(STORE_DIR, SIGNING_KEY_FILE, HELD_OUT_CAPACITY, MIN_ACCURACY,
             ACCURACY_TOLERANCE, MAX_KL, MIN_HELD_OUT_PAIRS, EVAL_BETA, EVAL_MAX_LENGTH, EVAL_MAX_PROMPT_LENGTH, EVAL_TRUNCATION,
-            EVAL_MAX_PAIRS, KL_PROMPTS, KL_SAMPLES, KL_MAX_NEW_TOKENS, EVAL_SEED);
+            EVAL_BATCH_PAIRS, EVAL_MAX_PAIRS, KL_PROMPTS, KL_SAMPLES, KL_MAX_NEW_TOKENS, EVAL_SEED);
 
     /** The publisher's keys as a registry answering for {@code prefstream.publisher.}. */
     public static final SettingsRegistry REGISTRY = SettingsRegistry.of(List.of(KEY), KEYS);
@@ -100,7 +102,7 @@ public record PublisherSettings(Path storeDir, int heldOutCapacity, GateConfig g
                 s.get(MAX_KL, gate.maxKl()), s.get(MIN_HELD_OUT_PAIRS, gate.minHeldOutPairs()));
         EvaluationConfig e = evaluation;
         e = new EvaluationConfig(s.get(EVAL_BETA, e.beta()), s.get(EVAL_MAX_LENGTH, e.maxLength()),
-                s.get(EVAL_MAX_PROMPT_LENGTH, e.maxPromptLength()), s.get(EVAL_TRUNCATION, e.truncation()), e.batchPairs(),
+                s.get(EVAL_MAX_PROMPT_LENGTH, e.maxPromptLength()), s.get(EVAL_TRUNCATION, e.truncation()), s.get(EVAL_BATCH_PAIRS, e.batchPairs()),
                 s.get(EVAL_MAX_PAIRS, e.maxPairs()), s.get(KL_PROMPTS, e.klPrompts()), s.get(KL_SAMPLES, e.klSamples()),
                 s.get(KL_MAX_NEW_TOKENS, e.maxNewTokens()), s.get(EVAL_SEED, e.seed()));
         java.util.Optional<Path> key = s.get(SIGNING_KEY_FILE).map(v -> v.isEmpty() ? java.util.Optional.<Path>empty()

@@ -121,10 +121,15 @@ public final class SettingsRegistry {
         for (String name : new java.util.TreeSet<>(names)) {
             if (inScope(name) && find(name).isEmpty()) {
                 throw new SettingsException("unknown setting '" + name + "'" + nearest(name).map(n -> "; did you mean '" + n + "'?").orElse("")
-                        + " (prefstream's own keys are " + String.join(", ", scopes.stream().map(s -> s + "*").toList())
+                        + " (prefstream's own keys are " + String.join(", ", sections().stream().map(s -> s + "*").toList())
                         + "; the README's Configuration reference lists them)");
             }
         }
+    }
+
+    /** The sections of the keys ({@code prefstream.trainer.}, ...), in declaration order. */
+    public List<String> sections() {
+        return byName.values().stream().map(SettingKey::section).distinct().toList();
     }
 
     private boolean inScope(String name) {
@@ -179,9 +184,9 @@ public final class SettingsRegistry {
                 meaning += " (formerly " + String.join(", ", k.deprecated().stream().map(d -> "`" + d.name() + "`").toList())
                         + ", still read with a deprecation warning)";
             }
-            boolean literal = k.defaultValue() != null && k.defaultText().equals(String.valueOf(k.defaultValue()));
+            // a value is code (`8`, `fp32`, `prefstream-trainer.<model>`); words (2 x rank) are prose
             String def = k.defaultText().replace("|", "\\|");
-            def = literal && !def.isEmpty() ? "`" + def + "`" : def;
+            def = !def.isEmpty() && !def.contains(" ") ? "`" + def + "`" : def;
             sb.append("| `").append(k.name()).append("` | ").append(def).append(" | ").append(meaning).append(" |\n");
         }
         return sb.toString();

@@ -64,9 +64,9 @@ public final class DpoSettings {
             .alsoReadAs(KEY + "gradient-checkpointing", "a memory switch of the trainer, not a DPO hyperparameter");
 
     /** The keys this class owns, in documentation order. */
-    public static final List<SettingKey<?>> KEYS = List.of(LEARNING_RATE, BETA, LOSS, LOSS_WEIGHTS, LABEL_SMOOTHING, MAX_LENGTH,
+    public static final List<SettingKey<?>> KEYS = List.of(GRADIENT_CHECKPOINTING, LEARNING_RATE, BETA, LOSS, LOSS_WEIGHTS, LABEL_SMOOTHING, MAX_LENGTH,
             MAX_PROMPT_LENGTH, TRUNCATION, WARMUP_STEPS, SCHEDULE, DECAY_STEPS, CLIP_NORM, WEIGHT_DECAY, TR_ALPHA, TR_EVERY_STEPS,
-            REFERENCE_CACHE_SIZE, SEED, PRECISION, GRADIENT_CHECKPOINTING);
+            REFERENCE_CACHE_SIZE, SEED, PRECISION);
 
     private DpoSettings() {
     }
