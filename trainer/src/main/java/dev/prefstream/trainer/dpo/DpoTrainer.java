@@ -292,12 +292,7 @@ public final class DpoTrainer implements AutoCloseable {
         step++;
         reference.afterStep(step, policy, constants);
         double millis = (System.nanoTime() - t0) / 1e6;
-        Map<String, Double> m = RewardMetrics.toMap(host);
-        double gradNorm = host[RewardMetrics.NAMES.size()];
-        return new StepMetrics(step, m.get("loss"), m.get("rewards/chosen"), m.get("rewards/rejected"),
-                m.get("rewards/accuracies"), m.get("rewards/margins"), m.get("logps/chosen"),
-                m.get("logps/rejected"), gradNorm, lr, tokens / (millis / 1000.0), tokens, batch.size(), truncated,
-                skipped, millis);
+        return StepMetrics.of(step, host, lr, tokens, batch.size(), truncated, skipped, millis);
     }
 
     /** True when training steps recompute the decoder blocks in backward (gradient checkpointing is on and applies). */

@@ -31,6 +31,20 @@ public record StepMetrics(long step, double loss, double rewardsChosen, double r
                           int truncated, boolean skipped, double millis) {
 
     /**
+     * The metrics of a step from its host copy of the metrics vector: {@link RewardMetrics#NAMES}' values in that
+     * order, then the gradient norm (read by position, as {@link EvalMetrics} is, not through a name map).
+     */
+    public static StepMetrics of(long step, float[] host, double learningRate, long tokens, int pairs, int truncated,
+                                 boolean skipped, double millis) {
+        int n = RewardMetrics.NAMES.size();
+        if (host.length < n + 1) {
+            throw new IllegalArgumentException("expected " + (n + 1) + " metric values, got " + host.length);
+        }
+        return new StepMetrics(step, host[0], host[1], host[2], host[3], host[4], host[5], host[6], host[n], learningRate,
+                tokens / (millis / 1000.0), tokens, pairs, truncated, skipped, millis);
+    }
+
+    /**
      * A step's metrics where only some are known (a stand-in trainer, a test): every other value is NaN (0 for the
      * counts), which the manifest writes as null and the registry leaves out.
      */
