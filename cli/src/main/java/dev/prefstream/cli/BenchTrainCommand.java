@@ -38,7 +38,7 @@ final class BenchTrainCommand implements Callable<Integer> {
     String model;
 
     @Option(names = "--pairs-per-step", paramLabel = "B", defaultValue = "8", description = "Pairs per optimizer step (default: ${DEFAULT-VALUE}).")
-    int pairsPerStep;
+    int pairsPerOptimizerStep;
 
     /** Rows of 256 tokens unless the model has fewer positions (the fixtures' tiny models have 128). */
     static final int DEFAULT_SEQ = 256;
@@ -83,7 +83,7 @@ final class BenchTrainCommand implements Callable<Integer> {
                     : HfModelLoader.loadWithTokenizer(Path.of(model), device, precision.weightType());
             double loadS = (System.nanoTime() - loadStart) / 1e9;
             int seqLen = seq != null ? seq : Math.min(DEFAULT_SEQ, loaded.model().config().maxPositions());
-            TrainBenchmark.Result r = TrainBenchmark.run(loaded.model(), loaded.tokenizer(), pairsPerStep, seqLen,
+            TrainBenchmark.Result r = TrainBenchmark.run(loaded.model(), loaded.tokenizer(), pairsPerOptimizerStep, seqLen,
                     steps, warmup, precision, gradientCheckpointing,
                     loraOptions.apply(TrainerConfig.defaults()).lora());
             spec.commandLine().getOut().println(r.toJson(loadS));

@@ -1,5 +1,6 @@
 package dev.prefstream.cli;
 
+import dev.prefstream.trainer.settings.SettingsException;
 import dev.prefstream.schemas.TopicLayout;
 import dev.prefstream.schemas.topics.TopicProvisioner;
 import org.apache.kafka.clients.admin.Admin;
@@ -135,13 +136,12 @@ public final class KafkaOptions {
         } catch (IOException e) {
             throw new UncheckedIOException("--config " + config + ": " + e.getMessage(), e);
         }
-        // each section's reader rejects its own unknown keys, but a misspelt section (prefstream.trainr.*) has no
-        // reader at all and would silently leave every setting at its default
-        for (String key : new java.util.TreeSet<>(properties.stringPropertyNames())) {
-            if (key.startsWith("prefstream.") && SETTING_SECTIONS.stream().noneMatch(key::startsWith)) {
-                throw new IllegalArgumentException("--config " + config + ": unknown setting '" + key + "' (prefstream's own keys are "
-                        + String.join(", ", SETTING_SECTIONS.stream().map(p -> p + "*").toList()) + ")");
-            }
+        // a misspelt key or section (prefstream.trainr.*) would silently leave a setting at its default: refused here,
+        // before anything connects, naming the nearest known key
+        try {
+            PrefstreamSettings.REGISTRY.check(properties.stringPropertyNames());
+        } catch (SettingsException e) {
+            throw new IllegalArgumentException("--config " + config + ": " + e.getMessage(), e);
         }
         Set<String> unknown = UnknownClientKeys.in(properties.stringPropertyNames());
         if (!unknown.isEmpty() && warnedAbout.add(config)) {
@@ -158,7 +158,7 @@ public final class KafkaOptions {
     public <T> T fromConfigFile(java.util.function.Supplier<T> reader) {
         try {
             return reader.get();
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | SettingsException e) {
             if (config == null) {
                 throw e;
             }
@@ -168,7 +168,4 @@ public final class KafkaOptions {
 
     /** Config files already warned about (clientConfig() is read several times per command). */
     private final Set<Path> warnedAbout = new java.util.HashSet<>();
-
-    /** The {@code prefstream.*} sections that commands read from a --config file. */
-    private static final List<String> SETTING_SECTIONS = List.of("prefstream.trainer.", "prefstream.dpo.", "prefstream.publisher.");
 }

@@ -5,8 +5,6 @@ import ai.djl.engine.Engine;
 import dev.prefstream.checkpoint.split.HeldOutSplit;
 import dev.prefstream.publisher.CheckpointPublisher;
 import dev.prefstream.publisher.PublisherService;
-import dev.prefstream.publisher.PublisherSettings;
-import dev.prefstream.publisher.Publishers;
 import dev.prefstream.publisher.RegistryPublisher;
 import dev.prefstream.schemas.TopicLayout;
 import dev.prefstream.trainer.stream.ModelSource;
@@ -58,11 +56,11 @@ final class PublishCommand implements Callable<Integer> {
         ModelSource source = ModelSource.parse(model, seed);
         String name = modelName != null ? modelName : source.preset() != null ? source.preset() : source.dir().getFileName().toString();
         // the held-out split must be the trainer's: same prefstream.trainer.* settings file
-        StreamingTrainerConfig trainerSettings = StreamingTrainerConfig.defaults(name, Path.of(".")).withProperties(cfg.settings());
+        TrainingAssembly assembly = cfg.assembly();
+        StreamingTrainerConfig trainerSettings = kafkaOptions.fromConfigFile(() -> assembly.streaming(name, Path.of(".")));
         Device device = Engine.getInstance().defaultDevice();
-        try (CheckpointPublisher publisher = Publishers.create(cfg.kafka(), name, pairsTopic,
-                new HeldOutSplit(trainerSettings.heldOutFraction(), trainerSettings.heldOutSalt()), source, device,
-                PublisherSettings.defaults(store).withProperties(cfg.settings()));
+        try (CheckpointPublisher publisher = assembly.publisher(cfg.kafka(), name, pairsTopic, trainerSettings, source, device,
+                kafkaOptions.fromConfigFile(() -> assembly.publisherSettings(store)));
              RegistryPublisher rejections = new RegistryPublisher(cfg.kafka(), TopicLayout.MODEL_REGISTRY)) {
             PublisherService service = new PublisherService(cfg.kafka(), candidatesTopic, Optional.of(name), publisher, rejections);
             CountDownLatch finished = new CountDownLatch(1);

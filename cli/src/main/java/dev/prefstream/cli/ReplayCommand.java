@@ -10,8 +10,6 @@ import dev.prefstream.trainer.dpo.Precision;
 import dev.prefstream.trainer.dpo.RestoreOptions;
 import dev.prefstream.trainer.dpo.TrainerConfig;
 import dev.prefstream.trainer.stream.DpoPairTrainer;
-import dev.prefstream.trainer.stream.DpoSettings;
-import dev.prefstream.trainer.stream.LoraSettings;
 import dev.prefstream.trainer.stream.ModelSource;
 import dev.prefstream.trainer.stream.Replay;
 import dev.prefstream.trainer.stream.StartPositions;
@@ -24,7 +22,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.function.UnaryOperator;
 import java.util.concurrent.Callable;
 
@@ -34,7 +31,7 @@ import java.util.concurrent.Callable;
  * disturbed. Stops at {@code --to-timestamp} or {@code --max-steps}; without either it follows the log until stopped.
  *
  * <p>Hyperparameters: from a checkpoint, the run continues with the checkpoint's saved settings, except the
- * {@code prefstream.dpo.*} keys of {@code --config} (and {@code prefstream.trainer.pairs-per-step},
+ * {@code prefstream.dpo.*} keys of {@code --config} (and {@code prefstream.trainer.micro-batch-pairs},
  * {@code gradient-accumulation}, {@code reference-mode}), which replace them: that is how a replay retrains "after a
  * hyperparameter change". The changes are listed in the replay's manifests ({@code hyperparameter_overrides}) and
  * trainer state. AdamW's moments continue unless {@code --fresh-optimizer}; the LR schedule is indexed by the global
@@ -96,7 +93,7 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Option(names = "--gradient-checkpointing",
             description = "Recompute each decoder block in backward instead of keeping its activations: about a third more "
-                    + "compute, activation memory of one block, same gradients (default: prefstream.dpo.gradient-checkpointing, else off).")
+                    + "compute, activation memory of one block, same gradients (default: prefstream.trainer.gradient-checkpointing, else off).")
     boolean gradientCheckpointing;
 
     @Option(names = "--fresh-optimizer", description = "Start AdamW from zero moments instead of the checkpoint's (weights and step are kept).")
@@ -113,10 +110,11 @@ final class ReplayCommand implements Callable<Integer> {
         SplitClientConfig cfg = SplitClientConfig.of(kafkaOptions);
         Optional<VerifiedCheckpoint> start = checkpoint == null ? Optional.empty() : Optional.of(CheckpointReader.verify(checkpoint).orThrow());
         long stopAt = toTimestamp == null ? -1 : TimestampArgument.parseMillis("--to-timestamp", toTimestamp);
-        StreamingTrainerConfig config = StreamingTrainerConfig.defaults(modelName, out).withProperties(cfg.settings()).with(b -> {
+        TrainingAssembly assembly = cfg.assembly();
+        StreamingTrainerConfig config = kafkaOptions.fromConfigFile(() -> assembly.streaming(modelName, out)).with(b -> {
             b.inputTopic = pairsTopic;
             b.stopAtTimestampMs = stopAt;
-            b.maxSteps = maxSteps;
+            b.stopAtStep = maxSteps;
             if (checkpointSteps != null) {
                 b.checkpointEverySteps = checkpointSteps;
             }
@@ -127,17 +125,11 @@ final class ReplayCommand implements Callable<Integer> {
         // a checkpoint carries its own model and trainer config (the --config keys change the latter); the initial
         // source is only used without one
         ModelSource source = initial != null ? ModelSource.parse(initial, seed) : new ModelSource(null, "tiny", seed);
-        Properties settings = cfg.settings();
-        UnaryOperator<TrainerConfig> withSettings = base -> {
-            TrainerConfig c = loraOptions.apply(LoraSettings.apply(DpoSettings.apply(base, settings), settings));
-            if (gradientCheckpointing) {
-                c = c.toBuilder().gradientCheckpointing(true).build();
-            }
-            return precision == null ? c : c.toBuilder().precision(precision).build();
-        };
-        TrainerConfig dpo = withSettings.apply(TrainerConfig.defaults());
+        TrainingAssembly.CoreOptions options = new TrainingAssembly.CoreOptions(precision, gradientCheckpointing, loraOptions::apply);
+        UnaryOperator<TrainerConfig> withSettings = assembly.core(options);
         Device device = Engine.getInstance().defaultDevice();
-        if (start.isEmpty() || precision != null || settings.containsKey(DpoSettings.PREFIX + "precision")) {
+        TrainerConfig dpo = kafkaOptions.fromConfigFile(() -> assembly.freshCore(options));
+        if (start.isEmpty() || assembly.choosesPrecision(options)) {
             DpoTrainer.checkPrecisionSupported(dpo.precision(), device); // one clear line before anything connects or loads
         }
         kafkaOptions.requireReachable();

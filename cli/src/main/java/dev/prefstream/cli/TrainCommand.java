@@ -3,19 +3,14 @@ package dev.prefstream.cli;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.prefstream.checkpoint.registry.RegistryReader;
-import dev.prefstream.checkpoint.split.HeldOutSplit;
 import dev.prefstream.publisher.CandidateAnnouncer;
 import dev.prefstream.publisher.CheckpointPublisher;
-import dev.prefstream.publisher.PublisherSettings;
-import dev.prefstream.publisher.Publishers;
 import dev.prefstream.schemas.TopicLayout;
 import dev.prefstream.schemas.avro.CheckpointStatus;
 import dev.prefstream.trainer.dpo.DpoTrainer;
 import dev.prefstream.trainer.dpo.Precision;
 import dev.prefstream.trainer.dpo.TrainerConfig;
 import dev.prefstream.trainer.stream.DpoPairTrainer;
-import dev.prefstream.trainer.stream.DpoSettings;
-import dev.prefstream.trainer.stream.LoraSettings;
 import dev.prefstream.trainer.stream.ModelSource;
 import dev.prefstream.trainer.stream.PrometheusEndpoint;
 import dev.prefstream.trainer.stream.StreamingTrainer;
@@ -95,7 +90,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", paramLabel = "N", description = "Initialisation seed of a preset model (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--max-steps", defaultValue = "0", paramLabel = "N", description = "Stop after N steps in this run (0: run until stopped).")
+    @Option(names = "--max-steps", defaultValue = "0", paramLabel = "N",
+            description = "Stop with a checkpoint once the optimizer step, counted from the initial model, reaches N "
+                    + "(prefstream.trainer.stop-at-step; 0: run until stopped).")
     long maxSteps;
 
     @Option(names = "--precision", paramLabel = "fp32|fp16", converter = PrecisionConverter.class,
@@ -108,7 +105,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--gradient-checkpointing",
             description = "Recompute each decoder block in backward instead of keeping its activations: about a third more "
-                    + "compute, activation memory of one block (default: prefstream.dpo.gradient-checkpointing, else off).")
+                    + "compute, activation memory of one block (default: prefstream.trainer.gradient-checkpointing, else off).")
     boolean gradientCheckpointing;
 
     /** The /metrics endpoint; a port already taken (a standby on the same host) falls back to a free one. */
@@ -130,8 +127,8 @@ final class TrainCommand implements Callable<Integer> {
         List<ModelLineage.LocalCheckpoint> local = ModelLineage.localCheckpoints(out);
         String provisionalName = modelName != null ? modelName : !local.isEmpty() ? local.get(0).modelName() : defaultName;
         String name = provisionalName;
-        StreamingTrainerConfig validated = kafkaOptions.fromConfigFile(() -> StreamingTrainerConfig.defaults(provisionalName, out)
-                .withProperties(cfg.settings())).with(b -> {
+        TrainingAssembly assembly = cfg.assembly();
+        StreamingTrainerConfig validated = kafkaOptions.fromConfigFile(() -> assembly.streaming(provisionalName, out)).with(b -> {
             if (checkpointSteps != null) {
                 b.checkpointEverySteps = checkpointSteps;
             }
@@ -143,17 +140,11 @@ final class TrainCommand implements Callable<Integer> {
             }
             b.metricsPort = metricsPort;
             if (maxSteps > 0) {
-                b.maxSteps = maxSteps;
+                b.stopAtStep = maxSteps;
             }
         });
-        TrainerConfig dpo = kafkaOptions.fromConfigFile(() -> loraOptions.apply(
-                LoraSettings.apply(DpoSettings.apply(TrainerConfig.defaults(), cfg.settings()), cfg.settings())));
-        if (precision != null) {
-            dpo = dpo.toBuilder().precision(precision).build();
-        }
-        if (gradientCheckpointing) {
-            dpo = dpo.toBuilder().gradientCheckpointing(true).build();
-        }
+        TrainerConfig dpo = kafkaOptions.fromConfigFile(() -> assembly.freshCore(
+                new TrainingAssembly.CoreOptions(precision, gradientCheckpointing, loraOptions::apply)));
         Device device = Engine.getInstance().defaultDevice();
         DpoTrainer.checkPrecisionSupported(dpo.precision(), device); // one clear line before anything connects or loads
         kafkaOptions.requireReachable(); // broker and registry, in seconds; after the settings are validated
@@ -176,9 +167,8 @@ final class TrainCommand implements Callable<Integer> {
                 StreamingTrainer.resumeFromNewestCheckpoint(config), metrics, Clock.systemUTC());
         AutoCloseable publisher = switch (publish) {
             case "in-process" -> {
-                CheckpointPublisher p = Publishers.create(cfg.kafka(), name, config.inputTopic(),
-                        new HeldOutSplit(config.heldOutFraction(), config.heldOutSalt()), source, device,
-                        PublisherSettings.defaults(store).withProperties(cfg.settings()));
+                CheckpointPublisher p = assembly.publisher(cfg.kafka(), name, config.inputTopic(), config, source, device,
+                        assembly.publisherSettings(store));
                 p.addObserver(r -> {
                     if (r.decision().status() == CheckpointStatus.PROMOTED) {
                         metrics.promoted();

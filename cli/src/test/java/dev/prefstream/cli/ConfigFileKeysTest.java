@@ -35,7 +35,7 @@ class ConfigFileKeysTest {
         Run r = run("registry", "list", "--bootstrap", "localhost:1", "--registry", "http://localhost:1", "--config", config.toString());
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).contains("prefstream registry: --config " + config)
-                .contains("unknown setting 'prefstream.trainr.pairs-per-step'")
+                .contains("unknown setting 'prefstream.trainr.pairs-per-step'; did you mean 'prefstream.trainer.micro-batch-pairs'?")
                 .contains("prefstream.trainer.*, prefstream.dpo.*, prefstream.publisher.*")
                 .doesNotContain("\tat ");
     }
@@ -65,19 +65,19 @@ class ConfigFileKeysTest {
         Run r = run("train", "--model", "tiny", "--out", dir.resolve("out").toString(), "--config", dpo.toString(),
                 "--bootstrap", "localhost:1", "--metrics-port", "-1");
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).startsWith("prefstream train: --config " + dpo + ": unknown DPO setting 'prefstream.dpo.betta'");
+        assertThat(r.err()).startsWith("prefstream train: --config " + dpo + ": unknown setting 'prefstream.dpo.betta'; did you mean 'prefstream.dpo.beta'?");
     }
 
     @Test
     void knownSectionsAndPlainClientKeysPassTheCheck() throws Exception {
         Path config = Files.writeString(dir.resolve("ok.properties"),
-                "prefstream.trainer.pairs-per-step=4\nprefstream.dpo.learning-rate=1e-3\nprefstream.publisher.gate.max-kl=5\n"
+                "prefstream.trainer.pairs-per-step=4\nprefstream.dpo.learning-rate=1e-3\nprefstream.publisher.max-kl=5\n"
                         + "ingest.dedup.window=PT1H\nsecurity.protocol=PLAINTEXT\n");
         KafkaOptions options = new KafkaOptions();
         options.bootstrap = "localhost:1";
         options.registry = "http://localhost:1";
         options.config = config;
         assertThat(options.clientConfig()).containsKeys("prefstream.trainer.pairs-per-step", "prefstream.dpo.learning-rate",
-                "prefstream.publisher.gate.max-kl", "ingest.dedup.window", "security.protocol");
+                "prefstream.publisher.max-kl", "ingest.dedup.window", "security.protocol");
     }
 }

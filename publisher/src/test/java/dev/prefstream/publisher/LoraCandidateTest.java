@@ -49,7 +49,7 @@ class LoraCandidateTest {
     Path tmp;
 
     private VerifiedCheckpoint trainLoraCheckpoint(Path root) {
-        TrainerConfig config = TrainerConfig.builder().learningRate(5e-3).pairsPerStep(4).maxLength(96).maxPromptLength(48)
+        TrainerConfig config = TrainerConfig.builder().learningRate(5e-3).pairsPerOptimizerStep(4).maxLength(96).maxPromptLength(48)
                 .dpo(DpoConfig.of(0.1, LossType.SIGMOID)).lora(LoraConfig.ofRank(4)).build();
         LoadedModel lm = ModelPresets.builtin(ModelPresets.TINY, Device.cpu(), 42);
         try (DpoTrainer t = DpoTrainer.create(lm.model(), lm.tokenizer(), config)) {

@@ -86,9 +86,9 @@ class PublisherEndToEndTest {
     private StreamingTrainerConfig streaming(String topic, Path dir, String model) {
         return StreamingTrainerConfig.defaults(model, dir).with(b -> {
             b.inputTopic = topic;
-            b.pairsPerStep = 4;
+            b.microBatchPairs = 4;
             b.checkpointEverySteps = 3;
-            b.maxSteps = 6;
+            b.stopAtStep = 6;
             b.maxBatchWait = Duration.ofMinutes(5);
             b.heldOutFraction = 0.25;
             b.leaderElection = false;
@@ -172,7 +172,7 @@ class PublisherEndToEndTest {
         List<PublishResult> second = new CopyOnWriteArrayList<>();
         try (CheckpointPublisher pub = publisher(topic, c, store)) {
             pub.addObserver(second::add);
-            StreamingTrainer t = trainer(c.with(b -> b.maxSteps = 9));
+            StreamingTrainer t = trainer(c.with(b -> b.stopAtStep = 9));
             t.addListener(pub);
             assertThat(t.run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
         }
@@ -182,7 +182,7 @@ class PublisherEndToEndTest {
         List<PublishResult> third = new CopyOnWriteArrayList<>();
         try (CheckpointPublisher pub = publisher(topic, c, store)) {
             pub.addObserver(third::add);
-            StreamingTrainer t = trainer(c.with(b -> b.maxSteps = 12));
+            StreamingTrainer t = trainer(c.with(b -> b.stopAtStep = 12));
             t.addListener(pub);
             assertThat(t.run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
         }
@@ -202,7 +202,7 @@ class PublisherEndToEndTest {
         assertThat(trainer(c).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
         for (int maxSteps : new int[] {9, 12}) {
             try (CandidateAnnouncer announcer = new CandidateAnnouncer(kafka.clientConfigWithRegistry(), candidates)) {
-                StreamingTrainer t = trainer(c.with(b -> b.maxSteps = maxSteps));
+                StreamingTrainer t = trainer(c.with(b -> b.stopAtStep = maxSteps));
                 t.addListener(announcer);
                 assertThat(t.run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
             }
@@ -219,7 +219,7 @@ class PublisherEndToEndTest {
         String topic = pairsTopic(40);
         String model = "svc-" + UUID.randomUUID().toString().substring(0, 6);
         String candidates = "model-candidates-" + UUID.randomUUID().toString().substring(0, 6);
-        StreamingTrainerConfig c = streaming(topic, tmp.resolve("trainer"), model).with(b -> b.maxSteps = 3);
+        StreamingTrainerConfig c = streaming(topic, tmp.resolve("trainer"), model).with(b -> b.stopAtStep = 3);
         LocalDirectoryCheckpointStore store = new LocalDirectoryCheckpointStore(tmp.resolve("store"));
         try (CandidateAnnouncer announcer = new CandidateAnnouncer(kafka.clientConfigWithRegistry(), candidates);
              CheckpointPublisher pub = publisher(topic, c, store);

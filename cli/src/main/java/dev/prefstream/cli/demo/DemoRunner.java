@@ -4,35 +4,32 @@ import ai.djl.Device;
 import dev.prefstream.checkpoint.follow.CheckpointFollower;
 import dev.prefstream.checkpoint.format.VerifiedCheckpoint;
 import dev.prefstream.checkpoint.registry.RegistryReader;
-import dev.prefstream.checkpoint.split.HeldOutSplit;
 import dev.prefstream.checkpoint.store.LocalDirectoryCheckpointStore;
 import dev.prefstream.devstack.broker.EmbeddedBrokerSettings;
 import dev.prefstream.devstack.broker.EmbeddedKafkaBroker;
 import dev.prefstream.devstack.registry.EmbeddedSchemaRegistry;
+import dev.prefstream.cli.PrefstreamSettings;
+import dev.prefstream.cli.TrainingAssembly;
 import dev.prefstream.ingest.config.IngestConfig;
 import dev.prefstream.ingest.metrics.IngestMetrics;
 import dev.prefstream.ingest.service.IngestService;
-import dev.prefstream.publisher.CandidateEvaluator;
 import dev.prefstream.publisher.CandidateMetrics;
 import dev.prefstream.publisher.CheckpointPublisher;
 import dev.prefstream.publisher.EvaluationConfig;
 import dev.prefstream.publisher.GateConfig;
-import dev.prefstream.publisher.HeldOutSet;
-import dev.prefstream.publisher.PromotionGate;
 import dev.prefstream.publisher.PublishResult;
-import dev.prefstream.publisher.RegistryPublisher;
 import dev.prefstream.schemas.TopicLayout;
 import dev.prefstream.schemas.avro.ModelCheckpoint;
 import dev.prefstream.schemas.topics.TopicProvisioner;
-import dev.prefstream.trainer.dpo.DpoConfig;
-import dev.prefstream.trainer.dpo.LossType;
+import dev.prefstream.publisher.PublisherSettings;
 import dev.prefstream.trainer.dpo.ReferenceMode;
 import dev.prefstream.trainer.dpo.TrainerConfig;
-import dev.prefstream.trainer.dpo.TruncationMode;
 import dev.prefstream.trainer.lora.LoraCheckpoints;
 import dev.prefstream.trainer.model.HfModelLoader;
 import dev.prefstream.trainer.model.LoadedModel;
 import dev.prefstream.trainer.stream.DpoPairTrainer;
+import dev.prefstream.trainer.stream.DpoSettings;
+import dev.prefstream.trainer.stream.LoraSettings;
 import dev.prefstream.trainer.stream.ModelSource;
 import dev.prefstream.trainer.stream.StreamingTrainer;
 import dev.prefstream.trainer.stream.StreamingTrainerConfig;
@@ -56,6 +53,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -231,43 +229,20 @@ public final class DemoRunner {
         s.ingest.start();
         closers.push(() -> s.ingest.close(Duration.ofSeconds(30)));
 
-        StreamingTrainerConfig trainerConfig = StreamingTrainerConfig.defaults(settings.modelName(), settings.checkpointsDir())
-                .with(b -> {
-                    b.pairsPerStep = settings.pairsPerStep();
-                    b.maxBatchWait = Duration.ofSeconds(3);
-                    b.iterationSteps = 0;
-                    b.referenceMode = ReferenceMode.FIXED;
-                    b.checkpointEverySteps = settings.checkpointEverySteps();
-                    b.checkpointEvery = settings.checkpointEvery();
-                    b.heldOutFraction = settings.heldOutFraction();
-                    b.startFromEarliest = true;
-                    b.metricsPort = -1;
-                });
-        TrainerConfig dpo = TrainerConfig.builder()
-                .learningRate(settings.learningRate())
-                .dpo(settings.sftWeight() > 0
-                        ? DpoConfig.of(settings.beta(), LossType.SIGMOID).withLosses(List.of(LossType.SIGMOID, LossType.SFT),
-                                List.of(1.0, settings.sftWeight()))
-                        : DpoConfig.of(settings.beta(), LossType.SIGMOID))
-                .maxLength(128).maxPromptLength(96).truncation(TruncationMode.KEEP_END)
-                .clipNorm(1.0).seed(settings.base().initSeed())
-                .lora(settings.lora())
-                .build();
+        // the demo's choices are prefstream settings, assembled as train assembles a --config file's
+        TrainingAssembly assembly = new TrainingAssembly(PrefstreamSettings.read(trainingSettings(settings)));
+        StreamingTrainerConfig trainerConfig = assembly.streaming(settings.modelName(), settings.checkpointsDir());
+        TrainerConfig dpo = assembly.freshCore(TrainingAssembly.CoreOptions.NONE);
         ModelSource initial = new ModelSource(baseDir, null, ModelSource.DEFAULT_SEED);
         s.trainer = new StreamingTrainer(trainerConfig, s.kafka,
                 RecordingPairTrainer.wrap(DpoPairTrainer.factory(initial, dpo, trainerConfig, Device.cpu()), history),
                 StreamingTrainer.resumeFromNewestCheckpoint(trainerConfig),
                 new TrainerMetrics(new SimpleMeterRegistry(), settings.modelName(), clock::millis), clock);
 
-        LocalDirectoryCheckpointStore store = new LocalDirectoryCheckpointStore(settings.storeDir());
-        Optional<ModelCheckpoint> bestPromoted = RegistryReader.read(s.kafka, TopicLayout.MODEL_REGISTRY)
-                .bestPromoted(settings.modelName());
-        CheckpointPublisher publisher = new CheckpointPublisher(
-                new HeldOutSet(s.kafka, TopicLayout.PREFERENCE_PAIRS,
-                        new HeldOutSplit(trainerConfig.heldOutFraction(), trainerConfig.heldOutSalt()), 512),
-                new CandidateEvaluator(HfModelLoader.loadWithTokenizer(baseDir, Device.cpu()), GATE_EVALUATION.apply(settings)),
-                new PromotionGate(gateConfig(settings)),
-                store, new RegistryPublisher(s.kafka, TopicLayout.MODEL_REGISTRY), bestPromoted);
+        PublisherSettings publisherSettings = assembly.publisherSettings(settings.storeDir());
+        LocalDirectoryCheckpointStore store = publisherSettings.store();
+        CheckpointPublisher publisher = assembly.publisher(s.kafka, settings.modelName(), trainerConfig.inputTopic(), trainerConfig,
+                initial, Device.cpu(), publisherSettings);
         closers.push(publisher::close);
         s.judging = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "prefstream-demo-judge");
@@ -292,7 +267,7 @@ public final class DemoRunner {
         });
 
         s.simulator = new ChatSimulator(settings.simulator(), task, judge, s.kafka, base, "base", clock);
-        long maxBacklog = 4L * settings.pairsPerStep();
+        long maxBacklog = 4L * settings.pairsPerOptimizerStep();
         s.simulator.holdBackWhile(() -> trainable(s.ingest.counters().sum(IngestMetrics.PAIRS_OUT)) - history.pairsTrainedHere() > maxBacklog);
         closers.push(s.simulator::close);
         s.follower = new CheckpointFollower(s.kafka, TopicLayout.MODEL_REGISTRY, settings.modelName(), store,
@@ -314,7 +289,7 @@ public final class DemoRunner {
         });
         view.line("      trainer: DPO (sigmoid" + (settings.sftWeight() > 0 ? " + " + settings.sftWeight() + " x NLL of chosen" : "")
                 + ", beta " + settings.beta() + ", lr " + settings.learningRate() + ", "
-                + settings.pairsPerStep() + " pairs/step, reference fixed at the base policy), checkpoint every "
+                + settings.pairsPerOptimizerStep() + " pairs/step, reference fixed at the base policy), checkpoint every "
                 + settings.checkpointEverySteps() + " steps or " + settings.checkpointEvery().toSeconds() + " s");
         return s;
     }
@@ -346,18 +321,74 @@ public final class DemoRunner {
         }
     }
 
-    /** The publisher's evaluation in the demo: 16 prompts x 2 sampled answers for the gate's KL. */
-    private static final java.util.function.Function<DemoSettings, EvaluationConfig> GATE_EVALUATION = settings ->
-            new EvaluationConfig(settings.beta(), 128, 96, TruncationMode.KEEP_END, 16, 256, 16, 2, settings.evaluation().maxNewTokens(), 1234);
+    /**
+     * What the demo trains and gates with, as the {@code prefstream.*} settings a {@code --config} file would give
+     * {@code train}: short rows (128 tokens, prompts cut to 96 keeping their end), a fixed reference at the base
+     * policy, one endless iteration, a batch closed after 3 s, no metrics endpoint; the publisher evaluates with the
+     * training beta and lengths, 16 pairs a pass, and its gate asks for at least 20 held-out pairs (an accuracy
+     * measured on fewer is too lucky a bar for the next candidates).
+     */
+    static Properties trainingSettings(DemoSettings settings) {
+        Properties p = new Properties();
+        set(p, StreamingTrainerConfig.MICRO_BATCH_PAIRS, settings.pairsPerOptimizerStep());
+        set(p, StreamingTrainerConfig.GRADIENT_ACCUMULATION, 1);
+        set(p, StreamingTrainerConfig.MAX_BATCH_WAIT_MS, 3000);
+        set(p, StreamingTrainerConfig.ITERATION_STEPS, 0);
+        set(p, StreamingTrainerConfig.REFERENCE_MODE, ReferenceMode.FIXED);
+        set(p, StreamingTrainerConfig.CHECKPOINT_STEPS, settings.checkpointEverySteps());
+        set(p, StreamingTrainerConfig.CHECKPOINT_SECONDS, settings.checkpointEvery().toSeconds());
+        set(p, StreamingTrainerConfig.HELD_OUT_FRACTION, settings.heldOutFraction());
+        set(p, StreamingTrainerConfig.START_FROM_EARLIEST, true);
+        set(p, StreamingTrainerConfig.METRICS_PORT, -1);
+        set(p, DpoSettings.LEARNING_RATE, settings.learningRate());
+        set(p, DpoSettings.BETA, settings.beta());
+        if (settings.sftWeight() > 0) {
+            set(p, DpoSettings.LOSS, "sigmoid,sft"); // RPO: DPO plus an NLL term on the chosen answers
+            set(p, DpoSettings.LOSS_WEIGHTS, "1.0," + settings.sftWeight());
+        } else {
+            set(p, DpoSettings.LOSS, "sigmoid");
+        }
+        set(p, DpoSettings.MAX_LENGTH, 128);
+        set(p, DpoSettings.MAX_PROMPT_LENGTH, 96);
+        set(p, DpoSettings.TRUNCATION, "keep_end");
+        set(p, DpoSettings.CLIP_NORM, 1.0);
+        set(p, DpoSettings.SEED, settings.base().initSeed());
+        if (settings.lora().enabled()) {
+            set(p, LoraSettings.RANK, settings.lora().rank());
+            set(p, LoraSettings.ALPHA, settings.lora().alpha());
+            set(p, LoraSettings.DROPOUT, settings.lora().dropout());
+            if (!settings.lora().targets().isEmpty()) {
+                set(p, LoraSettings.TARGETS, String.join(",", settings.lora().targets()));
+            }
+        }
+        set(p, PublisherSettings.ACCURACY_TOLERANCE, settings.gateTolerance());
+        set(p, PublisherSettings.MIN_HELD_OUT_PAIRS, 20);
+        set(p, PublisherSettings.EVAL_BETA, settings.beta());
+        set(p, PublisherSettings.EVAL_MAX_LENGTH, 128);
+        set(p, PublisherSettings.EVAL_MAX_PROMPT_LENGTH, 96);
+        set(p, PublisherSettings.EVAL_TRUNCATION, "keep_end");
+        set(p, PublisherSettings.EVAL_BATCH_PAIRS, 16);
+        set(p, PublisherSettings.KL_MAX_NEW_TOKENS, settings.evaluation().maxNewTokens());
+        return p;
+    }
 
-    /** The demo's gate: at least 20 held-out pairs (an accuracy measured on fewer is too lucky a bar for the next candidates). */
+    private static void set(Properties p, dev.prefstream.trainer.settings.SettingKey<?> key, Object value) {
+        p.setProperty(key.name(), String.valueOf(value));
+    }
+
+    /** The demo's publisher settings (gate and evaluation), as {@link #trainingSettings} gives them. */
+    static PublisherSettings publisherSettings(DemoSettings settings) {
+        return new TrainingAssembly(PrefstreamSettings.read(trainingSettings(settings))).publisherSettings(settings.storeDir());
+    }
+
+    /** The demo's gate. */
     static GateConfig gateConfig(DemoSettings settings) {
-        return new GateConfig(0.5, settings.gateTolerance(), 10.0, 20);
+        return publisherSettings(settings).gate();
     }
 
     /** The report's "how to read the table", with this run's gate and sampling settings. */
     static String reportLegend(DemoSettings settings, int heldOutPrompts) {
-        EvaluationConfig e = GATE_EVALUATION.apply(settings);
+        EvaluationConfig e = publisherSettings(settings).evaluation();
         return DemoReport.legend(gateConfig(settings), GateConfig.defaults(), e.klPrompts() * e.klSamples(), heldOutPrompts,
                 settings.evaluation().samplesPerPrompt());
     }

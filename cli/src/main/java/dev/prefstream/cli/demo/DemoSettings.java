@@ -18,7 +18,7 @@ import java.util.Objects;
  * @param learningRate         DPO learning rate
  * @param beta                 DPO beta
  * @param sftWeight            weight of an NLL term on the chosen answers added to the DPO loss (RPO's alpha); 0 = plain DPO
- * @param pairsPerStep         pairs per optimizer step
+ * @param pairsPerOptimizerStep         pairs per optimizer step
  * @param checkpointEverySteps checkpoint after this many steps
  * @param checkpointEvery      ... or after this much time with at least one step
  * @param heldOutFraction      share of pairs held out for the publisher's evaluation (never trained)
@@ -29,7 +29,7 @@ import java.util.Objects;
  */
 public record DemoSettings(Path dataDir, Duration duration, boolean fresh, BasePolicy.Settings base,
                            SimulatorConfig simulator, JudgeEvaluator.Settings evaluation, double learningRate,
-                           double beta, double sftWeight, int pairsPerStep, long checkpointEverySteps, Duration checkpointEvery,
+                           double beta, double sftWeight, int pairsPerOptimizerStep, long checkpointEverySteps, Duration checkpointEvery,
                            double heldOutFraction, double gateTolerance, String modelName, int sideBySide,
                            LoraConfig lora) {
 
@@ -48,8 +48,8 @@ public record DemoSettings(Path dataDir, Duration duration, boolean fresh, BaseP
         if (!(sftWeight >= 0)) {
             throw new IllegalArgumentException("sftWeight must be >= 0");
         }
-        if (pairsPerStep < 1 || checkpointEverySteps < 1) {
-            throw new IllegalArgumentException("pairsPerStep and checkpointEverySteps must be >= 1");
+        if (pairsPerOptimizerStep < 1 || checkpointEverySteps < 1) {
+            throw new IllegalArgumentException("pairsPerOptimizerStep and checkpointEverySteps must be >= 1");
         }
         if (!(heldOutFraction > 0 && heldOutFraction <= 0.5)) {
             throw new IllegalArgumentException("heldOutFraction must be in (0, 0.5], got " + heldOutFraction);
@@ -68,25 +68,25 @@ public record DemoSettings(Path dataDir, Duration duration, boolean fresh, BaseP
 
     /** Copy with another base-policy recipe. */
     public DemoSettings withBase(BasePolicy.Settings b) {
-        return new DemoSettings(dataDir, duration, fresh, b, simulator, evaluation, learningRate, beta, sftWeight, pairsPerStep,
+        return new DemoSettings(dataDir, duration, fresh, b, simulator, evaluation, learningRate, beta, sftWeight, pairsPerOptimizerStep,
                 checkpointEverySteps, checkpointEvery, heldOutFraction, gateTolerance, modelName, sideBySide, lora);
     }
 
     /** Copy with another checkpoint cadence. */
     public DemoSettings withCheckpoints(long everySteps, Duration every) {
-        return new DemoSettings(dataDir, duration, fresh, base, simulator, evaluation, learningRate, beta, sftWeight, pairsPerStep,
+        return new DemoSettings(dataDir, duration, fresh, base, simulator, evaluation, learningRate, beta, sftWeight, pairsPerOptimizerStep,
                 everySteps, every, heldOutFraction, gateTolerance, modelName, sideBySide, lora);
     }
 
     /** Copy with another simulator. */
     public DemoSettings withSimulator(SimulatorConfig s) {
-        return new DemoSettings(dataDir, duration, fresh, base, s, evaluation, learningRate, beta, sftWeight, pairsPerStep,
+        return new DemoSettings(dataDir, duration, fresh, base, s, evaluation, learningRate, beta, sftWeight, pairsPerOptimizerStep,
                 checkpointEverySteps, checkpointEvery, heldOutFraction, gateTolerance, modelName, sideBySide, lora);
     }
 
     /** Copy with another weight of the NLL term on chosen answers. */
     public DemoSettings withSftWeight(double w) {
-        return new DemoSettings(dataDir, duration, fresh, base, simulator, evaluation, learningRate, beta, w, pairsPerStep,
+        return new DemoSettings(dataDir, duration, fresh, base, simulator, evaluation, learningRate, beta, w, pairsPerOptimizerStep,
                 checkpointEverySteps, checkpointEvery, heldOutFraction, gateTolerance, modelName, sideBySide, lora);
     }
 
@@ -98,7 +98,7 @@ public record DemoSettings(Path dataDir, Duration duration, boolean fresh, BaseP
 
     /** Copy training LoRA adapters with these settings. */
     public DemoSettings withLora(LoraConfig l) {
-        return new DemoSettings(dataDir, duration, fresh, base, simulator, evaluation, learningRate, beta, sftWeight, pairsPerStep,
+        return new DemoSettings(dataDir, duration, fresh, base, simulator, evaluation, learningRate, beta, sftWeight, pairsPerOptimizerStep,
                 checkpointEverySteps, checkpointEvery, heldOutFraction, gateTolerance, modelName, sideBySide, l);
     }
 

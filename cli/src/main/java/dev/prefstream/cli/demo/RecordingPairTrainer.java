@@ -1,5 +1,6 @@
 package dev.prefstream.cli.demo;
 
+import dev.prefstream.trainer.dpo.StepMetrics;
 import dev.prefstream.trainer.stream.PairRecord;
 import dev.prefstream.trainer.stream.PairTrainer;
 import dev.prefstream.trainer.stream.PairTrainerFactory;
@@ -7,7 +8,6 @@ import dev.prefstream.trainer.stream.PairTrainerFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Decorates the real {@link PairTrainer}: every call goes through unchanged, and each step's metrics are also
@@ -29,11 +29,10 @@ final class RecordingPairTrainer implements PairTrainer {
     }
 
     @Override
-    public Map<String, Double> trainStep(List<PairRecord> batch) {
-        Map<String, Double> m = delegate.trainStep(batch);
+    public StepMetrics trainStep(List<PairRecord> batch) {
+        StepMetrics m = delegate.trainStep(batch);
         history.addTrainedPairs(batch.size());
-        history.addStep(new RunHistory.StepPoint(delegate.step(), m.getOrDefault("loss", Double.NaN),
-                m.getOrDefault("rewards/accuracies", Double.NaN), m.getOrDefault("rewards/margins", Double.NaN)));
+        history.addStep(new RunHistory.StepPoint(delegate.step(), m.loss(), m.rewardsAccuracies(), m.rewardsMargins()));
         return m;
     }
 

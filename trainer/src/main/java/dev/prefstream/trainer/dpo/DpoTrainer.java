@@ -223,7 +223,7 @@ public final class DpoTrainer implements AutoCloseable {
         long t0 = System.nanoTime();
         double lr = schedule.lrAt(step);
         double lossScale = scaler == null ? 1.0 : scaler.scale();
-        List<List<TextPair>> micro = split(batch, Math.min(config.accumulation(), batch.size()));
+        List<List<TextPair>> micro = split(batch, Math.min(config.gradientAccumulation(), batch.size()));
         long tokens = 0;
         int truncated = 0;
         boolean skipped = false;
@@ -294,12 +294,7 @@ public final class DpoTrainer implements AutoCloseable {
         step++;
         reference.afterStep(step, policy, constants);
         double millis = (System.nanoTime() - t0) / 1e6;
-        Map<String, Double> m = RewardMetrics.toMap(host);
-        double gradNorm = host[RewardMetrics.NAMES.size()];
-        return new StepMetrics(step, m.get("loss"), m.get("rewards/chosen"), m.get("rewards/rejected"),
-                m.get("rewards/accuracies"), m.get("rewards/margins"), m.get("logps/chosen"),
-                m.get("logps/rejected"), gradNorm, lr, tokens / (millis / 1000.0), tokens, batch.size(), truncated,
-                skipped, millis);
+        return StepMetrics.of(step, host, lr, tokens, batch.size(), truncated, skipped, millis);
     }
 
     /** True when training steps recompute the decoder blocks in backward (gradient checkpointing is on and applies). */
@@ -328,13 +323,13 @@ public final class DpoTrainer implements AutoCloseable {
 
     /**
      * Metrics over held-out pairs without gradients and without changing any training state (weights, optimizer,
-     * bco baseline). Pairs are processed in chunks of pairsPerStep / accumulation.
+     * bco baseline). Pairs are processed in chunks of pairsPerOptimizerStep / gradientAccumulation.
      */
     public EvalMetrics evaluate(List<TextPair> pairs) {
         if (pairs == null || pairs.isEmpty()) {
             throw new IllegalArgumentException("evaluation needs at least one pair");
         }
-        int chunk = Math.max(1, config.pairsPerStep() / config.accumulation());
+        int chunk = Math.max(1, config.pairsPerOptimizerStep() / config.gradientAccumulation());
         float[] host;
         try (RewardBaseline evalBaseline = baseline.copy();
              NoGrad ignored = NoGrad.enter();

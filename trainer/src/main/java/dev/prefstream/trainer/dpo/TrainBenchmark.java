@@ -125,7 +125,7 @@ public final class TrainBenchmark {
         long params = model.parameterCount();
         long modelParams = params;   // FLOPs are counted on the whole model, also when only adapters train
         Device device = model.parameters().values().iterator().next().getDevice();
-        TrainerConfig config = TrainerConfig.builder().learningRate(1e-5).pairsPerStep(pairsPerStep)
+        TrainerConfig config = TrainerConfig.builder().learningRate(1e-5).pairsPerOptimizerStep(pairsPerStep)
                 .maxLength(seqLen).maxPromptLength(seqLen / 2).truncation(TruncationMode.KEEP_START)
                 .precision(precision).gradientCheckpointing(gradientCheckpointing).lora(lora).build();
         Random random = new Random(1234);

@@ -1,5 +1,6 @@
 package dev.prefstream.trainer.dpo;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import dev.prefstream.trainer.lora.LoraConfig;
 import dev.prefstream.trainer.optim.AdamWConfig;
 import dev.prefstream.trainer.optim.LrSchedule;
@@ -13,11 +14,15 @@ import dev.prefstream.trainer.optim.LrSchedule;
  * @param eps                AdamW epsilon (added after the square root)
  * @param weightDecay        AdamW decoupled weight decay
  * @param warmupSteps        linear warmup from 0 over this many optimizer steps
- * @param schedule           shape after warmup: constant, linear or cosine (decay horizon maxSteps)
- * @param maxSteps           decay horizon of linear/cosine schedules (ignored by constant)
+ * @param schedule           shape after warmup: constant, linear or cosine (horizon decaySteps)
+ * @param decaySteps         horizon of the linear/cosine schedules: the rate reaches 0 at this step (ignored by
+ *                           constant; training does not stop there, that is the streaming config's stopAtStep).
+ *                           Saved states before the rename call it {@code maxSteps}
  * @param clipNorm           global gradient-norm clip threshold; 0 disables clipping
- * @param pairsPerStep       pairs per optimizer step that callers batch (the bench and streaming batcher use it)
- * @param accumulation       micro-batches per optimizer step (gradient accumulation), at most pairsPerStep
+ * @param pairsPerOptimizerStep pairs per optimizer step that callers batch (set from the streaming config, which owns
+ *                           batching; the bench sets it directly). Saved states before the rename call it {@code pairsPerStep}
+ * @param gradientAccumulation micro-batches per optimizer step, at most pairsPerOptimizerStep. Saved states before the
+ *                           rename call it {@code accumulation}
  * @param maxLength          max tokens per row (prompt + response + EOS)
  * @param maxPromptLength    length the prompt is cut to when a row exceeds maxLength (&lt; maxLength)
  * @param truncation         which end of an over-long prompt is kept
@@ -34,8 +39,9 @@ import dev.prefstream.trainer.optim.LrSchedule;
  * @param lora               LoRA adapters (rank 0 = full fine-tuning, the default); null reads as none (older states)
  */
 public record TrainerConfig(double learningRate, double beta1, double beta2, double eps, double weightDecay,
-                            long warmupSteps, LrSchedule.Kind schedule, long maxSteps, double clipNorm,
-                            int pairsPerStep, int accumulation, int maxLength, int maxPromptLength,
+                            long warmupSteps, LrSchedule.Kind schedule, @JsonAlias("maxSteps") long decaySteps, double clipNorm,
+                            @JsonAlias("pairsPerStep") int pairsPerOptimizerStep,
+                            @JsonAlias("accumulation") int gradientAccumulation, int maxLength, int maxPromptLength,
                             TruncationMode truncation, DpoConfig dpo, ReferenceMode referenceMode, double trAlpha,
                             int trEverySteps, int referenceCacheSize, long seed, Precision precision,
                             boolean gradientCheckpointing, LoraConfig lora) {
@@ -47,12 +53,12 @@ public record TrainerConfig(double learningRate, double beta1, double beta2, dou
         if (!(clipNorm >= 0) || Double.isInfinite(clipNorm)) {
             throw new IllegalArgumentException("clip norm must be finite and >= 0 (0 = off), got " + clipNorm);
         }
-        if (pairsPerStep < 1) {
-            throw new IllegalArgumentException("pairs per step must be >= 1, got " + pairsPerStep);
+        if (pairsPerOptimizerStep < 1) {
+            throw new IllegalArgumentException("pairs per optimizer step must be >= 1, got " + pairsPerOptimizerStep);
         }
-        if (accumulation < 1 || accumulation > pairsPerStep) {
-            throw new IllegalArgumentException("accumulation must be in [1, pairsPerStep=" + pairsPerStep + "], got "
-                    + accumulation);
+        if (gradientAccumulation < 1 || gradientAccumulation > pairsPerOptimizerStep) {
+            throw new IllegalArgumentException("gradient accumulation must be in [1, pairsPerOptimizerStep=" + pairsPerOptimizerStep
+                    + "], got " + gradientAccumulation);
         }
         if (maxPromptLength < 1 || maxPromptLength >= maxLength) {
             throw new IllegalArgumentException("need 1 <= maxPromptLength < maxLength, got " + maxPromptLength + " / "
@@ -80,7 +86,7 @@ public record TrainerConfig(double learningRate, double beta1, double beta2, dou
         }
         // validates betas/eps/weight decay and the schedule's own constraints
         new AdamWConfig(beta1, beta2, eps, weightDecay);
-        new LrSchedule(schedule, learningRate, warmupSteps, maxSteps);
+        new LrSchedule(schedule, learningRate, warmupSteps, decaySteps);
     }
 
     /** AdamW part. */
@@ -90,7 +96,7 @@ public record TrainerConfig(double learningRate, double beta1, double beta2, dou
 
     /** Learning-rate schedule. */
     public LrSchedule lrSchedule() {
-        return new LrSchedule(schedule, learningRate, warmupSteps, maxSteps);
+        return new LrSchedule(schedule, learningRate, warmupSteps, decaySteps);
     }
 
     /**
@@ -116,10 +122,10 @@ public record TrainerConfig(double learningRate, double beta1, double beta2, dou
         b.weightDecay = weightDecay;
         b.warmupSteps = warmupSteps;
         b.schedule = schedule;
-        b.maxSteps = maxSteps;
+        b.decaySteps = decaySteps;
         b.clipNorm = clipNorm;
-        b.pairsPerStep = pairsPerStep;
-        b.accumulation = accumulation;
+        b.pairsPerOptimizerStep = pairsPerOptimizerStep;
+        b.gradientAccumulation = gradientAccumulation;
         b.maxLength = maxLength;
         b.maxPromptLength = maxPromptLength;
         b.truncation = truncation;
@@ -144,10 +150,10 @@ public record TrainerConfig(double learningRate, double beta1, double beta2, dou
         private double weightDecay = 0.0;
         private long warmupSteps = 0;
         private LrSchedule.Kind schedule = LrSchedule.Kind.CONSTANT;
-        private long maxSteps = 0;
+        private long decaySteps = 0;
         private double clipNorm = 1.0;
-        private int pairsPerStep = 8;
-        private int accumulation = 1;
+        private int pairsPerOptimizerStep = 8;
+        private int gradientAccumulation = 1;
         private int maxLength = 1024;
         private int maxPromptLength = 512;
         private TruncationMode truncation = TruncationMode.KEEP_END;
@@ -167,10 +173,10 @@ public record TrainerConfig(double learningRate, double beta1, double beta2, dou
         public Builder weightDecay(double v) { weightDecay = v; return this; }
         public Builder warmupSteps(long v) { warmupSteps = v; return this; }
         public Builder schedule(LrSchedule.Kind v) { schedule = v; return this; }
-        public Builder maxSteps(long v) { maxSteps = v; return this; }
+        public Builder decaySteps(long v) { decaySteps = v; return this; }
         public Builder clipNorm(double v) { clipNorm = v; return this; }
-        public Builder pairsPerStep(int v) { pairsPerStep = v; return this; }
-        public Builder accumulation(int v) { accumulation = v; return this; }
+        public Builder pairsPerOptimizerStep(int v) { pairsPerOptimizerStep = v; return this; }
+        public Builder gradientAccumulation(int v) { gradientAccumulation = v; return this; }
         public Builder maxLength(int v) { maxLength = v; return this; }
         public Builder maxPromptLength(int v) { maxPromptLength = v; return this; }
         public Builder truncation(TruncationMode v) { truncation = v; return this; }
@@ -185,8 +191,8 @@ public record TrainerConfig(double learningRate, double beta1, double beta2, dou
         public Builder lora(LoraConfig v) { lora = v; return this; }
 
         public TrainerConfig build() {
-            return new TrainerConfig(learningRate, beta1, beta2, eps, weightDecay, warmupSteps, schedule, maxSteps,
-                    clipNorm, pairsPerStep, accumulation, maxLength, maxPromptLength, truncation, dpo, referenceMode,
+            return new TrainerConfig(learningRate, beta1, beta2, eps, weightDecay, warmupSteps, schedule, decaySteps,
+                    clipNorm, pairsPerOptimizerStep, gradientAccumulation, maxLength, maxPromptLength, truncation, dpo, referenceMode,
                     trAlpha, trEverySteps, referenceCacheSize, seed, precision, gradientCheckpointing, lora);
         }
     }

@@ -57,7 +57,7 @@ public final class DpoPairTrainer implements PairTrainer {
      * another precision than {@code config}'s is refused with a clear error instead of silently training in it).
      */
     public static PairTrainerFactory factory(ModelSource initial, TrainerConfig config, StreamingTrainerConfig streaming, Device device) {
-        TrainerConfig effective = withBatching(config, streaming);
+        TrainerConfig effective = streaming.applyTo(config);
         // precision and LoRA settings are structural: a checkpoint trained otherwise is refused with a clear error
         RestoreOptions samePrecision = RestoreOptions.overriding(saved -> saved.toBuilder().precision(config.precision())
                         .lora(config.lora()).build(),
@@ -78,8 +78,8 @@ public final class DpoPairTrainer implements PairTrainer {
     public static PairTrainerFactory replayFactory(ModelSource initial, TrainerConfig config, StreamingTrainerConfig streaming,
                                                    Device device, UnaryOperator<TrainerConfig> hyperparameters,
                                                    RestoreOptions.OptimizerState startOptimizer) {
-        TrainerConfig effective = withBatching(config, streaming);
-        UnaryOperator<TrainerConfig> change = saved -> withBatching(hyperparameters.apply(saved), streaming);
+        TrainerConfig effective = streaming.applyTo(config);
+        UnaryOperator<TrainerConfig> change = saved -> streaming.applyTo(hyperparameters.apply(saved));
         Path own = streaming.checkpointsDir().toAbsolutePath().normalize();
         return from -> {
             if (from.isEmpty()) {
@@ -91,14 +91,6 @@ public final class DpoPairTrainer implements PairTrainer {
                     ownCheckpoint ? RestoreOptions.OptimizerState.RESTORED : startOptimizer);
             return new DpoPairTrainer(DpoTrainer.restore(dir, device, null, options));
         };
-    }
-
-    private static TrainerConfig withBatching(TrainerConfig config, StreamingTrainerConfig streaming) {
-        return config.toBuilder()
-                .pairsPerStep(streaming.batchPairs())
-                .accumulation(streaming.gradientAccumulation())
-                .referenceMode(streaming.referenceMode())
-                .build();
     }
 
     private static DpoPairTrainer fresh(ModelSource initial, TrainerConfig config, Device device) {
@@ -122,7 +114,7 @@ public final class DpoPairTrainer implements PairTrainer {
     }
 
     @Override
-    public Map<String, Double> trainStep(List<PairRecord> batch) {
+    public StepMetrics trainStep(List<PairRecord> batch) {
         List<TextPair> texts = new ArrayList<>(batch.size());
         for (PairRecord r : batch) {
             texts.add(this.texts.toTextPair(r.pair()));
@@ -135,10 +127,7 @@ public final class DpoPairTrainer implements PairTrainer {
         if (m.skipped()) {
             log.warn("Step {} skipped its update (non-finite gradients under loss scaling)", m.step());
         }
-        Map<String, Double> out = new java.util.LinkedHashMap<>(m.toMap());
-        out.put("tokens", (double) m.tokens());
-        out.put("truncated", (double) m.truncated());
-        return out;
+        return m;
     }
 
     /** The model's chat format (from its tokenizer: the checkpoint's own tokenizer_config.json after a restore). */

@@ -2,46 +2,49 @@ package dev.prefstream.trainer.stream;
 
 import dev.prefstream.trainer.dpo.TrainerConfig;
 import dev.prefstream.trainer.lora.LoraConfig;
+import dev.prefstream.trainer.settings.SettingKey;
+import dev.prefstream.trainer.settings.Settings;
 
+import java.util.List;
 import java.util.Properties;
 
 /**
- * LoRA settings from the {@code --config} properties file, keys {@code prefstream.trainer.lora-rank} (0 = full
- * fine-tuning, the default), {@code lora-alpha} (default 2 x rank), {@code lora-dropout} (default 0) and
- * {@code lora-targets} (comma list of module names, default every attention and MLP projection of the family).
- * They go into the trainer core's config ({@link TrainerConfig#lora()}), so {@link StreamingTrainerConfig} skips them.
+ * Owner of the LoRA keys {@code prefstream.trainer.lora-rank} (0 = full fine-tuning, the default),
+ * {@code lora-alpha} (default 2 x rank), {@code lora-dropout} (default 0) and {@code lora-targets} (comma list of
+ * module names, default every attention and MLP projection of the family). They go into the trainer core's config
+ * ({@link TrainerConfig#lora()}); the command-line {@code --lora-*} options resolve through {@link #resolve} too.
  */
 public final class LoraSettings {
 
-    /** The keys' common prefix. */
-    public static final String PREFIX = StreamingTrainerConfig.PREFIX + "lora-";
+    private static final String KEY = "prefstream.trainer.lora-";
+
+    public static final SettingKey<Integer> RANK = SettingKey.ofInt(KEY + "rank", 0,
+            "train LoRA adapters of this rank on a frozen base; 0 = full fine-tuning");
+    public static final SettingKey<Double> ALPHA = SettingKey.ofDouble(KEY + "alpha", null,
+            "LoRA scaling numerator: the adapters add (alpha / rank) B A x").documentedDefault("2 x rank");
+    public static final SettingKey<Double> DROPOUT = SettingKey.ofDouble(KEY + "dropout", 0.0,
+            "dropout on the adapters' input while training");
+    public static final SettingKey<String> TARGETS = SettingKey.ofString(KEY + "targets", null,
+            "comma list of module names to adapt, e.g. q_proj,v_proj").documentedDefault("every attention and MLP projection of the family");
+
+    /** The keys this class owns, in documentation order. */
+    public static final List<SettingKey<?>> KEYS = List.of(RANK, ALPHA, DROPOUT, TARGETS);
 
     private LoraSettings() {
     }
 
-    /** Whether {@code key} (without {@link StreamingTrainerConfig#PREFIX}) is one of these settings. */
-    static boolean isLoraKey(String shortKey) {
-        return shortKey.equals("lora-rank") || shortKey.equals("lora-alpha") || shortKey.equals("lora-dropout")
-                || shortKey.equals("lora-targets");
-    }
-
     /** {@code base} with the properties' LoRA keys applied (none present: unchanged). */
     public static TrainerConfig apply(TrainerConfig base, Properties p) {
-        String rank = p.getProperty(PREFIX + "rank");
-        String alpha = p.getProperty(PREFIX + "alpha");
-        String dropout = p.getProperty(PREFIX + "dropout");
-        String targets = p.getProperty(PREFIX + "targets");
-        if (rank == null && alpha == null && dropout == null && targets == null) {
+        return apply(base, TrainerSettings.REGISTRY.read(p));
+    }
+
+    /** {@code base} with the given LoRA settings applied (none given: unchanged). */
+    public static TrainerConfig apply(TrainerConfig base, Settings s) {
+        if (!s.hasAny(KEYS)) {
             return base;
         }
-        try {
-            return base.toBuilder().lora(resolve(base.lora(),
-                    rank == null ? null : Integer.parseInt(rank.trim()),
-                    alpha == null ? null : Double.parseDouble(alpha.trim()),
-                    dropout == null ? null : Double.parseDouble(dropout.trim()), targets)).build();
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("LoRA settings " + PREFIX + "rank/alpha/dropout must be numbers: " + e.getMessage(), e);
-        }
+        return base.toBuilder().lora(resolve(base.lora(), s.get(RANK).orElse(null), s.get(ALPHA).orElse(null),
+                s.get(DROPOUT).orElse(null), s.get(TARGETS).orElse(null))).build();
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.prefstream.trainer.stream;
 
+import dev.prefstream.trainer.dpo.StepMetrics;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,10 +15,10 @@ import java.util.Map;
 public interface PairTrainer extends AutoCloseable {
 
     /**
-     * Trains one optimizer step on these pairs (in this order) and returns the step's metrics with TRL's names
-     * ({@code loss}, {@code rewards/chosen}, ..., and {@code tokens} when known).
+     * Trains one optimizer step on these pairs (in this order) and returns the step's metrics (NaN where a trainer
+     * does not know one, see {@link StepMetrics#partial}).
      */
-    Map<String, Double> trainStep(List<PairRecord> batch);
+    StepMetrics trainStep(List<PairRecord> batch);
 
     /** Optimizer steps taken since the initial model (restored from a checkpoint on resume). */
     long step();

@@ -10,6 +10,7 @@ import dev.prefstream.schemas.avro.PreferencePair;
 import dev.prefstream.schemas.error.RetriableException;
 import dev.prefstream.schemas.serde.AvroDeserializer;
 import dev.prefstream.schemas.serde.SerdeException;
+import dev.prefstream.trainer.dpo.StepMetrics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -176,7 +177,7 @@ public final class StreamingTrainer implements AutoCloseable {
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(64, config.batchPairs() * 4));
+        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(64, config.pairsPerOptimizerStep() * 4));
         AvroDeserializer<PreferencePair> pairs = new AvroDeserializer<>(PreferencePair.class);
         pairs.configure(kafka, false);
         // start offsets are looked up with a second, group-less consumer: the Kafka client records the answer of
@@ -231,7 +232,7 @@ public final class StreamingTrainer implements AutoCloseable {
         private long lastActivityAt;
         private final ResumePoint resumePoint;
         private long iteration = -1;
-        private Map<String, Double> lastMetrics = Map.of();
+        private StepMetrics lastMetrics;
 
         Session(KafkaConsumer<byte[], byte[]> consumer, KafkaConsumer<byte[], byte[]> offsets,
                 AvroDeserializer<PreferencePair> deserializer, DeadLetterPublisher deadLetters,
@@ -243,7 +244,7 @@ public final class StreamingTrainer implements AutoCloseable {
             this.trainer = trainer;
             this.lease = lease;
             this.writer = new CheckpointWriter(config.checkpointsDir(), config.keepCheckpoints());
-            this.batcher = new MicroBatcher(config.batchPairs(), config.maxBatchWait());
+            this.batcher = new MicroBatcher(config.pairsPerOptimizerStep(), config.maxBatchWait());
             this.resumePoint = rp;
             rp.checkpoint().ifPresent(cp -> {
                 parentVersion = cp.version();
@@ -314,8 +315,8 @@ public final class StreamingTrainer implements AutoCloseable {
                         return Optional.empty();
                     }
                     step(batch.get());
-                    if (config.maxSteps() > 0 && trainer.step() >= config.maxSteps()) {
-                        finalCheckpoint("reached max steps " + config.maxSteps());
+                    if (config.stopAtStep() > 0 && trainer.step() >= config.stopAtStep()) {
+                        finalCheckpoint("reached max steps " + config.stopAtStep());
                         return Optional.of(Outcome.FINISHED);
                     }
                     maybeCheckpoint();
@@ -344,9 +345,9 @@ public final class StreamingTrainer implements AutoCloseable {
             }
             lastActivityAt = now;
             log.info("Waiting for pairs on {}: {} buffered; a batch closes at {} pairs or {} s after its oldest buffered pair; "
-                            + "step {}{}, {} pairs trained so far", config.inputTopic(), batcher.size(), config.batchPairs(),
+                            + "step {}{}, {} pairs trained so far", config.inputTopic(), batcher.size(), config.pairsPerOptimizerStep(),
                     config.maxBatchWait().toSeconds(), trainer.step(),
-                    config.maxSteps() > 0 ? " of --max-steps " + config.maxSteps() : "", pairsTrained);
+                    config.stopAtStep() > 0 ? " of --max-steps " + config.stopAtStep() : "", pairsTrained);
         }
 
         /**
@@ -477,7 +478,7 @@ public final class StreamingTrainer implements AutoCloseable {
                 iteration = it;
             }
             long t0 = System.nanoTime();
-            Map<String, Double> m = trainer.trainStep(batch);
+            StepMetrics m = trainer.trainStep(batch);
             long nanos = System.nanoTime() - t0;
             long step = trainer.step();
             for (PairRecord r : batch) {
@@ -486,8 +487,8 @@ public final class StreamingTrainer implements AutoCloseable {
             pairsTrained += batch.size();
             stepsSinceCheckpoint++;
             lastMetrics = m;
-            metrics.step(batch.size(), m, nanos);
-            log.debug("step {}: {} pairs, loss {}", step, batch.size(), m.get("loss"));
+            metrics.step(m, nanos);
+            log.debug("step {}: {} pairs, loss {}", step, batch.size(), m.loss());
         }
 
         private void maybeCheckpoint() {
@@ -544,7 +545,7 @@ public final class StreamingTrainer implements AutoCloseable {
             long step = trainer.step();
             CheckpointManifest draft = new CheckpointManifest(CheckpointManifest.FORMAT_VERSION, config.modelName(),
                     CheckpointLayout.versionFor(step), parentVersion, step, Math.max(iteration, 0), trainer.referenceVersion(),
-                    pairsTrained, Instant.ofEpochMilli(clock.millis()), lastMetrics, offsets, props, Map.of());
+                    pairsTrained, Instant.ofEpochMilli(clock.millis()), lastMetrics == null ? Map.of() : lastMetrics.toMap(), offsets, props, Map.of());
             List<TrainingLogEntry> log = List.copyOf(sinceCheckpoint);
             VerifiedCheckpoint cp = writer.write(draft, dir -> {
                 trainer.saveTo(dir);

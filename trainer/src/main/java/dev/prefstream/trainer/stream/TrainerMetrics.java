@@ -1,11 +1,10 @@
 package dev.prefstream.trainer.stream;
 
+import dev.prefstream.trainer.dpo.StepMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -17,14 +16,8 @@ import java.util.function.LongSupplier;
  */
 public final class TrainerMetrics {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TrainerMetrics.class);
-
-    /** Step metrics exported as counters (summed over steps), not as last-step gauges. */
-    private static final java.util.Set<String> COUNTED = java.util.Set.of("tokens", "pairs", "truncated", "truncated_pairs");
-
     private final MeterRegistry registry;
     private final String model;
-    private final Map<String, AtomicDoubleHolder> stepGauges = new ConcurrentHashMap<>();
     private final Counter pairs;
     private final Counter tokens;
     private final Counter steps;
@@ -39,6 +32,17 @@ public final class TrainerMetrics {
     private final AtomicLong lastCheckpointMillis = new AtomicLong(-1);
     private final AtomicDoubleHolder pairsPerSecond = new AtomicDoubleHolder();
     private final AtomicDoubleHolder tokensPerSecond = new AtomicDoubleHolder();
+    private final AtomicDoubleHolder loss;
+    private final AtomicDoubleHolder rewardsChosen;
+    private final AtomicDoubleHolder rewardsRejected;
+    private final AtomicDoubleHolder rewardsAccuracies;
+    private final AtomicDoubleHolder rewardsMargins;
+    private final AtomicDoubleHolder logpsChosen;
+    private final AtomicDoubleHolder logpsRejected;
+    private final AtomicDoubleHolder gradNorm;
+    private final AtomicDoubleHolder learningRate;
+    private final AtomicDoubleHolder tokensPerS;
+    private final AtomicDoubleHolder skipped;
 
     /** Mutable double for gauges (Micrometer gauges hold a weak reference to their state object). */
     private static final class AtomicDoubleHolder {
@@ -65,6 +69,17 @@ public final class TrainerMetrics {
                 .description("Seconds since the last checkpoint").tag("model", model).register(registry);
         Gauge.builder("prefstream.trainer.pairs.per.second", pairsPerSecond, h -> h.value).description("Pairs/s of the last step").tag("model", model).register(registry);
         Gauge.builder("prefstream.trainer.tokens.per.second", tokensPerSecond, h -> h.value).description("Tokens/s of the last step").tag("model", model).register(registry);
+        this.loss = stepGauge("loss");
+        this.rewardsChosen = stepGauge("rewards/chosen");
+        this.rewardsRejected = stepGauge("rewards/rejected");
+        this.rewardsAccuracies = stepGauge("rewards/accuracies");
+        this.rewardsMargins = stepGauge("rewards/margins");
+        this.logpsChosen = stepGauge("logps/chosen");
+        this.logpsRejected = stepGauge("logps/rejected");
+        this.gradNorm = stepGauge("grad_norm");
+        this.learningRate = stepGauge("learning_rate");
+        this.tokensPerS = stepGauge("tokens_per_s");
+        this.skipped = stepGauge("skipped");
     }
 
     /** The registry these meters live in. */
@@ -72,41 +87,36 @@ public final class TrainerMetrics {
         return registry;
     }
 
-    /** Records one optimizer step. */
-    public void step(int batchPairs, Map<String, Double> stepMetrics, long stepNanos) {
+    /** Records one optimizer step: its pairs, tokens and truncations counted, its other metrics as last-step gauges. */
+    public void step(StepMetrics m, long stepNanos) {
         steps.increment();
-        pairs.increment(batchPairs);
+        pairs.increment(m.pairs());
         double seconds = Math.max(stepNanos, 1) / 1e9;
-        pairsPerSecond.value = batchPairs / seconds;
-        Double tok = stepMetrics.get("tokens");
-        if (tok != null && !tok.isNaN()) {
-            tokens.increment(tok);
-            tokensPerSecond.value = tok / seconds;
+        pairsPerSecond.value = m.pairs() / seconds;
+        tokens.increment(m.tokens());
+        tokensPerSecond.value = m.tokens() / seconds;
+        if (m.truncated() > 0) {
+            truncated.increment(m.truncated());
         }
-        Double cut = stepMetrics.getOrDefault("truncated_pairs", stepMetrics.get("truncated"));
-        if (cut != null && cut > 0) {
-            truncated.increment(cut);
-        }
-        stepMetrics.forEach((name, value) -> {
-            if (!COUNTED.contains(name)) {
-                gaugeFor(name).value = value == null ? Double.NaN : value;
-            }
-        });
+        loss.value = m.loss();
+        rewardsChosen.value = m.rewardsChosen();
+        rewardsRejected.value = m.rewardsRejected();
+        rewardsAccuracies.value = m.rewardsAccuracies();
+        rewardsMargins.value = m.rewardsMargins();
+        logpsChosen.value = m.logpsChosen();
+        logpsRejected.value = m.logpsRejected();
+        gradNorm.value = m.gradNorm();
+        learningRate.value = m.learningRate();
+        tokensPerS.value = m.tokensPerS();
+        skipped.value = m.skipped() ? 1.0 : 0.0;
     }
 
-    private AtomicDoubleHolder gaugeFor(String metricName) {
-        return stepGauges.computeIfAbsent(metricName, n -> {
-            AtomicDoubleHolder h = new AtomicDoubleHolder();
-            // rewards/margins -> prefstream.trainer.rewards.margins -> prefstream_trainer_rewards_margins
-            String meter = "prefstream.trainer." + n.replaceAll("[^A-Za-z0-9]+", ".").replaceAll("^\\.|\\.$", "");
-            try {
-                Gauge.builder(meter, h, x -> x.value).description("Last step's " + n).tag("model", model).register(registry);
-            } catch (IllegalArgumentException e) {
-                // a metric name that collides with another meter is not exported; training never fails over a gauge
-                log.warn("Step metric '{}' is not exported as {}: {}", n, meter, e.getMessage());
-            }
-            return h;
-        });
+    /** A last-step gauge named after the step metric's TRL name: rewards/margins -> prefstream_trainer_rewards_margins. */
+    private AtomicDoubleHolder stepGauge(String metricName) {
+        AtomicDoubleHolder h = new AtomicDoubleHolder();
+        String meter = "prefstream.trainer." + metricName.replaceAll("[^A-Za-z0-9]+", ".");
+        Gauge.builder(meter, h, x -> x.value).description("Last step's " + metricName).tag("model", model).register(registry);
+        return h;
     }
 
     /** Pairs skipped as held out. */

@@ -33,7 +33,7 @@ class Bf16CheckpointTest {
     @Test
     void trainSaveRestoreKeepsBf16OnDiskAndFloat32InTheState() throws Exception {
         Path src = InstructModels.llama3(tmp.resolve("llama3"), "bfloat16");
-        TrainerConfig config = TrainerConfig.builder().learningRate(1e-2).pairsPerStep(2).accumulation(1).maxLength(128)
+        TrainerConfig config = TrainerConfig.builder().learningRate(1e-2).pairsPerOptimizerStep(2).gradientAccumulation(1).maxLength(128)
                 .maxPromptLength(96).weightDecay(0.0).build();
         Map<String, float[]> trained = new java.util.HashMap<>();
         try (LoadedModel lm = HfModelLoader.loadWithTokenizer(src, Device.cpu());

@@ -86,7 +86,7 @@ class FixtureStepTest {
         TextTokenizer tokenizer = HfTokenizer.load(dir, f.root().get("eos_token_id").asInt());
         TrainerConfig config = TrainerConfig.builder()
                 .learningRate(1e-2).betas(0.9, 0.999).eps(1e-8).weightDecay(0).clipNorm(0)
-                .pairsPerStep(4).accumulation(1).maxLength(512).maxPromptLength(256)
+                .pairsPerOptimizerStep(4).gradientAccumulation(1).maxLength(512).maxPromptLength(256)
                 .dpo(DpoConfig.of(f.beta(), LossType.SIGMOID)).build();
         List<TextPair> pairs = pairs(f.root());
         try (DpoTrainer trainer = DpoTrainer.create(policy, reference, tokenizer, config)) {

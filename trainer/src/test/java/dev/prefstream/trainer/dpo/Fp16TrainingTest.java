@@ -38,7 +38,7 @@ class Fp16TrainingTest {
     }
 
     private static TrainerConfig.Builder fp16() {
-        return TrainerConfig.builder().precision(Precision.FP16).learningRate(2e-3).pairsPerStep(8).accumulation(2)
+        return TrainerConfig.builder().precision(Precision.FP16).learningRate(2e-3).pairsPerOptimizerStep(8).gradientAccumulation(2)
                 .maxLength(64).maxPromptLength(32).clipNorm(1.0);
     }
 
@@ -76,7 +76,7 @@ class Fp16TrainingTest {
     void fp16StepsOnTheTinyPresetLowerTheLossAndKeepFloat32Masters() {
         DpoTrainer.allowFp16OnCpuForTests = true;
         List<TextPair> batch = PreferenceTasks.punctuationRule(4, 21);
-        TrainerConfig config = fp16().learningRate(3e-3).pairsPerStep(4).accumulation(1).build();
+        TrainerConfig config = fp16().learningRate(3e-3).pairsPerOptimizerStep(4).gradientAccumulation(1).build();
         DecoderModel half;
         DecoderModel full;
         try (LoadedModel lm = ModelPresets.builtin(ModelPresets.TINY, Device.cpu(), 21)) {

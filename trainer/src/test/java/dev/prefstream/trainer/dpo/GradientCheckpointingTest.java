@@ -57,8 +57,8 @@ class GradientCheckpointingTest {
         DecoderModel policy = HfModelLoader.load(dir.resolve("policy"), Device.cpu());
         DecoderModel reference = HfModelLoader.load(dir.resolve("reference"), Device.cpu());
         TextTokenizer tokenizer = HfTokenizer.load(dir, f.root().get("eos_token_id").asInt());
-        TrainerConfig config = TrainerConfig.builder().learningRate(1e-3).clipNorm(1.0).pairsPerStep(4)
-                .accumulation(2).maxLength(512).maxPromptLength(256).dpo(DpoConfig.of(f.beta(), LossType.SIGMOID))
+        TrainerConfig config = TrainerConfig.builder().learningRate(1e-3).clipNorm(1.0).pairsPerOptimizerStep(4)
+                .gradientAccumulation(2).maxLength(512).maxPromptLength(256).dpo(DpoConfig.of(f.beta(), LossType.SIGMOID))
                 .gradientCheckpointing(checkpointing).lora(lora).build();
         try (DpoTrainer trainer = DpoTrainer.create(policy, reference, tokenizer, config)) {
             assertThat(trainer.recomputesBlocks()).as("blocks recomputed").isEqualTo(checkpointing);

@@ -26,7 +26,7 @@ class LearningTest {
         List<TextPair> heldOut = PreferenceTasks.punctuationRule(96, 2);
         LoadedModel loaded = ModelPresets.builtin(ModelPresets.TINY, Device.cpu(), 7);
         TrainerConfig config = TrainerConfig.builder()
-                .learningRate(1e-3).warmupSteps(4).pairsPerStep(16).maxLength(128).maxPromptLength(64)
+                .learningRate(1e-3).warmupSteps(4).pairsPerOptimizerStep(16).maxLength(128).maxPromptLength(64)
                 .dpo(DpoConfig.of(0.1, LossType.SIGMOID)).seed(7).build();
         try (DpoTrainer trainer = DpoTrainer.create(loaded.model(), loaded.tokenizer(), config)) {
             EvalMetrics before = trainer.evaluate(heldOut);

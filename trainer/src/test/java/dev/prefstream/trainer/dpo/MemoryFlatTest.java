@@ -51,7 +51,7 @@ class MemoryFlatTest {
     @ParameterizedTest(name = "gradient checkpointing {0}")
     @ValueSource(booleans = {false, true})
     void arraysAndNativeMemoryStayFlatOver300Steps(boolean checkpointing) throws IOException {
-        TrainerConfig config = TrainerConfig.builder().learningRate(1e-3).pairsPerStep(8).accumulation(2)
+        TrainerConfig config = TrainerConfig.builder().learningRate(1e-3).pairsPerOptimizerStep(8).gradientAccumulation(2)
                 .maxLength(48).maxPromptLength(24).referenceMode(ReferenceMode.TR_DPO).trEverySteps(10)
                 .dpo(DpoConfig.of(0.1, LossType.SIGMOID).withLosses(
                         List.of(LossType.SIGMOID, LossType.BCO_PAIR, LossType.SFT), List.of(1.0, 0.5, 0.1)))

@@ -22,7 +22,7 @@ class RestoreOverrideTest {
     static Path tmp;
     static Path ckpt;
     static final List<TextPair> DATA = PreferenceTasks.punctuationRule(24, 3);
-    static final TrainerConfig CONFIG = TrainerConfig.builder().learningRate(5e-3).pairsPerStep(8).maxLength(64)
+    static final TrainerConfig CONFIG = TrainerConfig.builder().learningRate(5e-3).pairsPerOptimizerStep(8).maxLength(64)
             .maxPromptLength(32).schedule(LrSchedule.Kind.CONSTANT).referenceCacheSize(100)
             .dpo(DpoConfig.of(0.1, LossType.SIGMOID)).build();
 
@@ -121,7 +121,7 @@ class RestoreOverrideTest {
      */
     @Test
     void theDefaultMaxLengthOnAShortContextModelTrainsSavesAndRestores() {
-        TrainerConfig defaults = TrainerConfig.builder().learningRate(5e-3).pairsPerStep(8).build();
+        TrainerConfig defaults = TrainerConfig.builder().learningRate(5e-3).pairsPerOptimizerStep(8).build();
         assertThat(defaults.maxLength()).isGreaterThan(128);
         Path dir = tmp.resolve("defaults");
         float[] afterSave;

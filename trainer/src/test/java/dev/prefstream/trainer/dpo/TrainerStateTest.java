@@ -28,8 +28,8 @@ class TrainerStateTest {
     }
 
     private static TrainerConfig.Builder base() {
-        return TrainerConfig.builder().learningRate(5e-3).pairsPerStep(8).accumulation(2).maxLength(64)
-                .maxPromptLength(32).warmupSteps(2).schedule(LrSchedule.Kind.COSINE).maxSteps(20).clipNorm(0.5)
+        return TrainerConfig.builder().learningRate(5e-3).pairsPerOptimizerStep(8).gradientAccumulation(2).maxLength(64)
+                .maxPromptLength(32).warmupSteps(2).schedule(LrSchedule.Kind.COSINE).decaySteps(20).clipNorm(0.5)
                 .weightDecay(0.01);
     }
 

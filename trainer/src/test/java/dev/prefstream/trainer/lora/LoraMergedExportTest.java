@@ -59,7 +59,7 @@ class LoraMergedExportTest {
         Path ckpt = tmp.resolve("ckpts").resolve("step-1");
         Map<String, float[]> merged;
         List<TextPair> pairs = LoraFixtures.pairs("llama");
-        TrainerConfig cfg = TrainerConfig.builder().learningRate(5e-2).clipNorm(0).pairsPerStep(4).maxLength(512)
+        TrainerConfig cfg = TrainerConfig.builder().learningRate(5e-2).clipNorm(0).pairsPerOptimizerStep(4).maxLength(512)
                 .maxPromptLength(256).dpo(DpoConfig.of(0.5, LossType.SIGMOID)).lora(new LoraConfig(4, 8, 0, List.of()))
                 .build();
         try (DpoTrainer t = DpoTrainer.create(HfModelLoader.load(base, Device.cpu()), LoraFixtures.tokenizer("llama"), cfg)) {

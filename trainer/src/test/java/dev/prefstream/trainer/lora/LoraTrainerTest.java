@@ -46,7 +46,7 @@ class LoraTrainerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static TrainerConfig.Builder fixtureConfig(double lr) {
-        return TrainerConfig.builder().learningRate(lr).clipNorm(0).pairsPerStep(4).maxLength(512)
+        return TrainerConfig.builder().learningRate(lr).clipNorm(0).pairsPerOptimizerStep(4).maxLength(512)
                 .maxPromptLength(256).dpo(DpoConfig.of(0.5, LossType.SIGMOID)).lora(new LoraConfig(4, 8, 0, List.of()));
     }
 
@@ -243,8 +243,8 @@ class LoraTrainerTest {
     }
 
     private static TrainerConfig.Builder small() {
-        return TrainerConfig.builder().learningRate(2e-2).pairsPerStep(8).accumulation(2).maxLength(64)
-                .maxPromptLength(32).warmupSteps(1).schedule(LrSchedule.Kind.COSINE).maxSteps(20).clipNorm(0.5)
+        return TrainerConfig.builder().learningRate(2e-2).pairsPerOptimizerStep(8).gradientAccumulation(2).maxLength(64)
+                .maxPromptLength(32).warmupSteps(1).schedule(LrSchedule.Kind.COSINE).decaySteps(20).clipNorm(0.5)
                 .weightDecay(0.01).referenceCacheSize(100).lora(new LoraConfig(4, 8, 0, List.of()));
     }
 

@@ -74,7 +74,7 @@ class BrokerRestartTest {
 
         StreamingTrainerConfig c = StreamingTrainerConfig.defaults("restart-" + topic, tmp.resolve("ckpt")).with(b -> {
             b.inputTopic = topic;
-            b.pairsPerStep = 4;
+            b.microBatchPairs = 4;
             b.checkpointEverySteps = 2;
             b.checkpointEvery = Duration.ofSeconds(1);
             b.maxBatchWait = Duration.ofMillis(300);

@@ -40,7 +40,7 @@ class HostilePairsTrainerTest {
     private StreamingTrainerConfig config(String topic, String dlq, Path dir) {
         return StreamingTrainerConfig.defaults("hostile-" + UUID.randomUUID().toString().substring(0, 6), dir).with(b -> {
             b.inputTopic = topic;
-            b.pairsPerStep = 4;
+            b.microBatchPairs = 4;
             b.checkpointEverySteps = 1;
             b.checkpointEvery = Duration.ofSeconds(1);
             b.maxBatchWait = Duration.ofMillis(200);

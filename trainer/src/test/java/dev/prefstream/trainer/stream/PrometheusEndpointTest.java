@@ -1,5 +1,6 @@
 package dev.prefstream.trainer.stream;
 
+import dev.prefstream.trainer.dpo.StepMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -8,8 +9,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,21 +19,10 @@ class PrometheusEndpointTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         long[] now = {1_000_000};
         TrainerMetrics m = new TrainerMetrics(registry, "tiny", () -> now[0]);
-        Map<String, Double> step = new LinkedHashMap<>();
-        step.put("loss", 0.61);
-        step.put("rewards/chosen", 0.2);
-        step.put("rewards/rejected", -0.1);
-        step.put("rewards/accuracies", 0.75);
-        step.put("rewards/margins", 0.3);
-        step.put("logps/chosen", -40.0);
-        step.put("grad_norm", 1.5);
-        step.put("learning_rate", 1e-3);
-        step.put("tokens_per_s", 2000.0);
-        step.put("tokens", 400.0);
-        step.put("truncated_pairs", 1.0);
-        step.put("pairs", 8.0);
-        step.put("skipped", 0.0);
-        m.step(8, step, 200_000_000L);
+        // step, loss, rewards chosen/rejected/accuracies/margins, logps chosen/rejected, grad norm, lr, tokens/s,
+        // tokens, pairs, truncated, skipped, millis
+        m.step(new StepMetrics(1, 0.61, 0.2, -0.1, 0.75, 0.3, -40.0, -45.0, 1.5, 1e-3, 2000.0, 400, 8, 1, false, 200.0),
+                200_000_000L);
         m.lag(42);
         m.checkpointWritten(now[0] - 5_000);
         m.promoted();

@@ -3,6 +3,7 @@ package dev.prefstream.trainer.stream;
 import dev.prefstream.checkpoint.format.CheckpointLayout;
 import dev.prefstream.checkpoint.format.Sha256;
 import dev.prefstream.checkpoint.format.VerifiedCheckpoint;
+import dev.prefstream.trainer.dpo.StepMetrics;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -40,12 +40,12 @@ final class RecordingPairTrainer implements PairTrainer {
     }
 
     @Override
-    public Map<String, Double> trainStep(List<PairRecord> batch) {
+    public StepMetrics trainStep(List<PairRecord> batch) {
         StringBuilder sb = new StringBuilder(state);
         batch.forEach(r -> sb.append('|').append(r.pairId()));
         state = Sha256.of(sb.toString().getBytes(StandardCharsets.UTF_8));
         step++;
-        return Map.of("loss", 0.5, "rewards/accuracies", 1.0, "tokens", 10.0 * batch.size());
+        return StepMetrics.partial(step, 0.5, 1.0, 10L * batch.size(), batch.size());
     }
 
     @Override

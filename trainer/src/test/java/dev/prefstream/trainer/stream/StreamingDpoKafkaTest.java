@@ -41,7 +41,7 @@ class StreamingDpoKafkaTest {
     private StreamingTrainerConfig config(String topic, Path dir) {
         return StreamingTrainerConfig.defaults("tiny-" + UUID.randomUUID().toString().substring(0, 6), dir).with(b -> {
             b.inputTopic = topic;
-            b.pairsPerStep = 4;
+            b.microBatchPairs = 4;
             b.checkpointEverySteps = 2;
             b.maxBatchWait = Duration.ofMinutes(5);
             b.heldOutFraction = 0.1;
@@ -60,7 +60,7 @@ class StreamingDpoKafkaTest {
         String topic = PairLog.freshPairsTopic(kafka, 3);
         PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("e", 40), PairLog.nowBase() + 5_000);
         Path dir = tmp.resolve("ckpt");
-        StreamingTrainerConfig c = config(topic, dir).with(b -> b.maxSteps = 4);
+        StreamingTrainerConfig c = config(topic, dir).with(b -> b.stopAtStep = 4);
         assertThat(trainer(c).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
 
         VerifiedCheckpoint step4 = CheckpointReader.newestGood(dir).orElseThrow();
@@ -101,7 +101,7 @@ class StreamingDpoKafkaTest {
         String topic = PairLog.freshPairsTopic(kafka, 3);
         List<PairLog.Coord> coords = PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("r", 48), PairLog.nowBase() + 6_000);
         Path original = tmp.resolve("original");
-        StreamingTrainerConfig c = config(topic, original).with(b -> b.maxSteps = 5);
+        StreamingTrainerConfig c = config(topic, original).with(b -> b.stopAtStep = 5);
         assertThat(trainer(c).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
         VerifiedCheckpoint start = CheckpointReader.byVersion(original, "step-0000000002");
         VerifiedCheckpoint end = CheckpointReader.byVersion(original, "step-0000000005");
@@ -114,7 +114,7 @@ class StreamingDpoKafkaTest {
         Path replayDir = tmp.resolve("replay");
         StreamingTrainerConfig rc = config(topic, replayDir).with(b -> {
             b.modelName = c.modelName();
-            b.maxSteps = 5;
+            b.stopAtStep = 5;
         });
         // the replay path with a --config that changes nothing: same settings, same weights
         StreamingTrainer replay = Replay.create(rc, kafka.clientConfigWithRegistry(), TinyDpo.replayFactory(rc, new java.util.Properties()),
@@ -159,7 +159,7 @@ class StreamingDpoKafkaTest {
         String topic = PairLog.freshPairsTopic(kafka, 3);
         List<PairLog.Coord> coords = PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("l", 48), PairLog.nowBase() + 6_000);
         Path original = tmp.resolve("lora-original");
-        StreamingTrainerConfig c = config(topic, original).with(b -> b.maxSteps = 5);
+        StreamingTrainerConfig c = config(topic, original).with(b -> b.stopAtStep = 5);
         assertThat(new StreamingTrainer(c, kafka.clientConfigWithRegistry(), TinyDpo.loraFactory(c), StreamingTrainer.resumeFromNewestCheckpoint(c),
                 new TrainerMetrics(new SimpleMeterRegistry(), c.modelName(), System::currentTimeMillis), Clock.systemUTC()).run())
                 .isEqualTo(StreamingTrainer.Outcome.FINISHED);
@@ -172,7 +172,7 @@ class StreamingDpoKafkaTest {
         Path replayDir = tmp.resolve("lora-replay");
         StreamingTrainerConfig rc = config(topic, replayDir).with(b -> {
             b.modelName = c.modelName();
-            b.maxSteps = 5;
+            b.stopAtStep = 5;
         });
         assertThat(Replay.create(rc, kafka.clientConfigWithRegistry(), TinyDpo.replayFactory(rc, new java.util.Properties()),
                 Optional.of(start), StartPositions.fromTimestamp(lastTrainedTs + 1)).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
@@ -191,7 +191,7 @@ class StreamingDpoKafkaTest {
         PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("i", 30), PairLog.nowBase() + 7_000);
         Path dir = tmp.resolve("iterative");
         StreamingTrainerConfig c = config(topic, dir).with(b -> {
-            b.maxSteps = 5;
+            b.stopAtStep = 5;
             b.iterationSteps = 2;
             b.referenceMode = dev.prefstream.trainer.dpo.ReferenceMode.REFRESH;
         });
@@ -223,7 +223,7 @@ class StreamingDpoKafkaTest {
         String topic = PairLog.freshPairsTopic(kafka, 3);
         PairLog.produce(kafka.clientConfigWithRegistry(), topic, 3, pairs("g", 24), PairLog.nowBase() + 8_000);
         Path dir = tmp.resolve("gpt2-ckpt");
-        StreamingTrainerConfig c = config(topic, dir).with(b -> b.maxSteps = 3);
+        StreamingTrainerConfig c = config(topic, dir).with(b -> b.stopAtStep = 3);
         PairTrainerFactory gpt2 = DpoPairTrainer.factory(ModelSource.parse(hf.toString(), 0), TinyDpo.config(), c, Device.cpu());
         StreamingTrainer t = new StreamingTrainer(c, kafka.clientConfigWithRegistry(), gpt2, StreamingTrainer.resumeFromNewestCheckpoint(c),
                 new TrainerMetrics(new SimpleMeterRegistry(), c.modelName(), System::currentTimeMillis), Clock.systemUTC());

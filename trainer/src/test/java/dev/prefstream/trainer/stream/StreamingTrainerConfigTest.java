@@ -22,7 +22,7 @@ class StreamingTrainerConfigTest {
         p.setProperty("prefstream.trainer.reference-mode", "tr_dpo");
         p.setProperty("bootstrap.servers", "ignored:9092");
         StreamingTrainerConfig c = d.withProperties(p);
-        assertThat(c.batchPairs()).isEqualTo(8);
+        assertThat(c.pairsPerOptimizerStep()).isEqualTo(8);
         assertThat(c.maxBatchWait()).isEqualTo(Duration.ofMillis(1500));
         assertThat(c.referenceMode()).isEqualTo(dev.prefstream.trainer.dpo.ReferenceMode.TR_DPO);
         assertThat(c.withModelName("other").groupId()).isEqualTo("prefstream-trainer.other");
@@ -39,7 +39,7 @@ class StreamingTrainerConfigTest {
     void validatesRanges() {
         StreamingTrainerConfig d = StreamingTrainerConfig.defaults("tiny", Path.of("ckpt"));
         assertThatThrownBy(() -> d.with(b -> b.keepCheckpoints = 1)).hasMessageContaining("keepCheckpoints");
-        assertThatThrownBy(() -> d.with(b -> b.pairsPerStep = 0)).hasMessageContaining("pairsPerStep");
+        assertThatThrownBy(() -> d.with(b -> b.microBatchPairs = 0)).hasMessageContaining("microBatchPairs");
         assertThatThrownBy(() -> StreamingTrainerConfig.defaults("bad name", Path.of("x"))).hasMessageContaining("model name");
         assertThatThrownBy(() -> d.with(b -> b.deadLetterTopic = d.inputTopic())).hasMessageContaining("deadLetterTopic");
     }

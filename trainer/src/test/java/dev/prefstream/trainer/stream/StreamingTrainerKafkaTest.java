@@ -41,7 +41,7 @@ class StreamingTrainerKafkaTest {
     private StreamingTrainerConfig config(String topic, String model, Path dir) {
         return StreamingTrainerConfig.defaults(model, dir).with(b -> {
             b.inputTopic = topic;
-            b.pairsPerStep = 4;
+            b.microBatchPairs = 4;
             b.checkpointEverySteps = 2;
             b.checkpointEvery = Duration.ofSeconds(1);
             b.maxBatchWait = Duration.ofMillis(300);
@@ -84,9 +84,9 @@ class StreamingTrainerKafkaTest {
         Set<String> expectedCoords = log.entrySet().stream().filter(e -> !split.isHeldOut(e.getValue())).map(Map.Entry::getKey).collect(Collectors.toSet());
         assertThat(expectedCoords.size()).isBetween(60, 89);
 
-        assertThat(trainer(config(topic, model, dir).with(b -> b.maxSteps = 5)).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
+        assertThat(trainer(config(topic, model, dir).with(b -> b.stopAtStep = 5)).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
         assertThat(CheckpointReader.newestGood(dir).orElseThrow().step()).isEqualTo(5);
-        assertThat(trainer(config(topic, model, dir).with(b -> b.maxSteps = 11)).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
+        assertThat(trainer(config(topic, model, dir).with(b -> b.stopAtStep = 11)).run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
 
         StreamingTrainer last = trainer(config(topic, model, dir));
         CompletableFuture<StreamingTrainer.Outcome> running = CompletableFuture.supplyAsync(last::run);
@@ -157,7 +157,7 @@ class StreamingTrainerKafkaTest {
             Path dir = tmp.resolve("det-" + run);
             StreamingTrainerConfig c = config(topic, "d-" + run + "-" + UUID.randomUUID().toString().substring(0, 4), dir)
                     .with(b -> {
-                        b.maxSteps = 9;
+                        b.stopAtStep = 9;
                         b.maxBatchWait = Duration.ofMinutes(5); // batches close on size only
                         b.leaderElection = false;
                     });
@@ -180,7 +180,7 @@ class StreamingTrainerKafkaTest {
                 PairLog.nowBase() + 5_000);
         Path dir = tmp.resolve("merge-order");
         StreamingTrainerConfig c = config(topic, "mo-" + UUID.randomUUID().toString().substring(0, 6), dir).with(b -> {
-            b.maxSteps = 30;
+            b.stopAtStep = 30;
             b.maxBatchWait = Duration.ofMinutes(5); // batches close on size only
             b.leaderElection = false;
             b.checkpointEverySteps = 30;
@@ -193,7 +193,7 @@ class StreamingTrainerKafkaTest {
                 .sorted(java.util.Comparator.comparingLong(PairLog.Coord::timestamp)
                         .thenComparingInt(PairLog.Coord::partition).thenComparingLong(PairLog.Coord::offset))
                 .map(p -> p.partition() + "@" + p.offset())
-                .limit(30L * c.pairsPerStep())
+                .limit(30L * c.microBatchPairs())
                 .toList();
         TrainingLedger ledger = TrainingLedger.of(dir, CheckpointReader.newestGood(dir).orElseThrow().version());
         assertThat(ledger.entries()).extracting(e -> e.partition() + "@" + e.offset()).containsExactlyElementsOf(expected);

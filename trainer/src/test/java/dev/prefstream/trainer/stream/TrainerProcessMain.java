@@ -24,7 +24,7 @@ public final class TrainerProcessMain {
         kafka.put("schema.registry.url", args[1]);
         StreamingTrainerConfig c = StreamingTrainerConfig.defaults(args[3], Path.of(args[4])).with(b -> {
             b.inputTopic = args[2];
-            b.pairsPerStep = 4;
+            b.microBatchPairs = 4;
             b.checkpointEverySteps = 1;
             b.checkpointEvery = Duration.ofSeconds(1);
             b.maxBatchWait = Duration.ofMillis(400);
