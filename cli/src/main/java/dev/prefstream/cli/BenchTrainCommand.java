@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
 /**
  * {@code prefstream bench train}: DPO training throughput on synthetic pairs. Prints progress, then as the LAST
  * line one JSON object {@code {"device","params","tokens_per_s","ms_per_step","model_tflops","precision",
- * "pairs_per_step","seq","gradient_checkpointing","peak_rss_mb","load_s","setup_s"}} (load_s: loading or drawing the
+ * "pairs_per_step","seq","gradient_checkpointing","peak_rss_mb","load_s","setup_s","gradient_accumulation"}} (load_s: loading or drawing the
  * model; setup_s: the trainer's reference copy and optimizer state; tokens
  * over the chosen and rejected rows; FLOPs = (6 policy + 2 reference) x params x tokens). {@code --precision fp16}
  * (GPU only) trains float16 weights with float32 masters and loss scaling; on the CPU it is refused in one line.
@@ -63,6 +63,10 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Mixin
     LoraOptions loraOptions;
 
+    @Option(names = "--gradient-accumulation", paramLabel = "N", defaultValue = "1",
+            description = "Micro-batches per optimizer step: the step's pairs in N forward/backward passes, activations of one at a time (default: ${DEFAULT-VALUE}).")
+    int gradientAccumulation;
+
     @Option(names = "--gradient-checkpointing",
             description = "Recompute each decoder block in backward instead of keeping its activations.")
     boolean gradientCheckpointing;
@@ -85,7 +89,7 @@ final class BenchTrainCommand implements Callable<Integer> {
             int seqLen = seq != null ? seq : Math.min(DEFAULT_SEQ, loaded.model().config().maxPositions());
             TrainBenchmark.Result r = TrainBenchmark.run(loaded.model(), loaded.tokenizer(), pairsPerOptimizerStep, seqLen,
                     steps, warmup, precision, gradientCheckpointing,
-                    loraOptions.apply(TrainerConfig.defaults()).lora());
+                    loraOptions.apply(TrainerConfig.defaults()).lora(), gradientAccumulation);
             spec.commandLine().getOut().println(r.toJson(loadS));
             spec.commandLine().getOut().flush();
             return 0;

@@ -60,6 +60,7 @@ class TrainPrecisionOptionsTest {
         assertThat(json.get("peak_rss_mb").asLong()).as("the JVM alone is over 100 MB").isGreaterThan(100);
         assertThat(json.get("load_s").asDouble()).isPositive();
         assertThat(json.get("setup_s").asDouble()).isGreaterThanOrEqualTo(0.0);
+        assertThat(json.get("gradient_accumulation").asInt()).isEqualTo(1);
     }
 
     @Test

@@ -37,12 +37,13 @@ public final class TrainBenchmark {
      * @param peakRssMb  the process's peak resident set (VmHWM) at the end, MiB, model loading included; -1 where
      *                   /proc is not readable. On a GPU this is host memory only: DJL 0.35.1 exposes no peak of
      *                   libtorch's device allocator
+     * @param accumulation micro-batches per optimizer step
      * @param setupS     seconds to set the trainer up before the first step: the reference (a frozen copy of the
      *                   model, or with LoRA the adapters) and the optimizer state
      */
     public record Result(String device, long params, double tokensPerS, double msPerStep, double modelTflops,
                          int steps, int warmup, Precision precision, int pairsPerStep, int seqLen,
-                         boolean gradientCheckpointing, long peakRssMb, double setupS) {
+                         boolean gradientCheckpointing, long peakRssMb, double setupS, int accumulation) {
 
         /** The one-line JSON the CLI prints last, without the model's load time. */
         public String toJson() {
@@ -54,11 +55,11 @@ public final class TrainBenchmark {
             return String.format(java.util.Locale.ROOT,
                     "{\"device\":\"%s\",\"params\":%d,\"tokens_per_s\":%.1f,\"ms_per_step\":%.2f,\"model_tflops\":%.6f,"
                             + "\"precision\":\"%s\",\"pairs_per_step\":%d,\"seq\":%d,\"gradient_checkpointing\":%b,"
-                            + "\"peak_rss_mb\":%d%s,\"setup_s\":%.1f}",
+                            + "\"peak_rss_mb\":%d%s,\"setup_s\":%.1f,\"gradient_accumulation\":%d}",
                     device, params, tokensPerS, msPerStep, modelTflops,
                     precision.name().toLowerCase(java.util.Locale.ROOT), pairsPerStep, seqLen, gradientCheckpointing,
                     peakRssMb, loadS >= 0 ? String.format(java.util.Locale.ROOT, ",\"load_s\":%.1f", loadS) : "",
-                    setupS);
+                    setupS, accumulation);
         }
     }
 
@@ -103,6 +104,16 @@ public final class TrainBenchmark {
      */
     public static Result run(DecoderModel model, TextTokenizer tokenizer, int pairsPerStep, int seqLen, int steps,
                              int warmup, Precision precision, boolean gradientCheckpointing, LoraConfig lora) {
+        return run(model, tokenizer, pairsPerStep, seqLen, steps, warmup, precision, gradientCheckpointing, lora, 1);
+    }
+
+    /**
+     * Same, with each step's pairs split into {@code accumulation} micro-batches (gradient accumulation: the same
+     * optimizer step, activations of a micro-batch at a time).
+     */
+    public static Result run(DecoderModel model, TextTokenizer tokenizer, int pairsPerStep, int seqLen, int steps,
+                             int warmup, Precision precision, boolean gradientCheckpointing, LoraConfig lora,
+                             int accumulation) {
         if (model.dtype() != precision.weightType()) {
             DecoderModel converted;
             try {
@@ -126,6 +137,7 @@ public final class TrainBenchmark {
         long modelParams = params;   // FLOPs are counted on the whole model, also when only adapters train
         Device device = model.parameters().values().iterator().next().getDevice();
         TrainerConfig config = TrainerConfig.builder().learningRate(1e-5).pairsPerOptimizerStep(pairsPerStep)
+                .gradientAccumulation(accumulation)
                 .maxLength(seqLen).maxPromptLength(seqLen / 2).truncation(TruncationMode.KEEP_START)
                 .precision(precision).gradientCheckpointing(gradientCheckpointing).lora(lora).build();
         Random random = new Random(1234);
@@ -155,7 +167,7 @@ public final class TrainBenchmark {
             double seconds = millis / 1000.0;
             double flops = 8.0 * modelParams * tokens;
             return new Result(device.toString(), params, tokens / seconds, millis / steps, flops / seconds / 1e12,
-                    steps, warmup, precision, pairsPerStep, seqLen, gradientCheckpointing, peakRssMb(), setupS);
+                    steps, warmup, precision, pairsPerStep, seqLen, gradientCheckpointing, peakRssMb(), setupS, accumulation);
         }
     }
 
