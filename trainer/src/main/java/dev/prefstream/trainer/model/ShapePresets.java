@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.prefstream.trainer.model.family.ModelFamily;
 import dev.prefstream.trainer.tokenizer.ByteTokenizer;
 
 import java.util.LinkedHashMap;
@@ -56,9 +57,10 @@ public final class ShapePresets {
     }
 
     private static ModelConfig qwen2(int hidden, int layers, int heads, int kvHeads, int intermediate) {
-        return new ModelConfig("qwen2", 151_936, hidden, layers, heads, kvHeads, hidden / heads, intermediate, 4096,
-                1e-6, 1_000_000.0, true, true, false, false, "silu", ByteTokenizer.EOS_ID, ByteTokenizer.EOS_ID,
-                null, 0, RopeScaling.NONE, null);
+        return ModelFamily.QWEN2.builder().vocabSize(151_936).hiddenSize(hidden).numLayers(layers).numHeads(heads)
+                .numKvHeads(kvHeads).headDim(hidden / heads).intermediateSize(intermediate).maxPositions(4096)
+                .normEps(1e-6).ropeTheta(1_000_000.0).tieWordEmbeddings(true)
+                .bosTokenId(ByteTokenizer.EOS_ID).eosTokenId(ByteTokenizer.EOS_ID).build();
     }
 
     /** A model of shape {@code name} with random weights in a new base manager on {@code device}. */

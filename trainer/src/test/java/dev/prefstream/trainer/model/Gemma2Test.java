@@ -79,7 +79,8 @@ class Gemma2Test {
         ModelConfig defaults = ModelConfig.parse("""
                 {"model_type": "gemma2", "vocab_size": 40, "hidden_size": 16, "num_hidden_layers": 3,
                  "num_attention_heads": 8, "intermediate_size": 24, "max_position_embeddings": 32}""", "config.json");
-        assertThat(defaults.gemmaStyle()).isTrue();
+        assertThat(defaults.normKind()).isEqualTo(ModelConfig.NormKind.RMS_NORM_UNIT_OFFSET);
+        assertThat(defaults.scaleEmbeddings()).isTrue();
         assertThat(defaults.sandwichNorms()).isTrue();
         assertThat(defaults.headDim()).isEqualTo(256);                 // Gemma2Config's defaults
         assertThat(defaults.numKvHeads()).isEqualTo(4);

@@ -61,7 +61,8 @@ class GemmaTest {
     @Test
     void configReadsGemmaDefaults() {
         ModelConfig c = ModelConfig.parse(CONFIG.formatted(2), "config.json");
-        assertThat(c.gemmaStyle()).isTrue();
+        assertThat(c.normKind()).isEqualTo(ModelConfig.NormKind.RMS_NORM_UNIT_OFFSET);
+        assertThat(c.scaleEmbeddings()).isTrue();
         assertThat(c.hiddenAct()).isEqualTo("gelu_pytorch_tanh");      // hidden_activation wins over hidden_act
         assertThat(c.headDim()).isEqualTo(8);
         assertThat(c.tieWordEmbeddings()).isTrue();                    // GemmaConfig's default

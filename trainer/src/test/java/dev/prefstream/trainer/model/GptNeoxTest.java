@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.prefstream.trainer.model.family.ModelFamily;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -87,7 +88,7 @@ class GptNeoxTest {
         ModelConfig c = ModelConfig.parse("""
                 {"model_type": "gpt_neox", "vocab_size": 40, "hidden_size": 32, "num_hidden_layers": 2,
                  "num_attention_heads": 4, "intermediate_size": 48, "max_position_embeddings": 32}""", "config.json");
-        assertThat(c.family()).isEqualTo(ModelConfig.Family.GPT_NEOX);
+        assertThat(ModelFamily.of(c)).isEqualTo(ModelFamily.GPT_NEOX);
         assertThat(c.headDim()).isEqualTo(8);
         assertThat(c.numKvHeads()).isEqualTo(4);
         assertThat(c.partialRotaryFactor()).isEqualTo(0.25);

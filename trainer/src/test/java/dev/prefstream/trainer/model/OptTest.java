@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.prefstream.trainer.model.family.ModelFamily;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -81,7 +82,7 @@ class OptTest {
         ModelConfig c = ModelConfig.parse("""
                 {"model_type": "opt", "vocab_size": 40, "hidden_size": 16, "num_hidden_layers": 2,
                  "num_attention_heads": 4, "ffn_dim": 24, "max_position_embeddings": 32}""", "config.json");
-        assertThat(c.family()).isEqualTo(ModelConfig.Family.OPT);
+        assertThat(ModelFamily.of(c)).isEqualTo(ModelFamily.OPT);
         assertThat(c.headDim()).isEqualTo(4);
         assertThat(c.hiddenAct()).isEqualTo("relu");
         assertThat(c.normBefore()).isTrue();

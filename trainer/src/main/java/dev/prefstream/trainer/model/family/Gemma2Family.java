@@ -1,0 +1,105 @@
+package dev.prefstream.trainer.model.family;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.prefstream.trainer.model.ModelConfig;
+import dev.prefstream.trainer.model.ModelConfig.NormKind;
+import dev.prefstream.trainer.model.Part;
+import dev.prefstream.trainer.model.TensorNames;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.prefstream.trainer.model.family.ConfigKeys.requiredInt;
+import static dev.prefstream.trainer.model.family.ConfigKeys.softcapOf;
+
+/**
+ * Gemma 2: Gemma's (1 + w) norms, scaled embeddings, GeGLU and tied head, plus sandwich norms (attention and MLP
+ * outputs normalised before their residual add, the MLP input by pre_feedforward_layernorm), scores scaled by
+ * query_pre_attn_scalar^-0.5 and soft-capped before the mask, the sliding window on the layers {@code layer_types}
+ * marks (else the even ones), and soft-capped final logits.
+ */
+final class Gemma2Family implements HfFamily {
+
+    /** Gemma2ForCausalLM: Llama's names, but post_attention_layernorm is the attention output's sandwich norm. */
+    private static final TensorNames NAMES = TensorNames.builder("model.", "model.layers.")
+            .before(Part.TOKEN_EMBEDDING, "model.embed_tokens")
+            .layer(Part.Q, "self_attn.q_proj")
+            .layer(Part.K, "self_attn.k_proj")
+            .layer(Part.V, "self_attn.v_proj")
+            .layer(Part.ATTN_OUT, "self_attn.o_proj")
+            .layer(Part.MLP_GATE, "mlp.gate_proj")
+            .layer(Part.MLP_UP, "mlp.up_proj")
+            .layer(Part.MLP_DOWN, "mlp.down_proj")
+            .layer(Part.ATTN_NORM, "input_layernorm")
+            .layer(Part.POST_ATTN_NORM, "post_attention_layernorm")
+            .layer(Part.MLP_NORM, "pre_feedforward_layernorm")
+            .layer(Part.POST_MLP_NORM, "post_feedforward_layernorm")
+            .after(Part.FINAL_NORM, "model.norm")
+            .after(Part.LM_HEAD, "lm_head")
+            .build();
+
+    @Override
+    public ModelConfig.Builder builder() {
+        return ModelConfig.builder("gemma2").normKind(NormKind.RMS_NORM_UNIT_OFFSET).hiddenAct("gelu_pytorch_tanh")
+                .scaleEmbeddings(true).tieWordEmbeddings(true).sandwichNorms(true);
+    }
+
+    /**
+     * Gemma2Config: head_dim 256 and num_key_value_heads 4 when absent, {@code query_pre_attn_scalar} (256),
+     * {@code attn_logit_softcapping} (50) and {@code final_logit_softcapping} (30), null turning either off,
+     * {@code sliding_window} (4096; null: none) on the layers {@code layer_types} marks sliding_attention, else on
+     * the even layers.
+     */
+    @Override
+    public ModelConfig read(JsonNode n, String json) {
+        int layers = requiredInt(n, "num_hidden_layers");
+        ModelConfig.Builder b = LlamaStyle.readCommon(n, json, builder(), 256, 4, 1e-6);
+        Integer window = LlamaStyle.everyLayerWindow(n, LlamaStyle.defaultWindow());
+        JsonNode types = n.get("layer_types");
+        List<Boolean> sliding = new ArrayList<>();
+        if (types != null && !types.isNull()) {
+            sliding.addAll(LlamaStyle.slidingLayers(types, layers));
+        } else {
+            for (int i = 0; i < layers; i++) {
+                sliding.add(i % 2 == 0);
+            }
+        }
+        boolean attentionBias = n.path("attention_bias").asBoolean(false);
+        return b.tieWordEmbeddings(n.path("tie_word_embeddings").asBoolean(true))
+                .qkvBias(attentionBias).outputBias(attentionBias)
+                .hiddenAct(LlamaStyle.gemmaActivation(n, "gemma2"))
+                .slidingWindow(window).slidingLayers(sliding)
+                .attnLogitSoftcap(softcapOf(n, "attn_logit_softcapping", 50.0))
+                .finalLogitSoftcap(softcapOf(n, "final_logit_softcapping", 30.0))
+                .queryPreAttnScalar(n.path("query_pre_attn_scalar").asDouble(256)).build();
+    }
+
+    @Override
+    public void write(ModelConfig c, ObjectNode o) {
+        LlamaStyle.writeCommon(c, o, "Gemma2ForCausalLM");
+        ConfigKeys.putNullable(o, "sliding_window", c.slidingWindow());
+        // transformers before layer_types reads only the even/odd rule: an explicit list says the same or more
+        ArrayNode types = o.putArray("layer_types");
+        for (boolean sliding : c.slidingLayers()) {
+            types.add(sliding ? "sliding_attention" : "full_attention");
+        }
+        o.put("hidden_act", c.hiddenAct());
+        o.put("hidden_activation", c.hiddenAct());
+        ConfigKeys.putNullable(o, "attn_logit_softcapping", c.attnLogitSoftcap());
+        ConfigKeys.putNullable(o, "final_logit_softcapping", c.finalLogitSoftcap());
+        o.put("query_pre_attn_scalar", c.queryPreAttnScalar());
+        LlamaStyle.writeTail(c, o, true);
+    }
+
+    @Override
+    public TensorNames names() {
+        return NAMES;
+    }
+
+    @Override
+    public List<String> loraTargets() {
+        return LlamaStyle.LORA_TARGETS;
+    }
+}
