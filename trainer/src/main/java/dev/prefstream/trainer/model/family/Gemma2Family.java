@@ -81,8 +81,10 @@ final class Gemma2Family implements HfFamily {
         LlamaStyle.writeCommon(c, o, "Gemma2ForCausalLM");
         ConfigKeys.putNullable(o, "sliding_window", c.slidingWindow());
         // transformers before layer_types reads only the even/odd rule: an explicit list says the same or more
+        // the per-layer flags as read (kept even without a window, so they read back the same)
         ArrayNode types = o.putArray("layer_types");
-        for (boolean sliding : c.slidingLayers()) {
+        for (int i = 0; i < c.numLayers(); i++) {
+            boolean sliding = c.slidingLayers() != null ? c.slidingLayers().get(i) : c.slidingWindowAt(i);
             types.add(sliding ? "sliding_attention" : "full_attention");
         }
         o.put("hidden_act", c.hiddenAct());
