@@ -70,18 +70,17 @@ public final class ShapePresets {
         try {
             Engine.getInstance().setRandomSeed((int) seed);
             Map<String, NDArray> weights = new LinkedHashMap<>();
-            for (Map.Entry<String, Shape> e : WeightLayout.of(config).entrySet()) {
-                Shape shape = e.getValue();
-                String n = e.getKey();
+            for (WeightLayout.Tensor t : WeightLayout.tensors(config)) {
+                Shape shape = t.shape();
                 NDArray w;
                 if (shape.dimension() > 1) {
                     w = m.randomNormal(0f, 0.02f, shape, DataType.FLOAT32);
-                } else if (n.contains("norm")) {
+                } else if (t.part().isNorm() && !t.bias()) {
                     w = m.ones(shape, DataType.FLOAT32);
                 } else {
                     w = m.zeros(shape, DataType.FLOAT32);
                 }
-                weights.put(n, w);
+                weights.put(t.name(), w);
             }
             return new LoadedModel(new DecoderModel(config, m, weights), new ByteTokenizer());
         } catch (RuntimeException e) {

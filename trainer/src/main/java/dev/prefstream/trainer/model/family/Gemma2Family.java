@@ -11,19 +11,18 @@ import dev.prefstream.trainer.model.TensorNames;
 import java.util.ArrayList;
 import java.util.List;
 
-import static dev.prefstream.trainer.model.family.ConfigKeys.requiredInt;
 import static dev.prefstream.trainer.model.family.ConfigKeys.softcapOf;
 
 /**
  * Gemma 2: Gemma's (1 + w) norms, scaled embeddings, GeGLU and tied head, plus sandwich norms (attention and MLP
  * outputs normalised before their residual add, the MLP input by pre_feedforward_layernorm), scores scaled by
  * query_pre_attn_scalar^-0.5 and soft-capped before the mask, the sliding window on the layers {@code layer_types}
- * marks (else the even ones), and soft-capped final logits.
+ * marks (else the even ones), and soft-capped final logits; head_dim 256 and 4 key/value heads when absent.
  */
-final class Gemma2Family implements HfFamily {
+final class Gemma2Family extends LlamaStyleFamily {
 
     /** Gemma2ForCausalLM: Llama's names, but post_attention_layernorm is the attention output's sandwich norm. */
-    private static final TensorNames NAMES = TensorNames.builder("model.", "model.layers.")
+    private static final TensorNames GEMMA2_NAMES = TensorNames.builder("model.", "model.layers.")
             .before(Part.TOKEN_EMBEDDING, "model.embed_tokens")
             .layer(Part.Q, "self_attn.q_proj")
             .layer(Part.K, "self_attn.k_proj")
@@ -40,48 +39,61 @@ final class Gemma2Family implements HfFamily {
             .after(Part.LM_HEAD, "lm_head")
             .build();
 
+    Gemma2Family() {
+        super("gemma2", "Gemma2ForCausalLM");
+    }
+
     @Override
     public ModelConfig.Builder builder() {
-        return ModelConfig.builder("gemma2").normKind(NormKind.RMS_NORM_UNIT_OFFSET).hiddenAct("gelu_pytorch_tanh")
+        return super.builder().normKind(NormKind.RMS_NORM_UNIT_OFFSET).hiddenAct("gelu_pytorch_tanh")
                 .scaleEmbeddings(true).tieWordEmbeddings(true).sandwichNorms(true);
     }
 
+    @Override
+    Integer defaultHeadDim() {
+        return 256;
+    }
+
+    @Override
+    Integer defaultKvHeads() {
+        return 4;
+    }
+
+    @Override
+    boolean defaultTie() {
+        return true;
+    }
+
     /**
-     * Gemma2Config: head_dim 256 and num_key_value_heads 4 when absent, {@code query_pre_attn_scalar} (256),
-     * {@code attn_logit_softcapping} (50) and {@code final_logit_softcapping} (30), null turning either off,
-     * {@code sliding_window} (4096; null: none) on the layers {@code layer_types} marks sliding_attention, else on
-     * the even layers.
+     * Gemma2Config: {@code query_pre_attn_scalar} (256), {@code attn_logit_softcapping} (50) and
+     * {@code final_logit_softcapping} (30), null turning either off, {@code sliding_window} (4096; null: none) on the
+     * layers {@code layer_types} marks sliding_attention, else on the even layers; {@code attention_bias} only.
      */
     @Override
-    public ModelConfig read(JsonNode n, String json) {
-        int layers = requiredInt(n, "num_hidden_layers");
-        ModelConfig.Builder b = LlamaStyle.readCommon(n, json, builder(), 256, 4, 1e-6);
-        Integer window = LlamaStyle.everyLayerWindow(n, LlamaStyle.defaultWindow());
+    void readDifferences(JsonNode n, ModelConfig.Builder b, int layers) {
+        Integer window = everyLayerWindow(n, defaultWindow());
         JsonNode types = n.get("layer_types");
         List<Boolean> sliding = new ArrayList<>();
         if (types != null && !types.isNull()) {
-            sliding.addAll(LlamaStyle.slidingLayers(types, layers));
+            sliding.addAll(slidingLayers(types, layers));
         } else {
             for (int i = 0; i < layers; i++) {
                 sliding.add(i % 2 == 0);
             }
         }
         boolean attentionBias = n.path("attention_bias").asBoolean(false);
-        return b.tieWordEmbeddings(n.path("tie_word_embeddings").asBoolean(true))
-                .qkvBias(attentionBias).outputBias(attentionBias)
-                .hiddenAct(LlamaStyle.gemmaActivation(n, "gemma2"))
+        b.qkvBias(attentionBias).outputBias(attentionBias).hiddenAct(gemmaActivation(n, "gemma2"))
                 .slidingWindow(window).slidingLayers(sliding)
                 .attnLogitSoftcap(softcapOf(n, "attn_logit_softcapping", 50.0))
                 .finalLogitSoftcap(softcapOf(n, "final_logit_softcapping", 30.0))
-                .queryPreAttnScalar(n.path("query_pre_attn_scalar").asDouble(256)).build();
+                .queryPreAttnScalar(n.path("query_pre_attn_scalar").asDouble(256));
     }
 
     @Override
-    public void write(ModelConfig c, ObjectNode o) {
-        LlamaStyle.writeCommon(c, o, "Gemma2ForCausalLM");
+    void writeDifferences(ModelConfig c, ObjectNode o) {
         ConfigKeys.putNullable(o, "sliding_window", c.slidingWindow());
-        // transformers before layer_types reads only the even/odd rule: an explicit list says the same or more
-        // the per-layer flags as read (kept even without a window, so they read back the same)
+        // the per-layer flags as read (kept even without a window, so they read back the same); transformers before
+        // layer_types reads only the even/odd rule, which an explicit list repeats or refines
         ArrayNode types = o.putArray("layer_types");
         for (int i = 0; i < c.numLayers(); i++) {
             boolean sliding = c.slidingLayers() != null ? c.slidingLayers().get(i) : c.slidingWindowAt(i);
@@ -92,16 +104,10 @@ final class Gemma2Family implements HfFamily {
         ConfigKeys.putNullable(o, "attn_logit_softcapping", c.attnLogitSoftcap());
         ConfigKeys.putNullable(o, "final_logit_softcapping", c.finalLogitSoftcap());
         o.put("query_pre_attn_scalar", c.queryPreAttnScalar());
-        LlamaStyle.writeTail(c, o, true);
     }
 
     @Override
     public TensorNames names() {
-        return NAMES;
-    }
-
-    @Override
-    public List<String> loraTargets() {
-        return LlamaStyle.LORA_TARGETS;
+        return GEMMA2_NAMES;
     }
 }

@@ -4,46 +4,42 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.prefstream.trainer.model.ModelConfig;
 import dev.prefstream.trainer.model.ModelConfig.NormKind;
-import dev.prefstream.trainer.model.TensorNames;
-
-import java.util.List;
 
 /**
  * Gemma (v1): Llama's names with RMSNorm scaled by (1 + w) in float32, embeddings times sqrt(hidden_size), GeGLU with
  * the tanh gelu, head_dim 256 when absent, tied head by default, {@code attention_bias} only (no MLP biases).
  */
-final class GemmaFamily implements HfFamily {
+final class GemmaFamily extends LlamaStyleFamily {
+
+    GemmaFamily() {
+        super("gemma", "GemmaForCausalLM");
+    }
 
     @Override
     public ModelConfig.Builder builder() {
-        return ModelConfig.builder("gemma").normKind(NormKind.RMS_NORM_UNIT_OFFSET).hiddenAct("gelu_pytorch_tanh")
+        return super.builder().normKind(NormKind.RMS_NORM_UNIT_OFFSET).hiddenAct("gelu_pytorch_tanh")
                 .scaleEmbeddings(true).tieWordEmbeddings(true);
     }
 
     @Override
-    public ModelConfig read(JsonNode n, String json) {
-        boolean attentionBias = n.path("attention_bias").asBoolean(false);
-        return LlamaStyle.readCommon(n, json, builder(), 256, null, 1e-6)
-                .tieWordEmbeddings(n.path("tie_word_embeddings").asBoolean(true))
-                .qkvBias(attentionBias).outputBias(attentionBias)
-                .hiddenAct(LlamaStyle.gemmaActivation(n, "gemma")).build();
+    Integer defaultHeadDim() {
+        return 256;
     }
 
     @Override
-    public void write(ModelConfig c, ObjectNode o) {
-        LlamaStyle.writeCommon(c, o, "GemmaForCausalLM");
+    boolean defaultTie() {
+        return true;
+    }
+
+    @Override
+    void readDifferences(JsonNode n, ModelConfig.Builder b, int layers) {
+        boolean attentionBias = n.path("attention_bias").asBoolean(false);
+        b.qkvBias(attentionBias).outputBias(attentionBias).hiddenAct(gemmaActivation(n, "gemma"));
+    }
+
+    @Override
+    void writeDifferences(ModelConfig c, ObjectNode o) {
         o.put("hidden_act", c.hiddenAct());
         o.put("hidden_activation", c.hiddenAct());     // what transformers 4.38-4.4x read
-        LlamaStyle.writeTail(c, o, true);
-    }
-
-    @Override
-    public TensorNames names() {
-        return LlamaStyle.NAMES;
-    }
-
-    @Override
-    public List<String> loraTargets() {
-        return LlamaStyle.LORA_TARGETS;
     }
 }

@@ -12,42 +12,41 @@ import java.util.List;
  * Phi-3 (Phi3ForCausalLM): Llama's graph without any biases (whatever the config says), rms_norm_eps 1e-5 by
  * default, an optional {@code sliding_window} on every layer (absent: none). Its checkpoints store q/k/v fused as
  * {@code self_attn.qkv_proj} (rows q, then k, then v) and gate/up as {@code mlp.gate_up_proj} (gate first); the
- * model keeps them split under Llama's names, the loader splits and the saver fuses them again.
+ * model keeps them split under Llama's names, the loader splits and the saver fuses them again. LoRA refuses such
+ * checkpoints (a PEFT adapter of the split projections would not load onto the fused ones).
  */
-final class Phi3Family implements HfFamily {
+final class Phi3Family extends LlamaStyleFamily {
 
-    private static final TensorNames NAMES = LlamaStyle.NAMES.withFusions(List.of(
+    private static final TensorNames FUSED_NAMES = NAMES.withFusions(List.of(
             new TensorNames.Fusion("self_attn.qkv_proj", List.of(Part.Q, Part.K, Part.V)),
             new TensorNames.Fusion("mlp.gate_up_proj", List.of(Part.MLP_GATE, Part.MLP_UP))));
 
+    Phi3Family() {
+        super("phi3", "Phi3ForCausalLM");
+    }
+
     @Override
     public ModelConfig.Builder builder() {
-        return ModelConfig.builder("phi3").normEps(1e-5);
+        return super.builder().normEps(1e-5);
     }
 
     @Override
-    public ModelConfig read(JsonNode n, String json) {
-        return LlamaStyle.readCommon(n, json, builder(), null, null, 1e-5)
-                .tieWordEmbeddings(n.path("tie_word_embeddings").asBoolean(false))
-                .hiddenAct(LlamaStyle.siluActivation(n, "phi3"))
-                .slidingWindow(LlamaStyle.everyLayerWindow(n, null)).build();
+    double defaultEps() {
+        return 1e-5;
     }
 
     @Override
-    public void write(ModelConfig c, ObjectNode o) {
-        LlamaStyle.writeCommon(c, o, "Phi3ForCausalLM");
-        LlamaStyle.writeEveryLayerWindow(c, o);
-        LlamaStyle.writeTail(c, o, true);
+    void readDifferences(JsonNode n, ModelConfig.Builder b, int layers) {
+        b.hiddenAct(siluActivation(n, "phi3")).slidingWindow(everyLayerWindow(n, null));
+    }
+
+    @Override
+    void writeDifferences(ModelConfig c, ObjectNode o) {
+        writeEveryLayerWindow(c, o);
     }
 
     @Override
     public TensorNames names() {
-        return NAMES;
-    }
-
-    /** Llama's names; LoRA refuses fused checkpoints anyway (a PEFT adapter of split projections would not load). */
-    @Override
-    public List<String> loraTargets() {
-        return LlamaStyle.LORA_TARGETS;
+        return FUSED_NAMES;
     }
 }

@@ -18,10 +18,11 @@ import static dev.prefstream.trainer.model.family.ConfigKeys.requiredInt;
 
 /**
  * What the Llama-derived families (Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma, Gemma 2) share: the tensor names of
- * LlamaForCausalLM, the config keys for sizes, grouped-query heads, head_dim, RMSNorm eps, RoPE and token ids, and
- * the two sliding-window conventions. Each family class adds only its defaults and differences.
+ * LlamaForCausalLM, the config keys for sizes, grouped-query heads, head_dim, RMSNorm eps, RoPE, token ids,
+ * {@code tie_word_embeddings}, biases and activation, the two sliding-window conventions, and the PEFT target names.
+ * Each family class overrides only its defaults and differences.
  */
-final class LlamaStyle {
+abstract class LlamaStyleFamily implements HfFamily {
 
     /** transformers' defaults for an absent {@code sliding_window} / {@code max_window_layers}. */
     private static final int HF_DEFAULT_SLIDING_WINDOW = 4096;
@@ -49,7 +50,82 @@ final class LlamaStyle {
     static final List<String> LORA_TARGETS = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
             "down_proj");
 
-    private LlamaStyle() {
+    private final String modelType;
+    private final String architecture;
+
+    LlamaStyleFamily(String modelType, String architecture) {
+        this.modelType = modelType;
+        this.architecture = architecture;
+    }
+
+    /** The plain Llama graph; families with other fixed capabilities override. */
+    @Override
+    public ModelConfig.Builder builder() {
+        return ModelConfig.builder(modelType);
+    }
+
+    /** {@code head_dim} when absent, or null for hidden / heads. */
+    Integer defaultHeadDim() {
+        return null;
+    }
+
+    /** {@code num_key_value_heads} when absent, or null for no grouping. */
+    Integer defaultKvHeads() {
+        return null;
+    }
+
+    /** {@code rms_norm_eps} when absent. */
+    double defaultEps() {
+        return 1e-6;
+    }
+
+    /** {@code tie_word_embeddings} when absent. */
+    boolean defaultTie() {
+        return false;
+    }
+
+    /**
+     * Biases, activation and window, into {@code b}: by default {@code attention_bias} on q/k/v/o, {@code mlp_bias},
+     * SwiGLU's silu, no window.
+     */
+    void readDifferences(JsonNode n, ModelConfig.Builder b, int layers) {
+        boolean attentionBias = n.path("attention_bias").asBoolean(false);
+        b.qkvBias(attentionBias).outputBias(attentionBias).mlpBias(n.path("mlp_bias").asBoolean(false))
+                .hiddenAct(siluActivation(n, modelType));
+    }
+
+    /** The family's keys between the RoPE keys and the activation (its window, by default none). */
+    void writeDifferences(ModelConfig c, ObjectNode o) {
+    }
+
+    /** Whether the family's config has an {@code attention_bias} key (Qwen2's has not). */
+    boolean hasAttentionBiasKey() {
+        return true;
+    }
+
+    @Override
+    public final ModelConfig read(JsonNode n, String json) {
+        ModelConfig.Builder b = readCommon(n, json, builder(), defaultHeadDim(), defaultKvHeads(), defaultEps())
+                .tieWordEmbeddings(n.path("tie_word_embeddings").asBoolean(defaultTie()));
+        readDifferences(n, b, requiredInt(n, "num_hidden_layers"));
+        return b.build();
+    }
+
+    @Override
+    public final void write(ModelConfig c, ObjectNode o) {
+        writeCommon(c, o, architecture);
+        writeDifferences(c, o);
+        writeTail(c, o, hasAttentionBiasKey());
+    }
+
+    @Override
+    public TensorNames names() {
+        return NAMES;
+    }
+
+    @Override
+    public final List<String> loraTargets() {
+        return LORA_TARGETS;
     }
 
     /**
