@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.prefstream.trainer.model.ModelConfig;
-import dev.prefstream.trainer.model.ModelConfig.NormKind;
 import dev.prefstream.trainer.model.Part;
 import dev.prefstream.trainer.model.TensorNames;
 
@@ -19,7 +18,7 @@ import static dev.prefstream.trainer.model.family.ConfigKeys.softcapOf;
  * query_pre_attn_scalar^-0.5 and soft-capped before the mask, the sliding window on the layers {@code layer_types}
  * marks (else the even ones), and soft-capped final logits; head_dim 256 and 4 key/value heads when absent.
  */
-final class Gemma2Family extends LlamaStyleFamily {
+final class Gemma2Family extends GemmaFamily {
 
     /** Gemma2ForCausalLM: Llama's names, but post_attention_layernorm is the attention output's sandwich norm. */
     private static final TensorNames GEMMA2_NAMES = TensorNames.builder("model.", "model.layers.")
@@ -40,18 +39,12 @@ final class Gemma2Family extends LlamaStyleFamily {
             .build();
 
     Gemma2Family() {
-        super("gemma2", "Gemma2ForCausalLM");
+        super("gemma2", "Gemma2ForCausalLM", GEMMA2_NAMES);
     }
 
     @Override
-    public ModelConfig.Builder builder() {
-        return super.builder().normKind(NormKind.RMS_NORM_UNIT_OFFSET).hiddenAct("gelu_pytorch_tanh")
-                .scaleEmbeddings(true).tieWordEmbeddings(true).sandwichNorms(true);
-    }
-
-    @Override
-    Integer defaultHeadDim() {
-        return 256;
+    ModelConfig.Builder builder() {
+        return super.builder().sandwichNorms(true);
     }
 
     @Override
@@ -59,15 +52,10 @@ final class Gemma2Family extends LlamaStyleFamily {
         return 4;
     }
 
-    @Override
-    boolean defaultTie() {
-        return true;
-    }
-
     /**
      * Gemma2Config: {@code query_pre_attn_scalar} (256), {@code attn_logit_softcapping} (50) and
      * {@code final_logit_softcapping} (30), null turning either off, {@code sliding_window} (4096; null: none) on the
-     * layers {@code layer_types} marks sliding_attention, else on the even layers; {@code attention_bias} only.
+     * layers {@code layer_types} marks sliding_attention, else on the even layers; biases and activation as Gemma.
      */
     @Override
     void readDifferences(JsonNode n, ModelConfig.Builder b, int layers) {
@@ -81,9 +69,8 @@ final class Gemma2Family extends LlamaStyleFamily {
                 sliding.add(i % 2 == 0);
             }
         }
-        boolean attentionBias = n.path("attention_bias").asBoolean(false);
-        b.qkvBias(attentionBias).outputBias(attentionBias).hiddenAct(gemmaActivation(n, "gemma2"))
-                .slidingWindow(window).slidingLayers(sliding)
+        super.readDifferences(n, b, layers);
+        b.slidingWindow(window).slidingLayers(sliding)
                 .attnLogitSoftcap(softcapOf(n, "attn_logit_softcapping", 50.0))
                 .finalLogitSoftcap(softcapOf(n, "final_logit_softcapping", 30.0))
                 .queryPreAttnScalar(n.path("query_pre_attn_scalar").asDouble(256));
@@ -99,15 +86,9 @@ final class Gemma2Family extends LlamaStyleFamily {
             boolean sliding = c.slidingLayers() != null ? c.slidingLayers().get(i) : c.slidingWindowAt(i);
             types.add(sliding ? "sliding_attention" : "full_attention");
         }
-        o.put("hidden_act", c.hiddenAct());
-        o.put("hidden_activation", c.hiddenAct());
+        super.writeDifferences(c, o);
         ConfigKeys.putNullable(o, "attn_logit_softcapping", c.attnLogitSoftcap());
         ConfigKeys.putNullable(o, "final_logit_softcapping", c.finalLogitSoftcap());
         o.put("query_pre_attn_scalar", c.queryPreAttnScalar());
-    }
-
-    @Override
-    public TensorNames names() {
-        return GEMMA2_NAMES;
     }
 }

@@ -21,7 +21,7 @@ import static dev.prefstream.trainer.model.family.ConfigKeys.requiredInt;
  * GPT-2 (GPT2LMHeadModel): learned positions, LayerNorm with bias, Conv1D projections ([in, out], {@code x @ W + b})
  * with a fused {@code c_attn}, plain MLP with the tanh gelu, every projection biased, head tied to {@code wte}.
  */
-final class Gpt2Family implements HfFamily {
+final class Gpt2Family extends HfFamily {
 
     private static final TensorNames NAMES = TensorNames.builder("transformer.", "transformer.h.")
             .before(Part.TOKEN_EMBEDDING, "transformer.wte")
@@ -35,8 +35,12 @@ final class Gpt2Family implements HfFamily {
             .after(Part.FINAL_NORM, "transformer.ln_f")
             .build();
 
+    Gpt2Family() {
+        super(NAMES, List.of("c_attn", "c_proj", "c_fc"));     // Conv1D: PEFT's fan_in_fan_out
+    }
+
     @Override
-    public ModelConfig.Builder builder() {
+    ModelConfig.Builder builder() {
         return ModelConfig.builder("gpt2").normKind(NormKind.LAYER_NORM).mlpKind(MlpKind.PLAIN).hiddenAct("gelu_new")
                 .qkvLayout(QkvLayout.FUSED).conv1dWeights(true).qkvBias(true).outputBias(true).mlpBias(true)
                 .positions(Positions.LEARNED).tieWordEmbeddings(true);
@@ -44,7 +48,7 @@ final class Gpt2Family implements HfFamily {
 
     /** GPT2Config: n_embd / n_layer / n_head / n_inner (4 x n_embd) / n_positions, layer_norm_epsilon (1e-5). */
     @Override
-    public ModelConfig read(JsonNode n, String json) {
+    ModelConfig read(JsonNode n, String json) {
         int vocab = requiredInt(n, "vocab_size");
         int hidden = requiredInt(n, "n_embd", "hidden_size");
         int heads = requiredInt(n, "n_head", "num_attention_heads");
@@ -73,7 +77,7 @@ final class Gpt2Family implements HfFamily {
     }
 
     @Override
-    public void write(ModelConfig c, ObjectNode o) {
+    void write(ModelConfig c, ObjectNode o) {
         o.putArray("architectures").add("GPT2LMHeadModel");
         o.put("n_embd", c.hiddenSize());
         o.put("n_layer", c.numLayers());
@@ -96,18 +100,7 @@ final class Gpt2Family implements HfFamily {
     }
 
     @Override
-    public TensorNames names() {
-        return NAMES;
-    }
-
-    /** c_attn, c_proj, c_fc (Conv1D, PEFT's {@code fan_in_fan_out}). */
-    @Override
-    public List<String> loraTargets() {
-        return List.of("c_attn", "c_proj", "c_fc");
-    }
-
-    @Override
-    public boolean scaledResidualInit() {
+    boolean scaledResidualInit() {
         return true;
     }
 }

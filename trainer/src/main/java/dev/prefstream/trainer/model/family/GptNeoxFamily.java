@@ -23,7 +23,7 @@ import static dev.prefstream.trainer.model.family.ConfigKeys.requiredInt;
  * parallel or sequential residual, untied {@code embed_out} head by default. The attention buffers of older
  * checkpoints (attention.bias, attention.masked_bias, rotary_emb.inv_freq) are not parameters and are ignored.
  */
-final class GptNeoxFamily implements HfFamily {
+final class GptNeoxFamily extends HfFamily {
 
     /** GPT-NeoX activations (transformers' ACT2FN names) this decoder implements. */
     private static final List<String> ACTIVATIONS = List.of("gelu", "gelu_new", "gelu_pytorch_tanh", "relu", "silu",
@@ -41,8 +41,12 @@ final class GptNeoxFamily implements HfFamily {
             .after(Part.LM_HEAD, "embed_out")
             .build();
 
+    GptNeoxFamily() {
+        super(NAMES, List.of("query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"));
+    }
+
     @Override
-    public ModelConfig.Builder builder() {
+    ModelConfig.Builder builder() {
         return ModelConfig.builder("gpt_neox").normKind(NormKind.LAYER_NORM).mlpKind(MlpKind.PLAIN).hiddenAct("gelu")
                 .qkvLayout(QkvLayout.FUSED_PER_HEAD).qkvBias(true).outputBias(true).mlpBias(true)
                 .parallelResidual(true).partialRotaryFactor(0.25);
@@ -58,7 +62,7 @@ final class GptNeoxFamily implements HfFamily {
      * else 10000; both are written with the same value on save. {@code rope_scaling} as for Llama.
      */
     @Override
-    public ModelConfig read(JsonNode n, String json) {
+    ModelConfig read(JsonNode n, String json) {
         int vocab = requiredInt(n, "vocab_size");
         int hidden = requiredInt(n, "hidden_size");
         int heads = requiredInt(n, "num_attention_heads");
@@ -101,7 +105,7 @@ final class GptNeoxFamily implements HfFamily {
      * partial_rotary_factor / rope_theta / rope_parameters (newer releases), so every version builds this model.
      */
     @Override
-    public void write(ModelConfig c, ObjectNode o) {
+    void write(ModelConfig c, ObjectNode o) {
         o.putArray("architectures").add("GPTNeoXForCausalLM");
         o.put("hidden_size", c.hiddenSize());
         o.put("num_hidden_layers", c.numLayers());
@@ -124,15 +128,5 @@ final class GptNeoxFamily implements HfFamily {
             o.put("hidden_dropout", 0.0);
             o.put("initializer_range", 0.02);
         }
-    }
-
-    @Override
-    public TensorNames names() {
-        return NAMES;
-    }
-
-    @Override
-    public List<String> loraTargets() {
-        return List.of("query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h");
     }
 }

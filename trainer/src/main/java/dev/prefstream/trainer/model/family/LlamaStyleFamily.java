@@ -22,7 +22,7 @@ import static dev.prefstream.trainer.model.family.ConfigKeys.requiredInt;
  * {@code tie_word_embeddings}, biases and activation, the two sliding-window conventions, and the PEFT target names.
  * Each family class overrides only its defaults and differences.
  */
-abstract class LlamaStyleFamily implements HfFamily {
+abstract class LlamaStyleFamily extends HfFamily {
 
     /** transformers' defaults for an absent {@code sliding_window} / {@code max_window_layers}. */
     private static final int HF_DEFAULT_SLIDING_WINDOW = 4096;
@@ -54,13 +54,24 @@ abstract class LlamaStyleFamily implements HfFamily {
     private final String architecture;
 
     LlamaStyleFamily(String modelType, String architecture) {
+        this(modelType, architecture, NAMES);
+    }
+
+    /** A family whose checkpoints name (or fuse) some tensors otherwise. */
+    LlamaStyleFamily(String modelType, String architecture, TensorNames names) {
+        super(names, LORA_TARGETS);
         this.modelType = modelType;
         this.architecture = architecture;
     }
 
+    /** The family's {@code model_type}. */
+    final String modelType() {
+        return modelType;
+    }
+
     /** The plain Llama graph; families with other fixed capabilities override. */
     @Override
-    public ModelConfig.Builder builder() {
+    ModelConfig.Builder builder() {
         return ModelConfig.builder(modelType);
     }
 
@@ -104,7 +115,7 @@ abstract class LlamaStyleFamily implements HfFamily {
     }
 
     @Override
-    public final ModelConfig read(JsonNode n, String json) {
+    final ModelConfig read(JsonNode n, String json) {
         ModelConfig.Builder b = readCommon(n, json, builder(), defaultHeadDim(), defaultKvHeads(), defaultEps())
                 .tieWordEmbeddings(n.path("tie_word_embeddings").asBoolean(defaultTie()));
         readDifferences(n, b, requiredInt(n, "num_hidden_layers"));
@@ -112,20 +123,10 @@ abstract class LlamaStyleFamily implements HfFamily {
     }
 
     @Override
-    public final void write(ModelConfig c, ObjectNode o) {
+    final void write(ModelConfig c, ObjectNode o) {
         writeCommon(c, o, architecture);
         writeDifferences(c, o);
         writeTail(c, o, hasAttentionBiasKey());
-    }
-
-    @Override
-    public TensorNames names() {
-        return NAMES;
-    }
-
-    @Override
-    public final List<String> loraTargets() {
-        return LORA_TARGETS;
     }
 
     /**

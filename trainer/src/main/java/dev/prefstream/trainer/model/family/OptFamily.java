@@ -23,7 +23,7 @@ import static dev.prefstream.trainer.model.family.ConfigKeys.requiredInt;
  * fc1/fc2, pre-LN blocks or (do_layer_norm_before=false, opt-350m) post-LN ones, a final LayerNorm only for pre-LN
  * unless removed, {@code project_out} back to word_embed_proj_dim, tied or untied head.
  */
-final class OptFamily implements HfFamily {
+final class OptFamily extends HfFamily {
 
     /** OPT activation_function values (transformers' ACT2FN names) this decoder implements. */
     private static final List<String> ACTIVATIONS = List.of("relu", "gelu", "gelu_new");
@@ -46,8 +46,12 @@ final class OptFamily implements HfFamily {
             .after(Part.LM_HEAD, "lm_head")
             .build();
 
+    OptFamily() {
+        super(NAMES, List.of("q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2"));
+    }
+
     @Override
-    public ModelConfig.Builder builder() {
+    ModelConfig.Builder builder() {
         return ModelConfig.builder("opt").normKind(NormKind.LAYER_NORM).normEps(1e-5).mlpKind(MlpKind.PLAIN)
                 .hiddenAct("relu").qkvBias(true).outputBias(true).mlpBias(true).positions(Positions.LEARNED)
                 .positionOffset(2).tieWordEmbeddings(true);
@@ -62,7 +66,7 @@ final class OptFamily implements HfFamily {
      * (norms without weights) is refused.
      */
     @Override
-    public ModelConfig read(JsonNode n, String json) {
+    ModelConfig read(JsonNode n, String json) {
         int vocab = requiredInt(n, "vocab_size");
         int hidden = requiredInt(n, "hidden_size");
         int heads = requiredInt(n, "num_attention_heads");
@@ -97,7 +101,7 @@ final class OptFamily implements HfFamily {
      * (nn.LayerNorm's 1e-5 is fixed).
      */
     @Override
-    public void write(ModelConfig c, ObjectNode o) {
+    void write(ModelConfig c, ObjectNode o) {
         o.putArray("architectures").add("OPTForCausalLM");
         o.put("hidden_size", c.hiddenSize());
         o.put("ffn_dim", c.intermediateSize());
@@ -119,15 +123,5 @@ final class OptFamily implements HfFamily {
             o.put("layerdrop", 0.0);
             o.put("init_std", 0.02);
         }
-    }
-
-    @Override
-    public TensorNames names() {
-        return NAMES;
-    }
-
-    @Override
-    public List<String> loraTargets() {
-        return List.of("q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2");
     }
 }

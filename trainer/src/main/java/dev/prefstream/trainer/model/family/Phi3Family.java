@@ -22,11 +22,11 @@ final class Phi3Family extends LlamaStyleFamily {
             new TensorNames.Fusion("mlp.gate_up_proj", List.of(Part.MLP_GATE, Part.MLP_UP))));
 
     Phi3Family() {
-        super("phi3", "Phi3ForCausalLM");
+        super("phi3", "Phi3ForCausalLM", FUSED_NAMES);
     }
 
     @Override
-    public ModelConfig.Builder builder() {
+    ModelConfig.Builder builder() {
         return super.builder().normEps(1e-5);
     }
 
@@ -37,16 +37,11 @@ final class Phi3Family extends LlamaStyleFamily {
 
     @Override
     void readDifferences(JsonNode n, ModelConfig.Builder b, int layers) {
-        b.hiddenAct(siluActivation(n, "phi3")).slidingWindow(everyLayerWindow(n, null));
+        b.hiddenAct(siluActivation(n, modelType())).slidingWindow(everyLayerWindow(n, null));
     }
 
     @Override
     void writeDifferences(ModelConfig c, ObjectNode o) {
         writeEveryLayerWindow(c, o);
-    }
-
-    @Override
-    public TensorNames names() {
-        return FUSED_NAMES;
     }
 }

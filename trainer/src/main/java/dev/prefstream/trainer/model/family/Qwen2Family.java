@@ -15,13 +15,13 @@ final class Qwen2Family extends LlamaStyleFamily {
     }
 
     @Override
-    public ModelConfig.Builder builder() {
+    ModelConfig.Builder builder() {
         return super.builder().qkvBias(true);
     }
 
     @Override
     void readDifferences(JsonNode n, ModelConfig.Builder b, int layers) {
-        b.mlpBias(n.path("mlp_bias").asBoolean(false)).hiddenAct(siluActivation(n, "qwen2"));
+        b.mlpBias(n.path("mlp_bias").asBoolean(false)).hiddenAct(siluActivation(n, modelType()));
         qwenWindow(n, b, layers);
     }
 

@@ -15,7 +15,7 @@ final class Qwen3Family extends LlamaStyleFamily {
     }
 
     @Override
-    public ModelConfig.Builder builder() {
+    ModelConfig.Builder builder() {
         return super.builder().qkNorm(true);
     }
 
