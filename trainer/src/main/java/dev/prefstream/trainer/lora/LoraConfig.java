@@ -2,6 +2,7 @@ package dev.prefstream.trainer.lora;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.prefstream.trainer.model.ModelConfig;
+import dev.prefstream.trainer.model.family.ModelFamily;
 
 import java.util.List;
 import java.util.Locale;
@@ -64,18 +65,12 @@ public record LoraConfig(int rank, double alpha, double dropout, List<String> ta
     }
 
     /**
-     * Every attention and MLP projection, by the module names PEFT users write for the family: Llama, Mistral,
-     * Qwen2/3, Gemma {@code q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj}; GPT-2 {@code c_attn,c_proj,c_fc}
-     * (Conv1D: {@code fan_in_fan_out}); GPT-NeoX {@code query_key_value,dense,dense_h_to_4h,dense_4h_to_h}; OPT
-     * {@code q_proj,k_proj,v_proj,out_proj,fc1,fc2}.
+     * Every attention and MLP projection, by the module names PEFT users write for the model's family (each
+     * family's list lives with its config reader and tensor names, {@link ModelFamily#loraTargets()}): e.g. Llama's
+     * {@code q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj}, GPT-2's {@code c_attn,c_proj,c_fc}.
      */
     public static List<String> defaultTargets(ModelConfig model) {
-        return switch (model.family()) {
-            case GPT2 -> List.of("c_attn", "c_proj", "c_fc");
-            case GPT_NEOX -> List.of("query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h");
-            case OPT -> List.of("q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2");
-            case LLAMA -> List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
-        };
+        return ModelFamily.of(model).loraTargets();
     }
 
     /** {@code a,b,c} -> list (blank entries dropped). */

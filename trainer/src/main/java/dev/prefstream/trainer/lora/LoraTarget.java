@@ -2,13 +2,15 @@ package dev.prefstream.trainer.lora;
 
 import ai.djl.ndarray.types.Shape;
 import dev.prefstream.trainer.model.ModelConfig;
+import dev.prefstream.trainer.model.TensorNames;
 import dev.prefstream.trainer.model.WeightLayout;
+import dev.prefstream.trainer.model.family.ModelFamily;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * One projection that carries an adapter.
@@ -33,40 +35,39 @@ public record LoraTarget(String module, String weight, long in, long out, boolea
 
     /**
      * The projections of {@code model} that {@code names} select, in the model's module order. A module matches a
-     * name when its path equals it or ends with "." + name (PEFT's rule for a list of target_modules). Embeddings,
-     * norms and the output head are never targets.
+     * name when its path equals it or ends with "." + name (PEFT's rule for a list of target_modules). Only the
+     * blocks' attention and MLP projections ({@link dev.prefstream.trainer.model.Part#isBlockProjection}) are
+     * targets; embeddings, norms, embedding projections and the output head never are.
      *
      * @throws IllegalArgumentException when a name matches no projection (listing the ones that exist), or for
-     *                                  phi3, whose stored fused qkv_proj / gate_up_proj have no split PEFT names
+     *                                  a family whose checkpoints fuse projections (Phi-3's qkv_proj /
+     *                                  gate_up_proj), which have no split PEFT names
      */
     public static List<LoraTarget> resolve(ModelConfig model, List<String> names) {
-        if (model.fusedProjections()) {
+        if (!ModelFamily.of(model).names().fusions().isEmpty()) {
             throw new IllegalArgumentException("LoRA is not supported for " + model.modelType() + ": its checkpoints "
-                    + "fuse qkv_proj and gate_up_proj, which this trainer splits, so a PEFT adapter of the split "
-                    + "projections would not load onto the Hugging Face model; use full fine-tuning (--lora-rank 0)");
+                    + "fuse projections (" + ModelFamily.of(model).names().fusions().stream()
+                    .map(TensorNames.Fusion::module).collect(Collectors.joining(", ")) + ") that this trainer "
+                    + "splits, so a PEFT adapter of the split projections would not load onto the Hugging Face "
+                    + "model; use full fine-tuning (--lora-rank 0)");
         }
-        String embedding = WeightLayout.embeddingName(model);
         List<LoraTarget> out = new ArrayList<>();
         Set<String> used = new LinkedHashSet<>();
         Set<String> available = new LinkedHashSet<>();
-        for (Map.Entry<String, Shape> e : WeightLayout.of(model).entrySet()) {
-            String name = e.getKey();
-            Shape s = e.getValue();
-            if (s.dimension() != 2 || !name.endsWith(".weight") || name.equals(embedding)
-                    || name.startsWith("lm_head") || name.startsWith("embed_out") || name.contains("embed_")
-                    || name.contains(".wte.") || name.contains(".wpe.") || name.contains("project_in")
-                    || name.contains("project_out")) {
+        for (WeightLayout.Tensor t : WeightLayout.tensors(model)) {
+            if (!t.part().isBlockProjection() || t.bias()) {
                 continue;
             }
-            String module = name.substring(0, name.length() - ".weight".length());
+            Shape s = t.shape();
+            String module = t.name().substring(0, t.name().length() - ".weight".length());
             String leaf = module.substring(module.lastIndexOf('.') + 1);
             available.add(leaf);
             for (String n : names) {
                 if (module.equals(n) || module.endsWith("." + n)) {
-                    boolean conv1d = model.family() == ModelConfig.Family.GPT2;
+                    boolean conv1d = model.conv1dWeights();
                     long in = conv1d ? s.get(0) : s.get(1);
                     long outF = conv1d ? s.get(1) : s.get(0);
-                    out.add(new LoraTarget(module, name, in, outF, conv1d));
+                    out.add(new LoraTarget(module, t.name(), in, outF, conv1d));
                     used.add(n);
                     break;
                 }

@@ -15,36 +15,29 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * GPT-2, Llama-family, GPT-NeoX and OPT decoders written with plain DJL NDArray operations (PyTorch engine), numerically following
- * transformers' eager implementations:
+ * The one decoder forward pass, written with plain DJL NDArray operations (PyTorch engine) and driven only by the
+ * capabilities in {@link ModelConfig}, numerically following transformers' eager implementations of the families
+ * that set them ({@link dev.prefstream.trainer.model.family.ModelFamily}). It never asks which family a model is:
  * <ul>
- *   <li>GPT-2: learned positions, LayerNorm with bias, fused {@code c_attn} Conv1D ([in, 3*out], applied as
- *       {@code x @ W + b}), {@code gelu_new} (tanh approximation), head tied to {@code wte}.</li>
- *   <li>Llama / Mistral / Qwen2 / Qwen3: RMSNorm in float32, rotary embeddings (rotate_half convention; default,
- *       linear or llama3 frequencies, {@link RopeScaling}), SwiGLU MLP, grouped-query attention, optional q/k/v
- *       (and o) biases, tied or untied head; Qwen3's per-head q/k RMSNorm before RoPE; sliding-window attention
- *       in the layers {@link ModelConfig#slidingWindowAt} names (query i sees keys j with i - window < j <= i,
- *       i and j counted in cache columns as transformers' masks do, so left padding counts too).</li>
- *   <li>Phi-3: the Llama computation; its fused qkv_proj / gate_up_proj are split at load
- *       ({@link FusedProjections}), so it runs exactly the Llama graph.</li>
- *   <li>Gemma (v1): RMSNorm as {@code (x32 normalised * (1 + w32)).to(input type)}, embeddings times
- *       sqrt(hidden_size) rounded to the weights' type, GeGLU MLP ({@code gelu_tanh(gate) * up}).</li>
- *   <li>GPT-NeoX (Pythia): LayerNorm with bias, one fused {@code query_key_value} whose output is viewed as
- *       [B, T, heads, 3 * head_size] and split into q, k, v per head (the checkpoint's layout, so the weight is
- *       used as stored), RoPE on the first {@link ModelConfig#rotaryDim} dims of each q/k head only, biased
- *       {@code dense} output, MLP {@code dense_4h_to_h(act(dense_h_to_4h(x)))} with exact-erf gelu (or the tanh
- *       gelu, relu, silu), parallel ({@code x + attn(ln1(x)) + mlp(ln2(x))}) or sequential residual, final
- *       LayerNorm, untied {@code embed_out} head (or the tied {@code embed_in}).</li>
- *   <li>Gemma 2: Gemma's pieces plus sandwich norms (attention and MLP outputs normalised before their residual
- *       add, the MLP input by pre_feedforward_layernorm), scores scaled by query_pre_attn_scalar^-0.5 and
- *       soft-capped ({@code tanh(s / cap) * cap}) before the mask, the sliding window on the layers
- *       {@link ModelConfig#slidingWindowAt} names (even layers by default), and soft-capped final logits.</li>
- *   <li>OPT: token embeddings (optionally {@code project_in} from word_embed_proj_dim to hidden), learned positions
- *       read at row p + 2 (OPTLearnedPositionalEmbedding's offset), LayerNorm with bias, biased q/k/v/out_proj,
- *       no rotary, MLP {@code fc2(act(fc1(x)))} (relu, exact gelu or gelu_new), pre-LN blocks or, with
- *       do_layer_norm_before=false, post-LN ones ({@code ln(x + sublayer(x))}), final LayerNorm only for pre-LN
- *       (unless removed), {@code project_out} back to word_embed_proj_dim, tied or untied head.</li>
+ *   <li>embeddings: token rows (optionally {@code project_in} to the hidden size), times sqrt(hidden) rounded to the
+ *       weights' type where {@link ModelConfig#scaleEmbeddings}, plus learned position rows (read at p + offset) or
+ *       rotary embeddings on q/k (rotate_half convention; default, linear or llama3 frequencies,
+ *       {@link RopeScaling}; on the first {@link ModelConfig#rotaryDim} dims of each head);</li>
+ *   <li>norms: LayerNorm with bias, RMSNorm with statistics in float32, or RMSNorm scaled by (1 + w) in float32
+ *       ({@link ModelConfig.NormKind}); pre-LN or post-LN blocks, optional sandwich norms on the sublayer outputs;</li>
+ *   <li>attention: separate or fused q/k/v ({@link ModelConfig.QkvLayout}; the fused weight is used as stored),
+ *       nn.Linear or Conv1D weights, optional biases, grouped-query heads, optional per-head q/k RMSNorm before
+ *       RoPE, scores scaled by query_pre_attn_scalar^-0.5 and optionally soft-capped before the mask, a sliding
+ *       window on the layers {@link ModelConfig#slidingWindowAt} names (query i sees keys j with
+ *       i - window < j <= i, counted in cache columns as transformers' masks do, so left padding counts too);</li>
+ *   <li>MLP: plain {@code down(act(up(x)))} or gated {@code down(act(gate(x)) * up(x))} ({@link ModelConfig.MlpKind})
+ *       with exact-erf gelu, the tanh gelu, relu or silu;</li>
+ *   <li>residuals: sequential, or parallel {@code x + attn(ln1(x)) + mlp(ln2(x))};</li>
+ *   <li>head: final norm (if any), {@code project_out} back to the embedding width, tied or untied head,
+ *       optional final-logit soft-cap.</li>
  * </ul>
+ * Weights are found by {@link Part} through {@link WeightLayout}; their Hugging Face names appear only in the
+ * families' {@link TensorNames}.
  * Memory rule: every operation has an array of the caller's scope as its receiver (or goes through
  * {@code NDArrayEx} ops, which attach to the input's manager), so nothing computed in {@link #forward} lands in the
  * model's manager. Scalars are 0-dim float32 CPU arrays created once: on CUDA, PyTorch treats them as scalars
@@ -67,6 +60,11 @@ public final class DecoderModel implements CausalLM {
     private final NDManager manager;
     private final NDManager scalars;
     private final LinkedHashMap<String, NDArray> params;
+    /** Weights and biases by part: [part] for model-level parts, [layer][part] per block; null where absent. */
+    private final NDArray[] modelWeights = new NDArray[Part.values().length];
+    private final NDArray[] modelBiases = new NDArray[Part.values().length];
+    private final NDArray[][] layerWeights;
+    private final NDArray[][] layerBiases;
     private final DataType dtype;
     private final NDArray ropeCos;
     private final NDArray ropeSin;
@@ -94,24 +92,29 @@ public final class DecoderModel implements CausalLM {
         this.config = config;
         this.manager = manager;
         this.params = new LinkedHashMap<>();
+        this.layerWeights = new NDArray[config.numLayers()][Part.values().length];
+        this.layerBiases = new NDArray[config.numLayers()][Part.values().length];
         DataType type = null;
-        for (Map.Entry<String, Shape> e : WeightLayout.of(config).entrySet()) {
-            NDArray w = weights.get(e.getKey());
+        for (WeightLayout.Tensor t : WeightLayout.tensors(config)) {
+            NDArray w = weights.get(t.name());
             if (w == null) {
-                throw new ModelFormatException("missing tensor " + e.getKey());
+                throw new ModelFormatException("missing tensor " + t.name());
             }
-            if (!w.getShape().equals(e.getValue())) {
-                throw new ModelFormatException("tensor " + e.getKey() + " has shape " + w.getShape()
-                        + ", expected " + e.getValue());
+            if (!w.getShape().equals(t.shape())) {
+                throw new ModelFormatException("tensor " + t.name() + " has shape " + w.getShape()
+                        + ", expected " + t.shape());
             }
             if (type == null) {
                 type = checkedWeightType(w.getDataType());
             } else if (w.getDataType() != type) {
-                throw new ModelFormatException("tensor " + e.getKey() + " is " + w.getDataType() + " but the other "
+                throw new ModelFormatException("tensor " + t.name() + " is " + w.getDataType() + " but the other "
                         + "weights are " + type + " (a model has one weight type)");
             }
             w.attach(manager);
-            params.put(e.getKey(), w);
+            params.put(t.name(), w);
+            NDArray[] slots = t.layer() < 0 ? (t.bias() ? modelBiases : modelWeights)
+                    : (t.bias() ? layerBiases : layerWeights)[t.layer()];
+            slots[t.part().ordinal()] = w;
         }
         this.dtype = type;
         this.scalars = manager.getEngine().newBaseManager(Device.cpu());
@@ -126,11 +129,11 @@ public final class DecoderModel implements CausalLM {
         NDArray scale = scalars.create((float) Math.sqrt(config.hiddenSize()));
         this.embeddingScale = type == DataType.FLOAT16
                 ? scale.toType(DataType.FLOAT16, false).toType(DataType.FLOAT32, false) : scale;
-        // OPTLearnedPositionalEmbedding: position p reads row p + 2
-        this.positionOffset = scalars.create(2L);
+        // learned positions: position p reads row p + offset (OPTLearnedPositionalEmbedding's 2)
+        this.positionOffset = scalars.create((long) config.positionOffset());
         this.attentionSoftcap = Softcap.of(scalars, config.attnLogitSoftcap());
         this.logitSoftcap = Softcap.of(scalars, config.finalLogitSoftcap());
-        if (config.family() != ModelConfig.Family.GPT2 && config.family() != ModelConfig.Family.OPT) {
+        if (config.positions() == ModelConfig.Positions.ROTARY) {
             NDManager buffers = manager.newSubManager();
             NDArray[] tables = ropeTables(buffers, config);
             // computed in float32 and cast once, as HF's rotary embedding returns cos/sin in the input's type
@@ -158,7 +161,7 @@ public final class DecoderModel implements CausalLM {
     /**
      * cos/sin [maxPositions, d] = cat(freqs, freqs) with freqs[p, i] = p * inv_freq[i], inv_freq from the
      * config's {@link RopeScaling} (theta^(-2i/d) unscaled) rounded to float32 as HF keeps it; d is the rotated
-     * width, the head size except for GPT-NeoX's partial rotary.
+     * width ({@link ModelConfig#rotaryDim}).
      */
     private static NDArray[] ropeTables(NDManager m, ModelConfig c) {
         int d = c.rotaryDim();
@@ -337,7 +340,7 @@ public final class DecoderModel implements CausalLM {
                 ? attentionBias(m, attentionMask, t, past, config.slidingWindow()) : null;
         NDArray cos = null;
         NDArray sin = null;
-        if (config.family() == ModelConfig.Family.LLAMA || config.family() == ModelConfig.Family.GPT_NEOX) {
+        if (ropeCos != null) {
             cos = embed(pos, ropeCos).expandDims(1);
             sin = embed(pos, ropeSin).expandDims(1);
         }
@@ -346,22 +349,16 @@ public final class DecoderModel implements CausalLM {
 
     /** The input of block 0: token (and learned position) embeddings, in the manager of the ids. */
     public NDArray embed(BlockInputs in) {
-        NDArray inputIds = in.inputIds();
-        NDArray pos = in.positionIds();
-        NDArray x;
-        if (config.family() == ModelConfig.Family.GPT2) {
-            x = embed(inputIds, w("transformer.wte.weight")).add(embed(pos, w("transformer.wpe.weight")));
-        } else if (config.family() == ModelConfig.Family.OPT) {
-            x = embed(inputIds, w("model.decoder.embed_tokens.weight"));
-            if (config.projectsEmbeddings()) {
-                x = linear(x, w("model.decoder.project_in.weight"), null);
-            }
-            x = x.add(embed(pos.add(positionOffset), w("model.decoder.embed_positions.weight")));
-        } else {
-            x = embed(inputIds, w(WeightLayout.embeddingName(config)));
-            if (config.gemmaStyle()) {
-                x = x.mul(embeddingScale);
-            }
+        NDArray x = embed(in.inputIds(), model(Part.TOKEN_EMBEDDING));
+        if (config.projectsEmbeddings()) {
+            x = project(x, model(Part.PROJECT_IN), null);
+        }
+        if (config.scaleEmbeddings()) {
+            x = x.mul(embeddingScale);
+        }
+        if (config.positions() == ModelConfig.Positions.LEARNED) {
+            NDArray rows = config.positionOffset() == 0 ? in.positionIds() : in.positionIds().add(positionOffset);
+            x = x.add(embed(rows, model(Part.POSITION_EMBEDDING)));
         }
         return x;
     }
@@ -376,57 +373,35 @@ public final class DecoderModel implements CausalLM {
         NDManager owner = x.getManager();
         try (NDManager scope = owner.newSubManager()) {
             x.tempAttach(scope);
-            NDArray y = switch (config.family()) {
-                case GPT2 -> gpt2Block(i, x, in.bias(), in.cache());
-                case GPT_NEOX -> gptNeoxBlock(i, x, in.cos(), in.sin(), in.bias(), in.cache());
-                case OPT -> optBlock(i, x, in.bias(), in.cache());
-                case LLAMA -> llamaBlock(i, x, in.cos(), in.sin(),
-                        config.slidingWindowAt(i) ? in.windowBias() : in.bias(), in.cache());
-            };
+            NDArray y = decoderBlock(i, x, in);
             y.attach(owner);
             return y;
         }
     }
 
-    /** The last block's output through the final norm (and OPT's project_out): what the LM head reads. */
+    /** The last block's output through the final norm and project_out (where the config has them): what the head reads. */
     public NDArray finalHidden(NDArray x) {
-        if (config.family() == ModelConfig.Family.GPT2) {
-            return layerNorm(x, w("transformer.ln_f.weight"), w("transformer.ln_f.bias"));
-        } else if (config.family() == ModelConfig.Family.GPT_NEOX) {
-            return layerNorm(x, w("gpt_neox.final_layer_norm.weight"), w("gpt_neox.final_layer_norm.bias"));
-        } else if (config.family() == ModelConfig.Family.OPT) {
-            if (config.finalNorm()) {
-                x = layerNorm(x, w("model.decoder.final_layer_norm.weight"), w("model.decoder.final_layer_norm.bias"));
-            }
-            if (config.projectsEmbeddings()) {
-                x = linear(x, w("model.decoder.project_out.weight"), null);
-            }
-            return x;
+        if (config.finalNorm()) {
+            x = norm(x, model(Part.FINAL_NORM), modelBiases[Part.FINAL_NORM.ordinal()]);
         }
-        return norm(x, w("model.norm.weight"));
+        if (config.projectsEmbeddings()) {
+            x = project(x, model(Part.PROJECT_OUT), null);
+        }
+        return x;
     }
 
     /**
      * float32 logits [.., V] of final hidden states [.., H] (any leading shape, e.g. a chunk of positions), in the
-     * hidden states' manager: the LM head, Gemma 2's soft-cap, the upcast of float16.
+     * hidden states' manager: the LM head, the final-logit soft-cap, the upcast of float16.
      */
     public NDArray logits(NDArray hidden) {
-        NDArray logits = linear(hidden, w(headName()), null);
+        NDArray head = model(config.tieWordEmbeddings() ? Part.TOKEN_EMBEDDING : Part.LM_HEAD);
+        NDArray logits = linear(hidden, head, null);
         if (logitSoftcap != null) {
-            logits = logitSoftcap.apply(logits);      // Gemma 2, in the weights' type as transformers does
+            logits = logitSoftcap.apply(logits);      // in the weights' type, as transformers does
         }
         // float16 weights: log-softmax and sampling need float32 logits (HF/TRL upcast them too)
         return DtypeCast.to(logits, DataType.FLOAT32);
-    }
-
-    /** The LM head's weight: the tied embedding or the separate head. */
-    private String headName() {
-        return switch (config.family()) {
-            case GPT2 -> "transformer.wte.weight";
-            case GPT_NEOX -> config.tieWordEmbeddings() ? "gpt_neox.embed_in.weight" : "embed_out.weight";
-            case OPT -> config.tieWordEmbeddings() ? "model.decoder.embed_tokens.weight" : "lm_head.weight";
-            case LLAMA -> config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
-        };
     }
 
     /**
@@ -452,44 +427,82 @@ public final class DecoderModel implements CausalLM {
         return allowed.toType(DataType.FLOAT32, false).sub(one).mul(maskedScore).expandDims(1).expandDims(1);
     }
 
-    private NDArray gpt2Block(int i, NDArray x, NDArray bias, KvCache cache) {
-        String p = "transformer.h." + i + ".";
-        NDArray h = layerNorm(x, w(p + "ln_1.weight"), w(p + "ln_1.bias"));
-        NDList qkv = conv1d(h, w(p + "attn.c_attn.weight"), w(p + "attn.c_attn.bias")).split(3, 2);
-        NDArray a = attention(i, qkv.get(0), qkv.get(1), qkv.get(2), null, null, null, null, bias, cache);
-        x = x.add(conv1d(a, w(p + "attn.c_proj.weight"), w(p + "attn.c_proj.bias")));
-        h = layerNorm(x, w(p + "ln_2.weight"), w(p + "ln_2.bias"));
-        h = geluNew(conv1d(h, w(p + "mlp.c_fc.weight"), w(p + "mlp.c_fc.bias")));
-        return x.add(conv1d(h, w(p + "mlp.c_proj.weight"), w(p + "mlp.c_proj.bias")));
-    }
-
-    private NDArray llamaBlock(int i, NDArray x, NDArray cos, NDArray sin, NDArray bias, KvCache cache) {
-        String p = "model.layers." + i + ".";
-        NDArray h = norm(x, w(p + "input_layernorm.weight"));
-        NDArray q = linear(h, w(p + "self_attn.q_proj.weight"), b(p + "self_attn.q_proj.bias"));
-        NDArray k = linear(h, w(p + "self_attn.k_proj.weight"), b(p + "self_attn.k_proj.bias"));
-        NDArray v = linear(h, w(p + "self_attn.v_proj.weight"), b(p + "self_attn.v_proj.bias"));
-        NDArray a = attention(i, q, k, v, b(p + "self_attn.q_norm.weight"), b(p + "self_attn.k_norm.weight"),
-                cos, sin, bias, cache);
-        a = linear(a, w(p + "self_attn.o_proj.weight"), b(p + "self_attn.o_proj.bias"));
+    /**
+     * One block. Pre-LN: h = x + attn(norm1(x)); h + mlp(norm2(h)), with sandwich norms on the two sublayer outputs
+     * where configured; parallel: x + attn(norm1(x)) + mlp(norm2(x)), summed as transformers' GPT-NeoX does,
+     * (mlp + attn) + x; post-LN: h = norm1(x + attn(x)); norm2(h + mlp(h)).
+     */
+    private NDArray decoderBlock(int i, NDArray x, BlockInputs in) {
+        boolean before = config.normBefore();
+        NDArray h = before ? norm(i, Part.ATTN_NORM, x) : x;
+        NDArray a = project(i, Part.ATTN_OUT, selfAttention(i, h, in));
         if (config.sandwichNorms()) {
-            // Gemma 2: x + post_attention_ln(attn(input_ln(x))); h + post_ff_ln(mlp(pre_ff_ln(h)))
-            x = x.add(norm(a, w(p + "post_attention_layernorm.weight")));
-            NDArray mlp = gatedMlp(p, norm(x, w(p + "pre_feedforward_layernorm.weight")));
-            return x.add(norm(mlp, w(p + "post_feedforward_layernorm.weight")));
+            a = norm(i, Part.POST_ATTN_NORM, a);
+        }
+        if (config.parallelResidual()) {
+            NDArray m = mlp(i, norm(i, Part.MLP_NORM, x));
+            return m.add(a).add(x);
         }
         x = x.add(a);
-        return x.add(gatedMlp(p, norm(x, w(p + "post_attention_layernorm.weight"))));
+        if (!before) {
+            x = norm(i, Part.ATTN_NORM, x);
+        }
+        NDArray m = mlp(i, before ? norm(i, Part.MLP_NORM, x) : x);
+        if (config.sandwichNorms()) {
+            m = norm(i, Part.POST_MLP_NORM, m);
+        }
+        x = x.add(m);
+        return before ? x : norm(i, Part.MLP_NORM, x);
     }
 
-    /** down(act(gate(h)) * up(h)): SwiGLU, or GeGLU with the tanh gelu for Gemma. */
-    private NDArray gatedMlp(String p, NDArray h) {
-        NDArray gate = linear(h, w(p + "mlp.gate_proj.weight"), b(p + "mlp.gate_proj.bias"));
-        NDArray up = linear(h, w(p + "mlp.up_proj.weight"), b(p + "mlp.up_proj.bias"));
-        NDArray act = config.gemmaStyle()
-                ? geluNew(gate).mul(up)                                   // GeGLU, gelu_pytorch_tanh
-                : gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up);  // SwiGLU
-        return linear(act, w(p + "mlp.down_proj.weight"), b(p + "mlp.down_proj.bias"));
+    /**
+     * q, k, v of {@code h} as the config lays the projections out, then {@link #attention}. A fused [q | k | v]
+     * output is cut in three along the features; a per-head fused output [B, T, 3 * hidden] is per head [q | k | v]
+     * (head h's rows start at h * 3 * head_size), so it is viewed as [B, T, heads, 3 * head_size] and cut into three
+     * [B, T, heads, head_size] parts; the fused weight is never split or copied.
+     */
+    private NDArray selfAttention(int i, NDArray h, BlockInputs in) {
+        NDArray q;
+        NDArray k;
+        NDArray v;
+        switch (config.qkvLayout()) {
+            case FUSED -> {
+                NDList qkv = project(i, Part.QKV, h).split(3, 2);
+                q = qkv.get(0);
+                k = qkv.get(1);
+                v = qkv.get(2);
+            }
+            case FUSED_PER_HEAD -> {
+                NDArray qkv = project(i, Part.QKV, h);
+                Shape s = qkv.getShape();
+                long bsz = s.get(0);
+                long t = s.get(1);
+                long heads = config.numHeads();
+                long d = config.headDim();
+                NDList parts = qkv.reshape(bsz, t, heads, 3 * d).split(3, 3);
+                q = parts.get(0).reshape(bsz, t, heads * d);
+                k = parts.get(1).reshape(bsz, t, heads * d);
+                v = parts.get(2).reshape(bsz, t, heads * d);
+            }
+            default -> {
+                q = project(i, Part.Q, h);
+                k = project(i, Part.K, h);
+                v = project(i, Part.V, h);
+            }
+        }
+        NDArray bias = config.slidingWindowAt(i) ? in.windowBias() : in.bias();
+        return attention(i, q, k, v, layerWeights[i][Part.Q_NORM.ordinal()], layerWeights[i][Part.K_NORM.ordinal()],
+                in.cos(), in.sin(), bias, in.cache());
+    }
+
+    /** down(act(gate(h)) * up(h)) for a gated MLP (SwiGLU, GeGLU), down(act(up(h))) for a plain one. */
+    private NDArray mlp(int i, NDArray h) {
+        if (config.mlpKind() == ModelConfig.MlpKind.GATED) {
+            NDArray gate = project(i, Part.MLP_GATE, h);
+            NDArray up = project(i, Part.MLP_UP, h);
+            return project(i, Part.MLP_DOWN, activation(gate).mul(up));
+        }
+        return project(i, Part.MLP_DOWN, activation(project(i, Part.MLP_UP, h)));
     }
 
     /** tanh(x / cap) * cap, the two factors as 0-dim float32 scalars (see the class comment); result in x's manager. */
@@ -504,68 +517,7 @@ public final class DecoderModel implements CausalLM {
         }
     }
 
-    /**
-     * GPTNeoXLayer. The fused projection's output [B, T, 3 * hidden] is per head [q | k | v] (head h's rows start at
-     * h * 3 * head_size), so it is viewed as [B, T, heads, 3 * head_size] and cut into three [B, T, heads, head_size]
-     * parts; the weight is never split or copied.
-     */
-    private NDArray gptNeoxBlock(int i, NDArray x, NDArray cos, NDArray sin, NDArray bias, KvCache cache) {
-        String p = "gpt_neox.layers." + i + ".";
-        NDArray h = layerNorm(x, w(p + "input_layernorm.weight"), w(p + "input_layernorm.bias"));
-        NDArray qkv = linear(h, w(p + "attention.query_key_value.weight"), b(p + "attention.query_key_value.bias"));
-        Shape s = qkv.getShape();
-        long bsz = s.get(0);
-        long t = s.get(1);
-        long heads = config.numHeads();
-        long d = config.headDim();
-        NDList parts = qkv.reshape(bsz, t, heads, 3 * d).split(3, 3);
-        NDArray q = parts.get(0).reshape(bsz, t, heads * d);
-        NDArray k = parts.get(1).reshape(bsz, t, heads * d);
-        NDArray v = parts.get(2).reshape(bsz, t, heads * d);
-        NDArray a = attention(i, q, k, v, null, null, cos, sin, bias, cache);
-        NDArray attnOut = linear(a, w(p + "attention.dense.weight"), b(p + "attention.dense.bias"));
-        if (config.parallelResidual()) {
-            // HF: mlp_output + attn_output + hidden_states, both branches reading the layer's input
-            NDArray mlp = gptNeoxMlp(p, layerNorm(x, w(p + "post_attention_layernorm.weight"),
-                    w(p + "post_attention_layernorm.bias")));
-            return mlp.add(attnOut).add(x);
-        }
-        NDArray hidden = attnOut.add(x);
-        NDArray mlp = gptNeoxMlp(p, layerNorm(hidden, w(p + "post_attention_layernorm.weight"),
-                w(p + "post_attention_layernorm.bias")));
-        return mlp.add(hidden);
-    }
-
-    /**
-     * OPTDecoderLayer. Pre-LN (do_layer_norm_before): x + out_proj(attn(ln1(x))), then h + fc2(act(fc1(ln2(h)))).
-     * Post-LN (opt-350m): ln1(x + attn(x)), then ln2(h + fc2(act(fc1(h)))). Biases iff enable_bias.
-     */
-    private NDArray optBlock(int i, NDArray x, NDArray bias, KvCache cache) {
-        String p = "model.decoder.layers." + i + ".";
-        boolean before = config.normBefore();
-        NDArray h = before ? layerNorm(x, w(p + "self_attn_layer_norm.weight"), w(p + "self_attn_layer_norm.bias")) : x;
-        NDArray q = linear(h, w(p + "self_attn.q_proj.weight"), b(p + "self_attn.q_proj.bias"));
-        NDArray k = linear(h, w(p + "self_attn.k_proj.weight"), b(p + "self_attn.k_proj.bias"));
-        NDArray v = linear(h, w(p + "self_attn.v_proj.weight"), b(p + "self_attn.v_proj.bias"));
-        NDArray a = attention(i, q, k, v, null, null, null, null, bias, cache);
-        x = x.add(linear(a, w(p + "self_attn.out_proj.weight"), b(p + "self_attn.out_proj.bias")));
-        if (!before) {
-            x = layerNorm(x, w(p + "self_attn_layer_norm.weight"), w(p + "self_attn_layer_norm.bias"));
-        }
-        h = before ? layerNorm(x, w(p + "final_layer_norm.weight"), w(p + "final_layer_norm.bias")) : x;
-        h = linear(activation(linear(h, w(p + "fc1.weight"), b(p + "fc1.bias"))), w(p + "fc2.weight"),
-                b(p + "fc2.bias"));
-        x = x.add(h);
-        return before ? x : layerNorm(x, w(p + "final_layer_norm.weight"), w(p + "final_layer_norm.bias"));
-    }
-
-    /** dense_4h_to_h(act(dense_h_to_4h(x))), both biased. */
-    private NDArray gptNeoxMlp(String p, NDArray x) {
-        NDArray up = linear(x, w(p + "mlp.dense_h_to_4h.weight"), w(p + "mlp.dense_h_to_4h.bias"));
-        return linear(activation(up), w(p + "mlp.dense_4h_to_h.weight"), w(p + "mlp.dense_4h_to_h.bias"));
-    }
-
-    /** GPT-NeoX's hidden_act / OPT's activation_function (validated in {@link ModelConfig}); results in x's manager. */
+    /** The MLP activation {@link ModelConfig#hiddenAct} (validated there); results in x's manager. */
     private NDArray activation(NDArray x) {
         return switch (config.hiddenAct()) {
             case "gelu" -> x.getNDArrayInternal().gelu();                      // torch gelu, exact erf
@@ -579,7 +531,7 @@ public final class DecoderModel implements CausalLM {
     /**
      * Causal self-attention with grouped-query heads, computed as a 5-d broadcast ([B, kvHeads, group, T, D] queries
      * against [B, kvHeads, 1, K, D] keys) so that key/value heads are never copied per query head. With
-     * {@code qNorm}/{@code kNorm} (Qwen3) each head's query and key is RMS-normalised over head_dim before RoPE.
+     * {@code qNorm}/{@code kNorm} each head's query and key is RMS-normalised over head_dim before RoPE.
      */
     private NDArray attention(int layer, NDArray q, NDArray k, NDArray v, NDArray qNorm, NDArray kNorm,
                               NDArray cos, NDArray sin, NDArray bias, KvCache cache) {
@@ -609,7 +561,7 @@ public final class DecoderModel implements CausalLM {
         }
         NDArray scores = q.matMul(k.expandDims(2).swapAxes(3, 4)).mul(attentionScale);   // [B, KV, G, T, K]
         if (attentionSoftcap != null) {
-            scores = attentionSoftcap.apply(scores);     // Gemma 2: before the mask, as transformers
+            scores = attentionSoftcap.apply(scores);     // before the mask, as transformers
         }
         // the float32 bias promotes float16 scores to float32: HF's softmax(dtype=float32), then back to the weights'
         // type for the product with v (-1e9 would not even be finite in float16)
@@ -618,10 +570,7 @@ public final class DecoderModel implements CausalLM {
         return out.transpose(0, 3, 1, 2, 4).reshape(bsz, t, (long) config.numHeads() * d);
     }
 
-    /**
-     * RoPE on the first {@link ModelConfig#rotaryDim} dims of each head, the rest passed through (GPT-NeoX's
-     * rotary_pct); the whole head when they are equal, as for every other family.
-     */
+    /** RoPE on the first {@link ModelConfig#rotaryDim} dims of each head, the rest passed through; the whole head when equal. */
     private NDArray partialRotary(NDArray x, NDArray cos, NDArray sin) {
         int rotated = config.rotaryDim();
         if (rotated == config.headDim()) {
@@ -640,9 +589,18 @@ public final class DecoderModel implements CausalLM {
         return x.mul(cos).add(rotated.mul(sin));
     }
 
-    /** The block and final norm: Llama's RMSNorm, or Gemma's (1 + weight) variant. */
-    private NDArray norm(NDArray x, NDArray weight) {
-        return config.gemmaStyle() ? gemmaRmsNorm(x, weight) : rmsNorm(x, weight, normEps);
+    /** Block {@code i}'s norm {@code part} on x. */
+    private NDArray norm(int i, Part part, NDArray x) {
+        return norm(x, layer(i, part), layerBiases[i][part.ordinal()]);
+    }
+
+    /** The config's norm kind: LayerNorm (with bias), RMSNorm, or RMSNorm scaled by (1 + weight). */
+    private NDArray norm(NDArray x, NDArray weight, NDArray bias) {
+        return switch (config.normKind()) {
+            case LAYER_NORM -> layerNorm(x, weight, bias);
+            case RMS_NORM -> rmsNorm(x, weight, normEps);
+            case RMS_NORM_UNIT_OFFSET -> unitOffsetRmsNorm(x, weight);
+        };
     }
 
     /**
@@ -650,7 +608,7 @@ public final class DecoderModel implements CausalLM {
      * before the cast, unlike Llama. (1 + weight) is recomputed per call because training changes the weight; its
      * arrays are moved into x's manager so that nothing lands in the model's.
      */
-    private NDArray gemmaRmsNorm(NDArray x, NDArray weight) {
+    private NDArray unitOffsetRmsNorm(NDArray x, NDArray weight) {
         NDManager scope = x.getManager();
         NDArray xf = DtypeCast.to(x, DataType.FLOAT32);
         NDArray variance = xf.mul(xf).mean(new int[] {-1}, true);
@@ -691,9 +649,20 @@ public final class DecoderModel implements CausalLM {
         return adapted(weight, x, x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow());
     }
 
-    /** GPT-2's Conv1D: x @ W + b with W stored [in, out]; plus the LoRA delta when an adapter wraps W. */
+    /** Conv1D (GPT-2's): x @ W (+ b) with W stored [in, out]; plus the LoRA delta when an adapter wraps W. */
     private NDArray conv1d(NDArray x, NDArray weight, NDArray bias) {
-        return adapted(weight, x, x.matMul(weight).add(bias));
+        NDArray y = x.matMul(weight);
+        return adapted(weight, x, bias == null ? y : y.add(bias));
+    }
+
+    /** A projection as the config stores its weights: nn.Linear or Conv1D. */
+    private NDArray project(NDArray x, NDArray weight, NDArray bias) {
+        return config.conv1dWeights() ? conv1d(x, weight, bias) : linear(x, weight, bias);
+    }
+
+    /** Block {@code i}'s projection {@code part} of x, with its bias if it has one. */
+    private NDArray project(int i, Part part, NDArray x) {
+        return project(x, layer(i, part), layerBiases[i][part.ordinal()]);
     }
 
     // ---------------------------------------------------------------- LoRA hook (issue 13)
@@ -724,16 +693,22 @@ public final class DecoderModel implements CausalLM {
         return ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
     }
 
-    private NDArray w(String name) {
-        NDArray a = params.get(name);
+    /** The weight of a model-level part the config has. */
+    private NDArray model(Part part) {
+        NDArray a = modelWeights[part.ordinal()];
         if (a == null) {
-            throw new IllegalStateException("no weight " + name);
+            throw new IllegalStateException("no weight for " + part);
         }
         return a;
     }
 
-    private NDArray b(String name) {
-        return params.get(name);
+    /** The weight of block {@code i}'s part, which the config has. */
+    private NDArray layer(int i, Part part) {
+        NDArray a = layerWeights[i][part.ordinal()];
+        if (a == null) {
+            throw new IllegalStateException("no weight for " + part + " in layer " + i);
+        }
+        return a;
     }
 
     @Override

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.prefstream.trainer.model.family.ModelFamily;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,30 +13,30 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Phi-3's fused projections, as transformers' Phi3ForCausalLM stores them: {@code self_attn.qkv_proj.weight} holds
- * the rows of q [heads * head_dim], then k [kv_heads * head_dim], then v; {@code mlp.gate_up_proj.weight} holds gate
- * [intermediate] then up [intermediate] (HF chunks it in two, gate first). Inside this project a phi3 model has the
- * Llama names ({@link WeightLayout}): the loader splits the fused tensors, the saver fuses them again, so the forward
- * pass, optimizers and trainer state see one layout. Splitting copies each part once at load time (a few MB per
- * layer), which keeps every weight a separate contiguous array that in-place updates and the writer can use.
+ * A checkpoint tensor that holds several of the model's weights stacked by rows, as a family's
+ * {@link TensorNames#fusions()} declare them (Phi-3 stores {@code self_attn.qkv_proj.weight} = q, k, v rows and
+ * {@code mlp.gate_up_proj.weight} = gate, up rows). The model keeps the parts as separate weights under their own
+ * names ({@link WeightLayout}): the loader splits the fused tensors, the saver fuses them again, so the forward pass,
+ * optimizers and trainer state see one layout. Splitting copies each part once at load time (a few MB per layer),
+ * which keeps every weight a separate contiguous array that in-place updates and the writer can use.
  *
  * @param stored the checkpoint's tensor name
  * @param parts  the model's tensor names, in row order
  */
 record FusedProjections(String stored, List<String> parts) {
 
-    /** The fused tensors of {@code c}'s checkpoint, or none when its layout has no fused projections. */
+    /** The fused tensors of {@code c}'s checkpoint, or none when its family stores every weight on its own. */
     static List<FusedProjections> of(ModelConfig c) {
-        if (!c.fusedProjections()) {
-            return List.of();
-        }
+        TensorNames names = ModelFamily.of(c).names();
         List<FusedProjections> fused = new ArrayList<>();
         for (int i = 0; i < c.numLayers(); i++) {
-            String p = "model.layers." + i + ".";
-            fused.add(new FusedProjections(p + "self_attn.qkv_proj.weight", List.of(p + "self_attn.q_proj.weight",
-                    p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight")));
-            fused.add(new FusedProjections(p + "mlp.gate_up_proj.weight",
-                    List.of(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight")));
+            for (TensorNames.Fusion f : names.fusions()) {
+                List<String> parts = new ArrayList<>();
+                for (Part p : f.parts()) {
+                    parts.add(names.module(p, i) + ".weight");
+                }
+                fused.add(new FusedProjections(names.layerPrefix() + i + "." + f.module() + ".weight", parts));
+            }
         }
         return fused;
     }

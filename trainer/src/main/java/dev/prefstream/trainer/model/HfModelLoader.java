@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.prefstream.trainer.model.family.ModelFamily;
 import dev.prefstream.trainer.tokenizer.TextTokenizer;
 import dev.prefstream.trainer.tokenizer.Tokenizers;
 import org.slf4j.Logger;
@@ -25,8 +26,9 @@ import java.util.TreeSet;
 
 /**
  * Loads a local Hugging Face model directory ({@code config.json} and {@code model.safetensors} or a sharded
- * {@code model.safetensors.index.json}) into a {@link DecoderModel}. Tensor names may carry the head model's prefix
- * ({@code transformer.}, {@code model.}, {@code gpt_neox.}) or not (base-model checkpoints). Tensors the model does
+ * {@code model.safetensors.index.json}) into a {@link DecoderModel}, through the family's {@link TensorNames}.
+ * Tensor names may carry the head model's prefix ({@code transformer.}, {@code model.}, {@code gpt_neox.}) or not
+ * (base-model checkpoints). Tensors the model does
  * not use (e.g. the attention.bias / masked_bias / rotary_emb.inv_freq buffers of older GPT-NeoX checkpoints) are
  * ignored and not saved again. Errors name the file and the tensor.
  * Weights load as float32 unless a float16 model is asked for (stored F32/F16/BF16 all convert; one tensor at a
@@ -113,6 +115,7 @@ public final class HfModelLoader {
         }
         ModelConfig config = ModelConfig.read(dir.resolve(CONFIG_FILE));
         Map<String, Shape> layout = WeightLayout.of(config);
+        String basePrefix = ModelFamily.of(config).names().basePrefix();
         List<SafetensorsReader> readers = new ArrayList<>();
         try {
             Map<String, SafetensorsReader> byTensor = openWeights(dir, readers);
@@ -129,7 +132,7 @@ public final class HfModelLoader {
                 }
                 FusedProjections fused = fusedByPart.get(name);
                 if (fused != null) {
-                    String stored = resolve(fused.stored(), byTensor);
+                    String stored = resolve(fused.stored(), basePrefix, byTensor);
                     if (stored == null) {
                         throw new ModelFormatException(weightsDescription(dir, readers) + ": missing tensor "
                                 + fused.stored() + " (required by " + config.modelType() + " config)");
@@ -145,7 +148,7 @@ public final class HfModelLoader {
                     used.add(stored);
                     continue;
                 }
-                String stored = resolve(name, byTensor);
+                String stored = resolve(name, basePrefix, byTensor);
                 if (stored == null) {
                     throw new ModelFormatException(weightsDescription(dir, readers) + ": missing tensor " + name
                             + " (required by " + config.modelType() + " config)");
@@ -238,15 +241,14 @@ public final class HfModelLoader {
         return byTensor;
     }
 
-    /** Stored name for a canonical HF name: as is, or without the head model's prefix. */
-    private static String resolve(String name, Map<String, SafetensorsReader> stored) {
+    /** Stored name for a canonical HF name: as is, or without the head model's prefix ({@link TensorNames#basePrefix}). */
+    private static String resolve(String name, String basePrefix, Map<String, SafetensorsReader> stored) {
         if (stored.containsKey(name)) {
             return name;
         }
-        for (String prefix : List.of("transformer.", "model.", "gpt_neox.")) {
-            if (name.startsWith(prefix) && stored.containsKey(name.substring(prefix.length()))) {
-                return name.substring(prefix.length());
-            }
+        if (!basePrefix.isEmpty() && name.startsWith(basePrefix)
+                && stored.containsKey(name.substring(basePrefix.length()))) {
+            return name.substring(basePrefix.length());
         }
         return null;
     }

@@ -15,8 +15,8 @@ import java.util.Map;
 /**
  * Writes a model as a Hugging Face directory that transformers' {@code from_pretrained} (and vLLM) load unchanged:
  * {@code config.json}, {@code model.safetensors} (in the source model's dtype, see {@link StorageDtype}: a bf16 or
- * fp16 model is saved as such, float32 otherwise; HF tensor names, a tied head omitted as HF does, phi3's q/k/v and gate/up
- * fused as Phi3ForCausalLM stores them, GPT-NeoX's query_key_value as loaded: it is never split),
+ * fp16 model is saved as such, float32 otherwise; the family's tensor names ({@link TensorNames}), a tied head omitted
+ * as HF does, fused tensors fused again as the family stores them (Phi-3's q/k/v and gate/up)),
  * {@code generation_config.json} and the tokenizer files. Each file is written whole before the next; making the
  * directory appear atomically is the checkpoint writer's job.
  */
@@ -42,7 +42,7 @@ public final class HfModelSaver {
             Files.createDirectories(dir);
             Files.writeString(dir.resolve(HfModelLoader.CONFIG_FILE), config.toJson(stored), StandardCharsets.UTF_8);
             try (NDManager scratch = model.manager().newSubManager()) {
-                // phi3 stores q/k/v and gate/up fused: the fused copies live only while the file is written
+                // fused checkpoint tensors (Phi-3's): the fused copies live only while the file is written
                 SafetensorsWriter.write(dir.resolve(HfModelLoader.WEIGHTS_FILE),
                         FusedProjections.toStored(config, model.parameters(), scratch), Map.of("format", "pt"), stored);
             }

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.prefstream.trainer.model.family.ModelFamily;
 import dev.prefstream.trainer.tokenizer.ByteTokenizer;
 
 import java.util.LinkedHashMap;
@@ -71,35 +72,32 @@ public final class ModelPresets {
         }
     }
 
-    /** Random weights for any config (drawn in Java, layout order), owned by {@code manager}. */
+    /**
+     * Random weights for any config (drawn in Java, layout order), owned by {@code manager}: norm weights 1, biases 0,
+     * matrices N(0, 0.02), the residual projections N(0, 0.02 / sqrt(2 * layers)) where the family's init does so.
+     */
     public static DecoderModel initialize(ModelConfig config, NDManager manager, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
+        boolean scaledResidual = ModelFamily.of(config).scaledResidualInit();
         double residualStd = 0.02 / Math.sqrt(2.0 * config.numLayers());
         Map<String, NDArray> weights = new LinkedHashMap<>();
-        for (Map.Entry<String, Shape> e : WeightLayout.of(config).entrySet()) {
-            String name = e.getKey();
-            Shape shape = e.getValue();
+        for (WeightLayout.Tensor t : WeightLayout.tensors(config)) {
+            Shape shape = t.shape();
             float[] values = new float[Math.toIntExact(shape.size())];
             if (shape.dimension() == 1) {
-                if (isNormWeight(name)) {
+                if (t.part().isNorm() && !t.bias()) {
                     java.util.Arrays.fill(values, 1f);
                 }
             } else {
-                double std = config.family() == ModelConfig.Family.GPT2 && name.endsWith("c_proj.weight")
+                double std = scaledResidual && (t.part() == Part.ATTN_OUT || t.part() == Part.MLP_DOWN)
                         ? residualStd : 0.02;
                 for (int i = 0; i < values.length; i++) {
                     values[i] = (float) (gaussian(random) * std);
                 }
             }
-            weights.put(name, manager.create(values, shape));
+            weights.put(t.name(), manager.create(values, shape));
         }
         return new DecoderModel(config, manager, weights);
-    }
-
-    private static boolean isNormWeight(String name) {
-        return name.endsWith(".weight")
-                && (name.contains("ln_") || name.contains("layernorm") || name.endsWith("_norm.weight")
-                || name.equals("model.norm.weight"));
     }
 
     /** Box-Muller, so that the sequence does not depend on java.util.Random's internals. */

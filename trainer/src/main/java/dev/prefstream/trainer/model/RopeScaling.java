@@ -115,7 +115,7 @@ public record RopeScaling(String type, double factor, double lowFreqFactor, doub
      * gives it priority), else {@code rope_parameters}; {@code type} is accepted for {@code rope_type}. A llama3
      * {@code original_max_position_embeddings} falls back to the top-level key, then to {@code maxPositions}.
      */
-    static RopeScaling parse(JsonNode root, int maxPositions) {
+    public static RopeScaling parse(JsonNode root, int maxPositions) {
         return parse(root, maxPositions, false);
     }
 
@@ -123,7 +123,7 @@ public record RopeScaling(String type, double factor, double lowFreqFactor, doub
      * As {@link #parse(JsonNode, int)}; with {@code partialRotary} (GPT-NeoX, which reads its rotary share itself) a
      * partial_rotary_factor is not refused: the frequencies are then computed over the rotated dims only.
      */
-    static RopeScaling parse(JsonNode root, int maxPositions, boolean partialRotary) {
+    public static RopeScaling parse(JsonNode root, int maxPositions, boolean partialRotary) {
         JsonNode rope = ropeNode(root);
         double partial = root.path("partial_rotary_factor").asDouble(1.0);
         if (rope != null) {
@@ -165,7 +165,7 @@ public record RopeScaling(String type, double factor, double lowFreqFactor, doub
      * rope_theta: the RoPE object's own value first (transformers 5 puts it in rope_parameters), then the top-level
      * key; rope_parameters is consulted even when a rope_scaling object decides the scaling.
      */
-    static double theta(JsonNode root) {
+    public static double theta(JsonNode root) {
         for (String key : new String[]{"rope_scaling", "rope_parameters"}) {
             JsonNode rope = root.get(key);
             if (rope != null && rope.isObject() && rope.hasNonNull("rope_theta")) {
@@ -185,7 +185,7 @@ public record RopeScaling(String type, double factor, double lowFreqFactor, doub
     }
 
     /** Writes rope_type and this type's parameters (not rope_theta) into a rope_parameters/rope_scaling object. */
-    void writeTo(ObjectNode rope) {
+    public void writeTo(ObjectNode rope) {
         rope.put("rope_type", type);
         switch (type) {
             case "linear" -> rope.put("factor", factor);

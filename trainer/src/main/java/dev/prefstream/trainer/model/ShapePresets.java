@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.prefstream.trainer.model.family.ModelFamily;
 import dev.prefstream.trainer.tokenizer.ByteTokenizer;
 
 import java.util.LinkedHashMap;
@@ -56,9 +57,10 @@ public final class ShapePresets {
     }
 
     private static ModelConfig qwen2(int hidden, int layers, int heads, int kvHeads, int intermediate) {
-        return new ModelConfig("qwen2", 151_936, hidden, layers, heads, kvHeads, hidden / heads, intermediate, 4096,
-                1e-6, 1_000_000.0, true, true, false, false, "silu", ByteTokenizer.EOS_ID, ByteTokenizer.EOS_ID,
-                null, 0, RopeScaling.NONE, null);
+        return ModelFamily.QWEN2.builder().vocabSize(151_936).hiddenSize(hidden).numLayers(layers).numHeads(heads)
+                .numKvHeads(kvHeads).headDim(hidden / heads).intermediateSize(intermediate).maxPositions(4096)
+                .normEps(1e-6).ropeTheta(1_000_000.0).tieWordEmbeddings(true)
+                .bosTokenId(ByteTokenizer.EOS_ID).eosTokenId(ByteTokenizer.EOS_ID).build();
     }
 
     /** A model of shape {@code name} with random weights in a new base manager on {@code device}. */
@@ -68,18 +70,17 @@ public final class ShapePresets {
         try {
             Engine.getInstance().setRandomSeed((int) seed);
             Map<String, NDArray> weights = new LinkedHashMap<>();
-            for (Map.Entry<String, Shape> e : WeightLayout.of(config).entrySet()) {
-                Shape shape = e.getValue();
-                String n = e.getKey();
+            for (WeightLayout.Tensor t : WeightLayout.tensors(config)) {
+                Shape shape = t.shape();
                 NDArray w;
                 if (shape.dimension() > 1) {
                     w = m.randomNormal(0f, 0.02f, shape, DataType.FLOAT32);
-                } else if (n.contains("norm")) {
+                } else if (t.part().isNorm() && !t.bias()) {
                     w = m.ones(shape, DataType.FLOAT32);
                 } else {
                     w = m.zeros(shape, DataType.FLOAT32);
                 }
-                weights.put(n, w);
+                weights.put(t.name(), w);
             }
             return new LoadedModel(new DecoderModel(config, m, weights), new ByteTokenizer());
         } catch (RuntimeException e) {

@@ -1,165 +1,145 @@
 package dev.prefstream.trainer.model;
 
 import ai.djl.ndarray.types.Shape;
+import dev.prefstream.trainer.model.family.ModelFamily;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The trainable tensors a config implies, by Hugging Face name, in module order (the order of PyTorch's
- * {@code named_parameters()}), with their shapes. A tied head is listed once, as the embedding. The loader checks
- * files against it, the saver writes it, presets initialise it.
+ * The trainable tensors a config implies: which {@link Part}s its capabilities give it ({@link #has}), their shapes,
+ * and the names its family's {@link TensorNames} gives them, in the family's module order (PyTorch's
+ * {@code named_parameters()}). A tied head is listed once, as the embedding. The loader checks files against it,
+ * the saver writes it, presets initialise it, the forward pass finds its weights through it.
  */
 public final class WeightLayout {
 
     private WeightLayout() {
     }
 
+    /**
+     * One tensor of the layout.
+     *
+     * @param name  the Hugging Face name ({@code module.weight} / {@code module.bias})
+     * @param part  what it is in the model
+     * @param layer the block (0-based), or -1 for a model-level part
+     * @param bias  the part's bias (else its weight)
+     * @param shape as stored and used
+     */
+    public record Tensor(String name, Part part, int layer, boolean bias, Shape shape) {
+    }
+
     /** Name -> shape, stable order. */
     public static Map<String, Shape> of(ModelConfig c) {
         LinkedHashMap<String, Shape> m = new LinkedHashMap<>();
-        long h = c.hiddenSize();
-        long ff = c.intermediateSize();
-        if (c.family() == ModelConfig.Family.GPT2) {
-            m.put("transformer.wte.weight", new Shape(c.vocabSize(), h));
-            m.put("transformer.wpe.weight", new Shape(c.maxPositions(), h));
-            for (int i = 0; i < c.numLayers(); i++) {
-                String p = "transformer.h." + i + ".";
-                layerNorm(m, p + "ln_1", h);
-                m.put(p + "attn.c_attn.weight", new Shape(h, 3 * h));
-                m.put(p + "attn.c_attn.bias", new Shape(3 * h));
-                m.put(p + "attn.c_proj.weight", new Shape(h, h));
-                m.put(p + "attn.c_proj.bias", new Shape(h));
-                layerNorm(m, p + "ln_2", h);
-                m.put(p + "mlp.c_fc.weight", new Shape(h, ff));
-                m.put(p + "mlp.c_fc.bias", new Shape(ff));
-                m.put(p + "mlp.c_proj.weight", new Shape(ff, h));
-                m.put(p + "mlp.c_proj.bias", new Shape(h));
-            }
-            layerNorm(m, "transformer.ln_f", h);
-            return Collections.unmodifiableMap(m);
-        }
-        if (c.family() == ModelConfig.Family.GPT_NEOX) {
-            gptNeox(m, c);
-            return Collections.unmodifiableMap(m);
-        }
-        if (c.family() == ModelConfig.Family.OPT) {
-            opt(m, c);
-            return Collections.unmodifiableMap(m);
-        }
-        long q = (long) c.numHeads() * c.headDim();
-        long kv = (long) c.numKvHeads() * c.headDim();
-        m.put("model.embed_tokens.weight", new Shape(c.vocabSize(), h));
-        for (int i = 0; i < c.numLayers(); i++) {
-            String p = "model.layers." + i + ".";
-            linear(m, p + "self_attn.q_proj", q, h, c.qkvBias());
-            linear(m, p + "self_attn.k_proj", kv, h, c.qkvBias());
-            linear(m, p + "self_attn.v_proj", kv, h, c.qkvBias());
-            linear(m, p + "self_attn.o_proj", h, q, c.outputBias());
-            if (c.qkNorm()) {
-                m.put(p + "self_attn.q_norm.weight", new Shape(c.headDim()));
-                m.put(p + "self_attn.k_norm.weight", new Shape(c.headDim()));
-            }
-            linear(m, p + "mlp.gate_proj", ff, h, c.mlpBias());
-            linear(m, p + "mlp.up_proj", ff, h, c.mlpBias());
-            linear(m, p + "mlp.down_proj", h, ff, c.mlpBias());
-            m.put(p + "input_layernorm.weight", new Shape(h));
-            m.put(p + "post_attention_layernorm.weight", new Shape(h));
-            if (c.sandwichNorms()) {
-                m.put(p + "pre_feedforward_layernorm.weight", new Shape(h));
-                m.put(p + "post_feedforward_layernorm.weight", new Shape(h));
-            }
-        }
-        m.put("model.norm.weight", new Shape(h));
-        if (!c.tieWordEmbeddings()) {
-            m.put("lm_head.weight", new Shape(c.vocabSize(), h));
+        for (Tensor t : tensors(c)) {
+            m.put(t.name(), t.shape());
         }
         return Collections.unmodifiableMap(m);
     }
 
-    /**
-     * GPTNeoXForCausalLM's parameters in its module order. query_key_value stays one [3 * hidden, hidden] tensor in
-     * the checkpoint's per-head interleaved row order (head h's q, k, v rows at h * 3 * head_size); the forward pass
-     * splits its output, so load and save copy it as is. The attention buffers of older checkpoints
-     * (attention.bias, attention.masked_bias, rotary_emb.inv_freq) are not parameters.
-     */
-    private static void gptNeox(Map<String, Shape> m, ModelConfig c) {
-        long h = c.hiddenSize();
-        long ff = c.intermediateSize();
-        m.put("gpt_neox.embed_in.weight", new Shape(c.vocabSize(), h));
-        for (int i = 0; i < c.numLayers(); i++) {
-            String p = "gpt_neox.layers." + i + ".";
-            layerNorm(m, p + "input_layernorm", h);
-            layerNorm(m, p + "post_attention_layernorm", h);
-            linear(m, p + "attention.query_key_value", 3 * h, h, c.qkvBias());
-            linear(m, p + "attention.dense", h, h, c.outputBias());
-            linear(m, p + "mlp.dense_h_to_4h", ff, h, true);
-            linear(m, p + "mlp.dense_4h_to_h", h, ff, true);
-        }
-        layerNorm(m, "gpt_neox.final_layer_norm", h);
-        if (!c.tieWordEmbeddings()) {
-            m.put("embed_out.weight", new Shape(c.vocabSize(), h));
-        }
-    }
-
-    /**
-     * OPTForCausalLM's parameters in its module order: the learned positions have max_position_embeddings + 2 rows
-     * (OPTLearnedPositionalEmbedding's offset), project_out / project_in (no bias) exist only when
-     * word_embed_proj_dim differs from hidden_size, the decoder's final_layer_norm only with pre-LN blocks; the head
-     * reads word_embed_proj_dim-wide states.
-     */
-    private static void opt(Map<String, Shape> m, ModelConfig c) {
-        long h = c.hiddenSize();
-        long ff = c.intermediateSize();
-        long proj = c.wordEmbedProjDim();
-        m.put("model.decoder.embed_tokens.weight", new Shape(c.vocabSize(), proj));
-        m.put("model.decoder.embed_positions.weight", new Shape(c.maxPositions() + 2L, h));
-        if (c.projectsEmbeddings()) {
-            linear(m, "model.decoder.project_out", proj, h, false);
-            linear(m, "model.decoder.project_in", h, proj, false);
-        }
-        if (c.finalNorm()) {
-            layerNorm(m, "model.decoder.final_layer_norm", h);
+    /** Every tensor of {@code c}'s model, in its family's module order. */
+    public static List<Tensor> tensors(ModelConfig c) {
+        TensorNames names = ModelFamily.of(c).names();
+        List<Tensor> out = new ArrayList<>();
+        for (Part p : names.beforeLayers().keySet()) {
+            add(out, c, names, p, -1);
         }
         for (int i = 0; i < c.numLayers(); i++) {
-            String p = "model.decoder.layers." + i + ".";
-            linear(m, p + "self_attn.k_proj", h, h, c.qkvBias());
-            linear(m, p + "self_attn.v_proj", h, h, c.qkvBias());
-            linear(m, p + "self_attn.q_proj", h, h, c.qkvBias());
-            linear(m, p + "self_attn.out_proj", h, h, c.outputBias());
-            layerNorm(m, p + "self_attn_layer_norm", h);
-            linear(m, p + "fc1", ff, h, c.mlpBias());
-            linear(m, p + "fc2", h, ff, c.mlpBias());
-            layerNorm(m, p + "final_layer_norm", h);
+            for (Part p : names.layer().keySet()) {
+                add(out, c, names, p, i);
+            }
         }
-        if (!c.tieWordEmbeddings()) {
-            m.put("lm_head.weight", new Shape(c.vocabSize(), proj));
+        for (Part p : names.afterLayers().keySet()) {
+            add(out, c, names, p, -1);
+        }
+        for (Part p : Part.values()) {
+            if (has(c, p) && names.module(p, 0) == null) {
+                throw new IllegalStateException(c.modelType() + " names no tensor for " + p + ", which its config has");
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static void add(List<Tensor> out, ModelConfig c, TensorNames names, Part p, int layer) {
+        if (!has(c, p)) {
+            return;
+        }
+        String module = names.module(p, Math.max(layer, 0));
+        out.add(new Tensor(module + ".weight", p, layer, false, weightShape(c, p)));
+        if (hasBias(c, p)) {
+            out.add(new Tensor(module + ".bias", p, layer, true, new Shape(outFeatures(c, p))));
         }
     }
 
-    /** nn.LayerNorm with affine weights: weight [width], bias [width]. */
-    private static void layerNorm(Map<String, Shape> m, String name, long width) {
-        m.put(name + ".weight", new Shape(width));
-        m.put(name + ".bias", new Shape(width));
+    /** Whether {@code c}'s capabilities give its model the part. */
+    public static boolean has(ModelConfig c, Part p) {
+        return switch (p) {
+            case TOKEN_EMBEDDING, ATTN_NORM, ATTN_OUT, MLP_NORM, MLP_UP, MLP_DOWN -> true;
+            case POSITION_EMBEDDING -> c.positions() == ModelConfig.Positions.LEARNED;
+            case PROJECT_IN, PROJECT_OUT -> c.projectsEmbeddings();
+            case FINAL_NORM -> c.finalNorm();
+            case LM_HEAD -> !c.tieWordEmbeddings();
+            case QKV -> c.qkvLayout() != ModelConfig.QkvLayout.SEPARATE;
+            case Q, K, V -> c.qkvLayout() == ModelConfig.QkvLayout.SEPARATE;
+            case Q_NORM, K_NORM -> c.qkNorm();
+            case POST_ATTN_NORM, POST_MLP_NORM -> c.sandwichNorms();
+            case MLP_GATE -> c.mlpKind() == ModelConfig.MlpKind.GATED;
+        };
     }
 
-    /** nn.Linear layout: weight [out, in], bias [out]. */
-    private static void linear(Map<String, Shape> m, String name, long out, long in, boolean bias) {
-        m.put(name + ".weight", new Shape(out, in));
-        if (bias) {
-            m.put(name + ".bias", new Shape(out));
-        }
+    /** Biases: LayerNorms always (q/k norms are RMSNorms), projections as the config says, embeddings never. */
+    private static boolean hasBias(ModelConfig c, Part p) {
+        return switch (p) {
+            case ATTN_NORM, MLP_NORM, FINAL_NORM, POST_ATTN_NORM, POST_MLP_NORM ->
+                    c.normKind() == ModelConfig.NormKind.LAYER_NORM;
+            case QKV, Q, K, V -> c.qkvBias();
+            case ATTN_OUT -> c.outputBias();
+            case MLP_GATE, MLP_UP, MLP_DOWN -> c.mlpBias();
+            default -> false;
+        };
+    }
+
+    /** Embeddings [rows, width]; norms [width]; projections [out, in], or [in, out] with Conv1D weights. */
+    private static Shape weightShape(ModelConfig c, Part p) {
+        return switch (p) {
+            case TOKEN_EMBEDDING, LM_HEAD -> new Shape(c.vocabSize(), c.wordEmbedProjDim());
+            case POSITION_EMBEDDING -> new Shape((long) c.maxPositions() + c.positionOffset(), c.hiddenSize());
+            case Q_NORM, K_NORM -> new Shape(c.headDim());
+            case ATTN_NORM, MLP_NORM, FINAL_NORM, POST_ATTN_NORM, POST_MLP_NORM -> new Shape(c.hiddenSize());
+            default -> c.conv1dWeights() ? new Shape(inFeatures(c, p), outFeatures(c, p))
+                    : new Shape(outFeatures(c, p), inFeatures(c, p));
+        };
+    }
+
+    private static long outFeatures(ModelConfig c, Part p) {
+        long q = (long) c.numHeads() * c.headDim();
+        long kv = (long) c.numKvHeads() * c.headDim();
+        return switch (p) {
+            case QKV -> q + 2 * kv;
+            case Q -> q;
+            case K, V -> kv;
+            case MLP_GATE, MLP_UP -> c.intermediateSize();
+            case PROJECT_OUT -> c.wordEmbedProjDim();
+            default -> c.hiddenSize();    // ATTN_OUT, MLP_DOWN, PROJECT_IN, norms
+        };
+    }
+
+    private static long inFeatures(ModelConfig c, Part p) {
+        return switch (p) {
+            case ATTN_OUT -> (long) c.numHeads() * c.headDim();
+            case MLP_DOWN -> c.intermediateSize();
+            case PROJECT_IN -> c.wordEmbedProjDim();
+            default -> c.hiddenSize();    // QKV, Q, K, V, MLP_GATE, MLP_UP, PROJECT_OUT
+        };
     }
 
     /** Name of the embedding that a tied head reuses. */
     public static String embeddingName(ModelConfig c) {
-        return switch (c.family()) {
-            case GPT2 -> "transformer.wte.weight";
-            case GPT_NEOX -> "gpt_neox.embed_in.weight";
-            case OPT -> "model.decoder.embed_tokens.weight";
-            case LLAMA -> "model.embed_tokens.weight";
-        };
+        return ModelFamily.of(c).names().module(Part.TOKEN_EMBEDDING, 0) + ".weight";
     }
 
     /** Total number of scalars. */

@@ -3,15 +3,12 @@ package dev.prefstream.trainer.model;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,8 +17,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Gemma (v1, GemmaForCausalLM): a tiny random checkpoint with an explicit head_dim (4 x 8 = 32 != hidden 24),
  * one key/value head and the tied head loads; its logits match an independent double-precision forward pass
  * (ReferenceForward, with Gemma's differences given here: (1 + w) RMSNorm, embeddings x sqrt(hidden),
- * GeGLU with the tanh gelu);
- * float16 stays close to float32 without leaking arrays into the model; save -> load is bit-exact.
+ * GeGLU with the tanh gelu).
+ * The checks every family shares (float16, gradients and cached decoding, padding, missing tensors, save and load)
+ * run in {@link FamilyContractTest}.
  */
 class GemmaTest {
 
@@ -53,6 +51,11 @@ class GemmaTest {
     @TempDir
     Path tmp;
 
+    /** The config.json of a {@code layers}-layer checkpoint. */
+    static String config(int layers) {
+        return CONFIG.formatted(layers);
+    }
+
     /** config.json and model.safetensors; norm weights N(0, 0.3) around 0, as Gemma stores them (scale 1 + w). */
     private Path checkpoint(String name, int layers, long seed) throws IOException {
         return RandomWeights.checkpoint(tmp.resolve(name), CONFIG.formatted(layers), seed, 0.3, 1f);
@@ -61,7 +64,8 @@ class GemmaTest {
     @Test
     void configReadsGemmaDefaults() {
         ModelConfig c = ModelConfig.parse(CONFIG.formatted(2), "config.json");
-        assertThat(c.gemmaStyle()).isTrue();
+        assertThat(c.normKind()).isEqualTo(ModelConfig.NormKind.RMS_NORM_UNIT_OFFSET);
+        assertThat(c.scaleEmbeddings()).isTrue();
         assertThat(c.hiddenAct()).isEqualTo("gelu_pytorch_tanh");      // hidden_activation wins over hidden_act
         assertThat(c.headDim()).isEqualTo(8);
         assertThat(c.tieWordEmbeddings()).isTrue();                    // GemmaConfig's default
@@ -95,42 +99,6 @@ class GemmaTest {
             }
             assertThat(largest).isGreaterThan(1.0);
             assertThat(worst).isLessThan(2e-4 * largest);
-        }
-    }
-
-    @Test
-    void float16StaysCloseAndLeavesNothingInTheModel() throws IOException {
-        FamilyChecks.float16StaysCloseAndLeavesNothing(checkpoint("half", 1, 11));
-    }
-
-    @Test
-    void normWeightsGetGradientsAndCachedDecodingMatchesTheFullPass() throws IOException {
-        Path dir = checkpoint("train", 2, 17);
-        long[] tokens = {4, 19, 8, 30, 2, 2, 11};
-        // the (1 + w) norms and the scaled embedding are on the graph
-        FamilyChecks.gradientsAndCachedDecoding(dir, tokens, List.of("model.norm.weight",
-                "model.layers.1.input_layernorm.weight", "model.layers.0.post_attention_layernorm.weight",
-                "model.embed_tokens.weight"), 1e-6f);
-    }
-
-    @Test
-    void saveThenLoadIsBitExact() throws IOException {
-        Path dir = checkpoint("source", 2, 13);
-        try (DecoderModel model = HfModelLoader.load(dir, Device.cpu())) {
-            Path saved = tmp.resolve("saved");
-            HfModelSaver.save(model, saved, null);
-            String json = Files.readString(saved.resolve("config.json"));
-            assertThat(json).contains("\"GemmaForCausalLM\"").contains("\"head_dim\" : 8")
-                    .contains("\"hidden_act\" : \"gelu_pytorch_tanh\"")
-                    .contains("\"hidden_activation\" : \"gelu_pytorch_tanh\"")
-                    .contains("\"tie_word_embeddings\" : true");
-            try (SafetensorsReader r = SafetensorsReader.open(saved.resolve("model.safetensors"))) {
-                assertThat(r.entries()).doesNotContainKey("lm_head.weight");
-            }
-            try (DecoderModel back = HfModelLoader.load(saved, Device.cpu())) {
-                assertThat(back.config().withoutSource()).isEqualTo(model.config().withoutSource());
-                SaveLoadRoundTripTest.assertBitIdentical(model, back);
-            }
         }
     }
 

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.prefstream.trainer.model.family.ModelFamily;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,7 +23,7 @@ class ModelConfigTest {
     @Test
     void readsTheFixtureConfigsOfBothFamilies() {
         ModelConfig gpt2 = ModelConfig.read(Fixtures.dir("gpt2").resolve("policy/config.json"));
-        assertThat(gpt2.family()).isEqualTo(ModelConfig.Family.GPT2);
+        assertThat(ModelFamily.of(gpt2)).isEqualTo(ModelFamily.GPT2);
         assertThat(gpt2.hiddenSize()).isEqualTo(64);
         assertThat(gpt2.intermediateSize()).isEqualTo(256);          // n_inner null -> 4 x n_embd
         assertThat(gpt2.maxPositions()).isEqualTo(128);
@@ -31,7 +32,7 @@ class ModelConfigTest {
         assertThat(gpt2.eosTokenId()).isZero();
 
         ModelConfig llama = ModelConfig.read(Fixtures.dir("llama").resolve("policy/config.json"));
-        assertThat(llama.family()).isEqualTo(ModelConfig.Family.LLAMA);
+        assertThat(ModelFamily.of(llama)).isEqualTo(ModelFamily.LLAMA);
         assertThat(llama.numKvHeads()).isEqualTo(2);
         assertThat(llama.groupSize()).isEqualTo(2);
         assertThat(llama.headDim()).isEqualTo(16);

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.prefstream.trainer.model.family.ModelFamily;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -112,7 +113,7 @@ class Phi3Test {
     @Test
     void configIsTheLlamaArchitectureWithFusedProjections() {
         ModelConfig c = ModelConfig.parse(PHI3_CONFIG.formatted("null"), "config.json");
-        assertThat(c.fusedProjections()).isTrue();
+        assertThat(ModelFamily.of(c).names().fusions()).isNotEmpty();
         assertThat(c.headDim()).isEqualTo(4);
         assertThat(c.tieWordEmbeddings()).isFalse();
         assertThat(c.qkvBias() || c.outputBias() || c.mlpBias()).isFalse();
@@ -156,8 +157,9 @@ class Phi3Test {
     void slidingWindowMasksLikeMistral() throws IOException {
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
             Map<String, NDArray> weights = RandomWeights.draw(LLAMA, m, 4, 0.3);
-            ModelConfig mistral = new ModelConfig("mistral", 40, 16, 2, 4, 2, 4, 24, 32, 1e-5, 10000.0, false,
-                    false, false, false, "silu", 3, 3, 3, 0, RopeScaling.NONE, null);
+            ModelConfig mistral = ModelFamily.MISTRAL.builder().vocabSize(40).hiddenSize(16).numLayers(2)
+                    .numHeads(4).numKvHeads(2).headDim(4).intermediateSize(24).maxPositions(32).normEps(1e-5)
+                    .bosTokenId(3).eosTokenId(3).slidingWindow(3).build();
             Path reference = llamaCheckpoint("mistral-w3", mistral, weights);
             Path windowed = phi3Checkpoint("phi3-w3", "3", weights, m);
             Path full = phi3Checkpoint("phi3-full", "null", weights, m);

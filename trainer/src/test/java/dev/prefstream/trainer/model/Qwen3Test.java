@@ -8,21 +8,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Qwen3: a tiny random checkpoint written as a Hugging Face directory (config.json as Qwen3 ships it,
  * model.safetensors from our writer) loads, its per-head q/k RMSNorm takes part (before RoPE, over an explicit
- * head_dim that differs from hidden / heads), the logits match an independent plain-Java forward pass, and
- * save -> load is bit-exact.
+ * head_dim that differs from hidden / heads), and the logits match an independent plain-Java forward pass.
+ * The checks every family shares (float16, gradients and cached decoding, padding, missing tensors, save and load)
+ * run in {@link FamilyContractTest}.
  */
 class Qwen3Test {
 
@@ -55,6 +53,11 @@ class Qwen3Test {
 
     @TempDir
     Path tmp;
+
+    /** The config.json of a {@code layers}-layer checkpoint. */
+    static String config(int layers) {
+        return CONFIG.formatted(layers);
+    }
 
     /** Writes config.json and model.safetensors with random weights (norm weights 1 + N(0, 0.3)). */
     private Path checkpoint(String name, int layers, long seed) throws IOException {
@@ -134,42 +137,6 @@ class Qwen3Test {
             float[] ones = model.forward(input, null).toFloatArray();
             assertThat(maxAbsDiff(trained, ones)).isGreaterThan(1e-2f);
         }
-    }
-
-    @Test
-    void saveThenLoadIsBitExact() throws IOException {
-        Path dir = checkpoint("source", 2, 13);
-        try (DecoderModel model = HfModelLoader.load(dir, Device.cpu())) {
-            Path saved = tmp.resolve("saved");
-            HfModelSaver.save(model, saved, null);
-            String json = Files.readString(saved.resolve("config.json"));
-            assertThat(json).contains("\"Qwen3ForCausalLM\"").contains("\"head_dim\" : 8")
-                    .contains("\"use_sliding_window\" : false").contains("\"attention_bias\" : false");
-            try (DecoderModel back = HfModelLoader.load(saved, Device.cpu())) {
-                assertThat(back.config().withoutSource()).isEqualTo(model.config().withoutSource());
-                assertThat(back.parameters()).containsKey("model.layers.1.self_attn.k_norm.weight");
-                SaveLoadRoundTripTest.assertBitIdentical(model, back);
-            }
-        }
-    }
-
-    @Test
-    void aCheckpointWithoutQkNormsNamesTheMissingTensor() throws IOException {
-        Path dir = tmp.resolve("no-norms");
-        Files.createDirectories(dir);
-        String json = CONFIG.formatted(1);
-        Files.writeString(dir.resolve("config.json"), json);
-        ModelConfig c = ModelConfig.parse(json, "config.json");
-        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            Map<String, NDArray> w = new LinkedHashMap<>(RandomWeights.draw(c, m, 1, 0.3));
-            w.remove("model.layers.0.self_attn.q_norm.weight");
-            SafetensorsWriter.write(dir.resolve("model.safetensors"), w);
-        }
-        assertThatThrownBy(() -> HfModelLoader.load(dir, Device.cpu()))
-                .isInstanceOf(ModelFormatException.class)
-                .hasMessageContaining("model.safetensors")
-                .hasMessageContaining("missing tensor model.layers.0.self_attn.q_norm.weight")
-                .hasMessageContaining("qwen3");
     }
 
     private static float maxAbsDiff(float[] a, float[] b) {
