@@ -58,7 +58,7 @@ class TrainPrecisionOptionsTest {
         assertThat(json.get("tokens_per_s").asDouble()).isPositive();
         assertThat(json.get("gradient_checkpointing").asBoolean()).isFalse();
         assertThat(json.get("peak_rss_mb").asLong()).as("the JVM alone is over 100 MB").isGreaterThan(100);
-        assertThat(json.get("load_s").asDouble()).isPositive();
+        assertThat(json.get("load_s").asDouble()).as("seconds, 0.0 when a warm JVM draws the tiny preset").isGreaterThanOrEqualTo(0.0);
         assertThat(json.get("setup_s").asDouble()).isGreaterThanOrEqualTo(0.0);
         assertThat(json.get("gradient_accumulation").asInt()).isEqualTo(1);
     }

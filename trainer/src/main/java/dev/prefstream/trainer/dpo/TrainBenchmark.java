@@ -55,10 +55,10 @@ public final class TrainBenchmark {
             return String.format(java.util.Locale.ROOT,
                     "{\"device\":\"%s\",\"params\":%d,\"tokens_per_s\":%.1f,\"ms_per_step\":%.2f,\"model_tflops\":%.6f,"
                             + "\"precision\":\"%s\",\"pairs_per_step\":%d,\"seq\":%d,\"gradient_checkpointing\":%b,"
-                            + "\"peak_rss_mb\":%d%s,\"setup_s\":%.1f,\"gradient_accumulation\":%d}",
+                            + "\"peak_rss_mb\":%d%s,\"setup_s\":%.2f,\"gradient_accumulation\":%d}",
                     device, params, tokensPerS, msPerStep, modelTflops,
                     precision.name().toLowerCase(java.util.Locale.ROOT), pairsPerStep, seqLen, gradientCheckpointing,
-                    peakRssMb, loadS >= 0 ? String.format(java.util.Locale.ROOT, ",\"load_s\":%.1f", loadS) : "",
+                    peakRssMb, loadS >= 0 ? String.format(java.util.Locale.ROOT, ",\"load_s\":%.2f", loadS) : "",
                     setupS, accumulation);
         }
     }
