@@ -63,6 +63,20 @@ class TrainPrecisionOptionsTest {
         assertThat(json.get("gradient_accumulation").asInt()).isEqualTo(1);
     }
 
+    /** LoRA on a frozen base, checkpointed, two micro-batches: the frozen embeddings have no graph to go back through. */
+    @Test
+    void benchTrainWithLoraCheckpointingAndAccumulationTrains() throws Exception {
+        Run r = run("bench", "train", "--model", "tiny", "--lora-rank", "4", "--gradient-checkpointing",
+                "--gradient-accumulation", "2", "--steps", "1", "--warmup", "0", "--seq", "32", "--pairs-per-step", "2");
+        assertThat(r.exit()).as(r.err()).isZero();
+        String[] lines = r.out().strip().split("\n");
+        JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
+        assertThat(json.get("gradient_accumulation").asInt()).isEqualTo(2);
+        assertThat(json.get("gradient_checkpointing").asBoolean()).isTrue();
+        assertThat(json.get("params").asLong()).as("adapter scalars only").isLessThan(623_872L);
+        assertThat(json.get("tokens_per_s").asDouble()).isPositive();
+    }
+
     @Test
     void benchTrainWithGradientCheckpointingSaysSoInTheJsonLine() throws Exception {
         assertThat(run("bench", "train", "--help").out()).contains("--gradient-checkpointing");

@@ -251,7 +251,7 @@ public final class DpoTrainer implements AutoCloseable {
                             scores = c.scores();
                             body = c.body();
                         } else {
-                            scores = SequenceScores.compute(policy, cb, mb, config.dpo().useWeighting());
+                            scores = SequenceScores.computeForBackward(policy, cb, mb, config.dpo().useWeighting());
                         }
                         PairLogps x = pairLogps(scores, refSums, cb, mb);
                         NDArray pw = cb.unitWeights() ? null : cb.pairWeights(mb);

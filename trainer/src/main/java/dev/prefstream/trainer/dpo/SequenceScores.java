@@ -4,8 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.prefstream.trainer.model.CausalLM;
 import dev.prefstream.trainer.model.CheckpointedBody;
 import dev.prefstream.trainer.model.DecoderModel;
@@ -47,19 +45,34 @@ public record SequenceScores(NDArray sums, NDArray wpoWeights, RecomputedHead he
 
     /**
      * Forward pass and reduction; every array goes to {@code scope}. Gradients flow if grad mode is on and the
-     * model's weights require them; then the caller must call {@link #backwardHead()} after the loss's backward
-     * (the head may be deferred, see {@link #fromHidden(DecoderModel, NDArray, NDArray, NDArray, boolean, int)}).
+     * model's weights require them (the head's graph recorded as usual; a training step uses
+     * {@link #computeForBackward}).
      *
      * @param withWpoWeights also compute WPO weights: exp(mean over response tokens of
      *                       log p(token) - log(sum_v p(v)^2)), TRL's {@code use_weighting}, without gradient
      */
     public static SequenceScores compute(CausalLM model, CollatedBatch batch, NDManager scope, boolean withWpoWeights) {
+        return compute(model, batch, scope, withWpoWeights, false);
+    }
+
+    /**
+     * {@link #compute} for a training step: the head may be deferred ({@link RecomputedHead}), so the caller must call
+     * {@link #backwardHead()} after the loss's backward, inside the gradient collector.
+     */
+    public static SequenceScores computeForBackward(CausalLM model, CollatedBatch batch, NDManager scope,
+                                                    boolean withWpoWeights) {
+        return compute(model, batch, scope, withWpoWeights, true);
+    }
+
+    private static SequenceScores compute(CausalLM model, CollatedBatch batch, NDManager scope, boolean withWpoWeights,
+                                          boolean deferHead) {
         NDArray ids = batch.inputIds(scope);
         NDArray attention = batch.attentionMask(scope);
         NDArray mask = batch.lossMask(scope);
         return model.withDecoder(decoder -> {
             NDArray hidden = decoder.finalHidden(decoder.bodyOutput(ids, attention));
-            return fromHidden(decoder, hidden, ids, mask, withWpoWeights);
+            return fromHidden(decoder, hidden, ids, mask, withWpoWeights,
+                    SequenceLogProbs.chunkPositions(ids.getShape().get(0), decoder.config().vocabSize()), deferHead);
         });
     }
 
@@ -72,25 +85,23 @@ public record SequenceScores(NDArray sums, NDArray wpoWeights, RecomputedHead he
                                             boolean withWpoWeights) {
         Shape shape = hidden.getShape();
         return fromHidden(model, hidden, ids, mask, withWpoWeights,
-                SequenceLogProbs.chunkPositions(shape.get(0), model.config().vocabSize()));
+                SequenceLogProbs.chunkPositions(shape.get(0), model.config().vocabSize()), false);
     }
 
     /**
-     * {@link #fromHidden} with a given chunk length. When the hidden states are recorded for a gradient and the
-     * positions take more than one chunk, the head is deferred ({@link RecomputedHead}: recomputed chunk by chunk in
-     * backward, so no chunk's vocabulary-sized log-softmax outlives its chunk); with one chunk its graph is recorded
-     * as usual (no recompute, nothing large kept).
+     * {@link #fromHidden} with a given chunk length. With {@code deferHead} (a training step whose hidden states are
+     * recorded) and positions that take more than one chunk, the head is deferred ({@link RecomputedHead}:
+     * recomputed chunk by chunk in backward, so no chunk's vocabulary-sized log-softmax outlives its chunk; the caller
+     * then calls {@link #backwardHead()}); with one chunk its graph is recorded as usual (no recompute, nothing large
+     * kept).
      */
     public static SequenceScores fromHidden(DecoderModel model, NDArray hidden, NDArray ids, NDArray mask,
-                                            boolean withWpoWeights, int positions) {
+                                            boolean withWpoWeights, int positions, boolean deferHead) {
         long predicted = hidden.getShape().get(1) - 1;
-        // recorded: grad mode on and hidden has a grad_fn (DJL's requiresGrad/hasGradient report whether .grad exists)
-        String gradFn = JniUtils.isGradMode() ? JniUtils.getGradientFunctionNames((PtNDArray) hidden) : null;
-        boolean recorded = gradFn != null && !gradFn.isBlank() && !"null".equals(gradFn);
         NDArray tokenLogps;
         NDArray logDenoms;
         RecomputedHead head = null;
-        if (recorded && predicted > positions) {
+        if (deferHead && predicted > positions) {
             head = RecomputedHead.forward(model, hidden, ids, mask, positions, withWpoWeights);
             tokenLogps = head.tokenLogps();
             logDenoms = head.logDenoms();
@@ -128,7 +139,8 @@ public record SequenceScores(NDArray sums, NDArray wpoWeights, RecomputedHead he
         NDArray mask = batch.lossMask(scope);
         CheckpointedBody body = CheckpointedBody.forward(model, ids, attention);
         NDArray hidden = model.finalHidden(body.output());
-        return new Checkpointed(fromHidden(model, hidden, ids, mask, withWpoWeights), body);
+        return new Checkpointed(fromHidden(model, hidden, ids, mask, withWpoWeights,
+                SequenceLogProbs.chunkPositions(ids.getShape().get(0), model.config().vocabSize()), true), body);
     }
 
     /** exp(mean over response tokens of (log p(token) - log_denom)), without gradient; float32 [2B]. */

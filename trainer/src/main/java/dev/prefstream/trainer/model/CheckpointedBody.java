@@ -90,8 +90,22 @@ public final class CheckpointedBody {
         try (NDManager scope = owner.newSubManager()) {
             NDArray x0 = model.embed(inputs);
             x0.attach(scope);
-            JniUtils.backward((PtNDArray) x0, (PtNDArray) g, false, false);
+            // a frozen base (LoRA) gives x0 no graph and leaves nothing to accumulate: backward would fail there
+            if (baseTrainable()) {
+                JniUtils.backward((PtNDArray) x0, (PtNDArray) g, false, false);
+            }
         }
         g.close();
+    }
+
+
+    /** Whether the model's own weights take gradients (false for a LoRA model's frozen base). */
+    private boolean baseTrainable() {
+        for (NDArray p : model.parameters().values()) {
+            if (p.hasGradient()) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -133,7 +133,7 @@ class ChunkedLogProbsTest {
                                 ? dev.prefstream.trainer.model.CheckpointedBody.forward(model, ownIds, attention) : null;
                         NDArray hidden = model.finalHidden(checkpointed ? body.output()
                                 : model.bodyOutput(ownIds, attention));
-                        SequenceScores scores = SequenceScores.fromHidden(model, hidden, ownIds, mask, true, chunk);
+                        SequenceScores scores = SequenceScores.fromHidden(model, hidden, ownIds, mask, true, chunk, true);
                         assertThat(scores.head()).as(what).isNotNull();
                         assertThat(scores.sums().toFloatArray()).as(what).containsExactly(fullSums, within(1e-4f));
                         assertThat(scores.wpoWeights().getShape().get(0)).isEqualTo(rows);
