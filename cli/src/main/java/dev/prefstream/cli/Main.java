@@ -61,7 +61,7 @@ public final class Main {
      * exit {@link ExitCodes#UNAVAILABLE} when Kafka or the registry did not answer, else {@link ExitCodes#FAILED}.
      */
     private static int reportFailure(Exception e, CommandLine command, ParseResult parsed) {
-        StringBuilder message = new StringBuilder("prefstream " + command.getCommandName() + ": ");
+        StringBuilder message = new StringBuilder(command.getCommandSpec().qualifiedName() + ": ");
         String previous = null;
         boolean unreachable = false;
         for (Throwable t = e; t != null; t = t.getCause()) {
