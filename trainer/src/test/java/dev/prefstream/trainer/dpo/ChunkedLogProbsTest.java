@@ -32,13 +32,10 @@ class ChunkedLogProbsTest {
     @ParameterizedTest
     @ValueSource(strings = {"gpt2", "llama"})
     void chunkedValuesAndGradientsEqualTheFullLogits(String family) {
-        FixtureLogps f = FixtureLogps.load(family);
-        List<TextPair> pairs = FixtureStepTest.pairs(f.root());
-        try (DecoderModel model = HfModelLoader.load(FixtureStepTest.familyDir(family).resolve("policy"), Device.cpu());
-             TextTokenizer tokenizer = HfTokenizer.load(FixtureStepTest.familyDir(family),
-                     f.root().get("eos_token_id").asInt());
-             NDManager scope = NDManager.newBaseManager(Device.cpu())) {
-            CollatedBatch cb = new PairCollator(tokenizer, 512, 256, TruncationMode.KEEP_END).collate(pairs);
+        try (Loaded l = Loaded.of(family); NDManager scope = NDManager.newBaseManager(Device.cpu())) {
+            FixtureLogps f = l.f();
+            DecoderModel model = l.model();
+            CollatedBatch cb = l.batch();
             NDArray ids = cb.inputIds(scope);
             NDArray attention = cb.attentionMask(scope);
             NDArray mask = cb.lossMask(scope);
@@ -59,7 +56,7 @@ class ChunkedLogProbsTest {
                 fullGrads = grads(model);
             }
             float[] sums = rowSums(fullTokens, rowWeights.length);
-            int b = pairs.size();
+            int b = cb.pairs();
             for (int i = 0; i < b; i++) {
                 assertThat((double) sums[i]).as("chosen %d", i).isCloseTo(f.policyChosen()[i], within(1e-4));
                 assertThat((double) sums[b + i]).as("rejected %d", i).isCloseTo(f.policyRejected()[i], within(1e-4));
@@ -95,13 +92,10 @@ class ChunkedLogProbsTest {
     @ParameterizedTest
     @ValueSource(strings = {"gpt2", "llama"})
     void recomputedHeadGivesTheFullLogitsGradients(String family) {
-        FixtureLogps f = FixtureLogps.load(family);
-        List<TextPair> pairs = FixtureStepTest.pairs(f.root());
-        try (DecoderModel model = HfModelLoader.load(FixtureStepTest.familyDir(family).resolve("policy"), Device.cpu());
-             TextTokenizer tokenizer = HfTokenizer.load(FixtureStepTest.familyDir(family),
-                     f.root().get("eos_token_id").asInt());
-             NDManager scope = NDManager.newBaseManager(Device.cpu())) {
-            CollatedBatch cb = new PairCollator(tokenizer, 512, 256, TruncationMode.KEEP_END).collate(pairs);
+        try (Loaded l = Loaded.of(family); NDManager scope = NDManager.newBaseManager(Device.cpu())) {
+            FixtureLogps f = l.f();
+            DecoderModel model = l.model();
+            CollatedBatch cb = l.batch();
             NDArray ids = cb.inputIds(scope);
             NDArray attention = cb.attentionMask(scope);
             NDArray mask = cb.lossMask(scope);
@@ -153,14 +147,10 @@ class ChunkedLogProbsTest {
     @ParameterizedTest
     @ValueSource(strings = {"gpt2", "llama"})
     void chunkedWpoDenominatorsEqualTheFullLogits(String family) {
-        FixtureLogps f = FixtureLogps.load(family);
-        List<TextPair> pairs = FixtureStepTest.pairs(f.root());
-        try (DecoderModel model = HfModelLoader.load(FixtureStepTest.familyDir(family).resolve("policy"), Device.cpu());
-             TextTokenizer tokenizer = HfTokenizer.load(FixtureStepTest.familyDir(family),
-                     f.root().get("eos_token_id").asInt());
-             NDManager scope = NDManager.newBaseManager(Device.cpu());
+        try (Loaded l = Loaded.of(family); NDManager scope = NDManager.newBaseManager(Device.cpu());
              dev.prefstream.trainer.optim.NoGrad ignored = dev.prefstream.trainer.optim.NoGrad.enter()) {
-            CollatedBatch cb = new PairCollator(tokenizer, 512, 256, TruncationMode.KEEP_END).collate(pairs);
+            DecoderModel model = l.model();
+            CollatedBatch cb = l.batch();
             NDArray ids = cb.inputIds(scope);
             NDArray attention = cb.attentionMask(scope);
             NDArray mask = cb.lossMask(scope);
@@ -173,6 +163,28 @@ class ChunkedLogProbsTest {
             for (int i = 0; i < full.length; i++) {
                 assertThat(chunked[i]).as("%s token %d", family, i).isCloseTo(full[i], within(1e-6f));
             }
+        }
+    }
+
+    /** A fixture family's policy and its pairs collated as the trainer does. */
+    private record Loaded(FixtureLogps f, DecoderModel model, CollatedBatch batch) implements AutoCloseable {
+
+        static Loaded of(String family) {
+            FixtureLogps f = FixtureLogps.load(family);
+            DecoderModel model = HfModelLoader.load(FixtureStepTest.familyDir(family).resolve("policy"), Device.cpu());
+            try (TextTokenizer tokenizer = HfTokenizer.load(FixtureStepTest.familyDir(family),
+                    f.root().get("eos_token_id").asInt())) {
+                List<TextPair> pairs = FixtureStepTest.pairs(f.root());
+                return new Loaded(f, model, new PairCollator(tokenizer, 512, 256, TruncationMode.KEEP_END).collate(pairs));
+            } catch (RuntimeException e) {
+                model.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            model.close();
         }
     }
 
