@@ -93,7 +93,6 @@ class ChunkedLogProbsTest {
     @ValueSource(strings = {"gpt2", "llama"})
     void recomputedHeadGivesTheFullLogitsGradients(String family) {
         try (Loaded l = Loaded.of(family); NDManager scope = NDManager.newBaseManager(Device.cpu())) {
-            FixtureLogps f = l.f();
             DecoderModel model = l.model();
             CollatedBatch cb = l.batch();
             NDArray ids = cb.inputIds(scope);
