@@ -167,7 +167,7 @@ final class TrainCommand implements Callable<Integer> {
                 StreamingTrainer.resumeFromNewestCheckpoint(config), metrics, Clock.systemUTC());
         AutoCloseable publisher = switch (publish) {
             case "in-process" -> {
-                CheckpointPublisher p = assembly.publisher(cfg.kafka(), name, config.inputTopic(), config, source, device,
+                CheckpointPublisher p = assembly.inProcessPublisher(cfg.kafka(), trainer, config, source, device,
                         assembly.publisherSettings(store));
                 p.addObserver(r -> {
                     if (r.decision().status() == CheckpointStatus.PROMOTED) {

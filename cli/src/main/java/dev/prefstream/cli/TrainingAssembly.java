@@ -11,6 +11,7 @@ import dev.prefstream.trainer.stream.DpoSettings;
 import dev.prefstream.checkpoint.split.HeldOutSplit;
 import dev.prefstream.trainer.stream.LoraSettings;
 import dev.prefstream.trainer.stream.ModelSource;
+import dev.prefstream.trainer.stream.StreamingTrainer;
 import dev.prefstream.trainer.stream.StreamingTrainerConfig;
 
 import java.nio.file.Path;
@@ -92,5 +93,18 @@ public record TrainingAssembly(Settings settings) {
                                          ModelSource initial, Device device, PublisherSettings publisherSettings) {
         return Publishers.create(kafka, modelName, pairsTopic, new HeldOutSplit(streaming.heldOutFraction(), streaming.heldOutSalt()),
                 initial, device, publisherSettings);
+    }
+
+    /**
+     * The in-process publisher of {@code trainer}'s checkpoints ({@code train --publish in-process}, the demo): as
+     * {@link #publisher}, but reading the initial policy from the trainer's frozen reference while it has one, so
+     * full fine-tuning holds two copies of the model instead of three; register it with
+     * {@link StreamingTrainer#addListener}, which calls it on the training thread.
+     */
+    public CheckpointPublisher inProcessPublisher(Map<String, Object> kafka, StreamingTrainer trainer, StreamingTrainerConfig streaming,
+                                                  ModelSource initial, Device device, PublisherSettings publisherSettings) {
+        return Publishers.create(kafka, streaming.modelName(), streaming.inputTopic(),
+                new HeldOutSplit(streaming.heldOutFraction(), streaming.heldOutSalt()), initial, device, publisherSettings,
+                trainer::frozenInitialPolicy);
     }
 }

@@ -34,7 +34,6 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Scores a checkpoint on held-out pairs against the initial policy: preference accuracy and mean margin of the
@@ -46,7 +45,7 @@ public final class CandidateEvaluator implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CandidateEvaluator.class);
 
-    private final LoadedModel initial;
+    private final InitialPolicy initial;
     private final EvaluationConfig config;
     private final Device device;
     private final Map<String, float[]> initialLogps = new HashMap<>();
@@ -58,9 +57,18 @@ public final class CandidateEvaluator implements AutoCloseable {
      * @param config  evaluation settings
      */
     public CandidateEvaluator(LoadedModel initial, EvaluationConfig config) {
+        this(InitialPolicy.owned(initial), config, initial.model().manager().getDevice());
+    }
+
+    /**
+     * @param initial the initial policy, owned or borrowed ({@link InitialPolicy}); closed with the evaluator
+     * @param config  evaluation settings
+     * @param device  where candidates are loaded
+     */
+    public CandidateEvaluator(InitialPolicy initial, EvaluationConfig config, Device device) {
         this.initial = initial;
         this.config = config;
-        this.device = initial.model().manager().getDevice();
+        this.device = device;
     }
 
     /**
@@ -72,10 +80,11 @@ public final class CandidateEvaluator implements AutoCloseable {
     public CandidateMetrics evaluate(Path dir, List<PreferencePair> heldOut) {
         if (sharesInitialBase(dir)) {
             log.info("Evaluating LoRA candidate {} on the initial model with its adapters attached", dir);
-            DecoderModel model = initial.model();
+            LoadedModel own = initial.own();   // attaching adapters changes the model: never a borrowed one
+            DecoderModel model = own.model();
             LoraAdapters adapters = LoraCheckpoints.attach(model, dir);
             try {
-                return evaluate(new LoadedModel(model, initial.tokenizer()), heldOut);
+                return evaluate(new LoadedModel(model, own.tokenizer()), heldOut);
             } finally {
                 model.attachAdapters(null);
                 adapters.close();
@@ -104,7 +113,7 @@ public final class CandidateEvaluator implements AutoCloseable {
             Path tmp = null;
             try {
                 tmp = Files.createTempDirectory("prefstream-initial-");
-                HfModelSaver.save(initial.model(), tmp.resolve("m"), null);
+                HfModelSaver.save(initial.own().model(), tmp.resolve("m"), null);
                 initialSha256 = BaseReference.hashOf(tmp.resolve("m"));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot hash the initial policy", e);
@@ -132,10 +141,11 @@ public final class CandidateEvaluator implements AutoCloseable {
 
     /** Log-probs under the initial policy: with adapters attached to it (a LoRA candidate), they are off here. */
     private float[] initialModelLogps(CollatedBatch batch) {
-        LoraAdapters adapters = initial.model().adapters();
+        DecoderModel model = initial.model();
+        LoraAdapters adapters = model.adapters();
         boolean previous = adapters != null && adapters.setEnabled(false);
         try {
-            return logps(initial.model(), batch);
+            return logps(model, batch);
         } finally {
             if (adapters != null) {
                 adapters.setEnabled(previous);
@@ -288,9 +298,9 @@ public final class CandidateEvaluator implements AutoCloseable {
         return out;
     }
 
-    /** The initial policy (for callers that need its config or tokenizer). */
-    public Optional<LoadedModel> initial() {
-        return Optional.of(initial);
+    /** The initial policy, owned or borrowed. */
+    public InitialPolicy initial() {
+        return initial;
     }
 
     @Override

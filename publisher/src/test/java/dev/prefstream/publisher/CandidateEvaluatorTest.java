@@ -19,6 +19,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -61,6 +63,63 @@ class CandidateEvaluatorTest {
             assertThat(metrics.rewardMargin()).isCloseTo(0.0, org.assertj.core.api.Assertions.within(1e-4));
             assertThat(metrics.kl()).isCloseTo(0.0, org.assertj.core.api.Assertions.within(1e-3));
             assertThat(metrics.klSamples()).isPositive();
+        }
+    }
+
+    /**
+     * In the trainer's process the evaluator reads the trainer's frozen copy of the initial policy instead of loading
+     * a third copy: the metrics are the same as with a copy of its own, its loader is never called, and when the
+     * lender has nothing to lend the own copy is loaded once and kept.
+     */
+    @Test
+    void borrowingTheTrainersFrozenInitialPolicyScoresAsAnOwnCopyAndLoadsNothing() throws Exception {
+        Path initialDir = tmp.resolve("initial");
+        Path candidateDir = tmp.resolve("candidate");
+        try (LoadedModel m = ModelPresets.builtin(ModelPresets.TINY, Device.cpu(), 5)) {
+            HfModelSaver.save(m.model(), initialDir, m.tokenizer());
+        }
+        try (LoadedModel m = ModelPresets.builtin(ModelPresets.TINY, Device.cpu(), 6)) {
+            HfModelSaver.save(m.model(), candidateDir, m.tokenizer());
+        }
+        List<PreferencePair> heldOut = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            heldOut.add(PreferencePair.newBuilder().setPairId("p-" + i).setPromptId("p" + i)
+                    .setPrompt(List.of(ChatMessage.newBuilder().setRole("user").setContent("What is " + i + " plus one?").build()))
+                    .setChosen("It is " + (i + 1) + ".").setRejected("No idea.").setScoreMargin(1).setWeight(1)
+                    .setSource(FeedbackSource.HUMAN).setKind(JudgementKind.COMPARISON).setEventIds(List.of("e" + i))
+                    .setCreatedAt(Instant.EPOCH).build());
+        }
+        EvaluationConfig config = EvaluationConfig.defaults();
+        CandidateMetrics withOwnCopy;
+        try (CandidateEvaluator own = new CandidateEvaluator(HfModelLoader.loadWithTokenizer(initialDir, Device.cpu()), config)) {
+            withOwnCopy = own.evaluate(candidateDir, heldOut);
+        }
+        AtomicInteger loads = new AtomicInteger();
+        try (LoadedModel trainersCopy = HfModelLoader.loadWithTokenizer(initialDir, Device.cpu());
+             CandidateEvaluator borrowing = new CandidateEvaluator(InitialPolicy.borrowing(
+                     () -> Optional.of(trainersCopy.model()), () -> {
+                         loads.incrementAndGet();
+                         return HfModelLoader.loadWithTokenizer(initialDir, Device.cpu());
+                     }), config, Device.cpu())) {
+            CandidateMetrics lent = borrowing.evaluate(candidateDir, heldOut);
+            assertThat(lent).isEqualTo(withOwnCopy);
+            assertThat(withOwnCopy.heldOutPairs()).isEqualTo(6);
+            assertThat(withOwnCopy.rewardMargin()).isNotZero();   // a different candidate: the comparison means something
+            assertThat(loads).hasValue(0);
+            assertThat(borrowing.initial().hasOwnCopy()).isFalse();
+            assertThat(borrowing.initial().borrowedUses()).isPositive();
+            // the borrowed model is still open and usable: the evaluator closed nothing of the trainer's
+            assertThat(trainersCopy.model().parameters().values().iterator().next().toFloatArray()).isNotEmpty();
+        }
+        AtomicInteger fallbackLoads = new AtomicInteger();
+        try (CandidateEvaluator nothingToBorrow = new CandidateEvaluator(InitialPolicy.borrowing(Optional::empty, () -> {
+            fallbackLoads.incrementAndGet();
+            return HfModelLoader.loadWithTokenizer(initialDir, Device.cpu());
+        }), config, Device.cpu())) {
+            assertThat(nothingToBorrow.evaluate(candidateDir, heldOut)).isEqualTo(withOwnCopy);
+            nothingToBorrow.evaluate(candidateDir, heldOut);
+            assertThat(fallbackLoads).hasValue(1);
+            assertThat(nothingToBorrow.initial().hasOwnCopy()).isTrue();
         }
     }
 }

@@ -94,7 +94,7 @@ class LoraCandidateTest {
             separate = other.evaluate(candidate, heldOut);
         }
         try (CandidateEvaluator evaluator = new CandidateEvaluator(ModelPresets.builtin(ModelPresets.TINY, Device.cpu(), 42), config)) {
-            LoadedModel initial = evaluator.initial().orElseThrow();
+            LoadedModel initial = evaluator.initial().own();
             assertThat(evaluator.sharesInitialBase(cp.dir())).as("preset base written by the trainer = initial model").isTrue();
             CandidateMetrics m = evaluator.evaluate(cp.dir(), heldOut);
             assertThat(initial.model().adapters()).as("adapters detached after the evaluation").isNull();

@@ -44,6 +44,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,6 +53,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -102,10 +104,14 @@ class PublisherEndToEndTest {
                 Clock.systemUTC());
     }
 
+    private static final EvaluationConfig EVALUATION = new EvaluationConfig(0.1, 96, 48, TruncationMode.KEEP_END, 8, 64, 4, 1, 12, 7);
+
     private CheckpointPublisher publisher(String topic, StreamingTrainerConfig c, CheckpointStore store) {
+        return publisher(topic, c, store, new CandidateEvaluator(TINY.load(Device.cpu()), EVALUATION));
+    }
+
+    private CheckpointPublisher publisher(String topic, StreamingTrainerConfig c, CheckpointStore store, CandidateEvaluator evaluator) {
         HeldOutSet heldOut = new HeldOutSet(kafka.clientConfigWithRegistry(), topic, new HeldOutSplit(c.heldOutFraction(), c.heldOutSalt()), 64);
-        CandidateEvaluator evaluator = new CandidateEvaluator(TINY.load(Device.cpu()),
-                new EvaluationConfig(0.1, 96, 48, TruncationMode.KEEP_END, 8, 64, 4, 1, 12, 7));
         return new CheckpointPublisher(heldOut, evaluator, new PromotionGate(new GateConfig(0.5, 0.05, 100.0, 4)), store,
                 new RegistryPublisher(kafka.clientConfigWithRegistry(), TopicLayout.MODEL_REGISTRY), Optional.empty());
     }
@@ -158,6 +164,46 @@ class PublisherEndToEndTest {
                 assertThat(resumed.step()).isEqualTo(6);
             }
         }
+    }
+
+    /**
+     * The in-process publisher borrowing the trainer's frozen reference as its initial policy (what {@code train
+     * --publish in-process} and the demo do with full fine-tuning) never loads a copy of its own, and publishes the
+     * same metrics as a publisher with its own copy on the same, bit-exactly reproduced run.
+     */
+    @Test
+    void inProcessPublisherBorrowingTheTrainersReferencePublishesTheSameMetricsWithoutItsOwnCopy() throws Exception {
+        String topic = pairsTopic(64);
+        List<List<CandidateMetrics>> runs = new ArrayList<>();
+        for (boolean borrow : List.of(false, true)) {
+            String model = (borrow ? "borrow-" : "own-") + UUID.randomUUID().toString().substring(0, 6);
+            StreamingTrainerConfig c = streaming(topic, tmp.resolve(model), model);
+            StreamingTrainer t = trainer(c);
+            AtomicInteger loads = new AtomicInteger();
+            InitialPolicy initial = borrow
+                    ? InitialPolicy.borrowing(t::frozenInitialPolicy, () -> {
+                        loads.incrementAndGet();
+                        return TINY.load(Device.cpu());
+                    })
+                    : InitialPolicy.owned(TINY.load(Device.cpu()));
+            List<PublishResult> results = new CopyOnWriteArrayList<>();
+            try (CheckpointPublisher pub = publisher(topic, c, new LocalDirectoryCheckpointStore(tmp.resolve(model + "-store")),
+                    new CandidateEvaluator(initial, EVALUATION, Device.cpu()))) {
+                pub.addObserver(results::add);
+                t.addListener(pub);
+                assertThat(t.run()).isEqualTo(StreamingTrainer.Outcome.FINISHED);
+                if (borrow) {
+                    assertThat(loads).hasValue(0);
+                    assertThat(initial.hasOwnCopy()).isFalse();
+                    assertThat(initial.borrowedUses()).isPositive();
+                }
+            }
+            assertThat(t.frozenInitialPolicy()).isEmpty();   // the term is over: nothing left to lend
+            runs.add(results.stream().map(PublishResult::metrics).toList());
+        }
+        assertThat(runs.get(0)).hasSize(2);
+        assertThat(runs.get(0).get(1).heldOutPairs()).isPositive();
+        assertThat(runs.get(1)).isEqualTo(runs.get(0));
     }
 
     @Test

@@ -241,8 +241,8 @@ public final class DemoRunner {
 
         PublisherSettings publisherSettings = assembly.publisherSettings(settings.storeDir());
         LocalDirectoryCheckpointStore store = publisherSettings.store();
-        CheckpointPublisher publisher = assembly.publisher(s.kafka, settings.modelName(), trainerConfig.inputTopic(), trainerConfig,
-                initial, Device.cpu(), publisherSettings);
+        CheckpointPublisher publisher = assembly.inProcessPublisher(s.kafka, s.trainer, trainerConfig, initial, Device.cpu(),
+                publisherSettings);
         closers.push(publisher::close);
         s.judging = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "prefstream-demo-judge");

@@ -1,13 +1,17 @@
 package dev.prefstream.cli.demo;
 
 import dev.prefstream.trainer.dpo.StepMetrics;
+import dev.prefstream.trainer.model.DecoderModel;
 import dev.prefstream.trainer.stream.PairRecord;
 import dev.prefstream.trainer.stream.PairTrainer;
 import dev.prefstream.trainer.stream.PairTrainerFactory;
+import dev.prefstream.trainer.stream.PairTexts;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Decorates the real {@link PairTrainer}: every call goes through unchanged, and each step's metrics are also
@@ -54,6 +58,21 @@ final class RecordingPairTrainer implements PairTrainer {
     @Override
     public void saveTo(Path dir) throws IOException {
         delegate.saveTo(dir);
+    }
+
+    @Override
+    public PairTexts texts() {
+        return delegate.texts();
+    }
+
+    @Override
+    public Map<String, String> manifestProperties() {
+        return delegate.manifestProperties();
+    }
+
+    @Override
+    public Optional<DecoderModel> frozenInitialPolicy() {
+        return delegate.frozenInitialPolicy();
     }
 
     @Override

@@ -41,6 +41,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * DPO on a causal LM, usable without Kafka: feed batches of {@link TextPair}s, get {@link StepMetrics}.
@@ -499,6 +500,24 @@ public final class DpoTrainer implements AutoCloseable {
 
     public ReferencePolicy reference() {
         return reference;
+    }
+
+    /**
+     * The frozen reference as a model equal to the initial policy for the whole run, when there is one: full
+     * fine-tuning with a FIXED reference in float32 (REFRESH and TR-DPO change the reference; a LoRA reference is
+     * the policy's own base with its adapters off, which the caller must not see; a float16 reference would score
+     * differently from a float32 copy of the initial model). A FIXED reference restored from a checkpoint is the
+     * lineage's initial policy too: it is saved unchanged with every checkpoint. Others (the in-process publisher)
+     * may read it between steps, on the training thread, instead of loading a copy of their own; they must never
+     * change or close it.
+     */
+    public Optional<DecoderModel> frozenInitialPolicy() {
+        if (config.referenceMode() != ReferenceMode.FIXED || policy instanceof LoraModel
+                || !(reference.model() instanceof DecoderModel model)) {
+            return Optional.empty();
+        }
+        boolean float32 = model.parameters().values().stream().allMatch(p -> p.getDataType() == DataType.FLOAT32);
+        return float32 ? Optional.of(model) : Optional.empty();
     }
 
     public AdamW optimizer() {

@@ -56,8 +56,9 @@ public record SequenceScores(NDArray sums, NDArray wpoWeights, RecomputedHead he
     }
 
     /**
-     * {@link #compute} for a training step: the head may be deferred ({@link RecomputedHead}), so the caller must call
-     * {@link #backwardHead()} after the loss's backward, inside the gradient collector.
+     * {@link #compute} for a training step: the head may be deferred ({@link RecomputedHead}, when
+     * {@link RecomputedHead#paysOff}), so the caller must call {@link #backwardHead()} after the loss's backward,
+     * inside the gradient collector.
      */
     public static SequenceScores computeForBackward(CausalLM model, CollatedBatch batch, NDManager scope,
                                                     boolean withWpoWeights) {
@@ -71,8 +72,10 @@ public record SequenceScores(NDArray sums, NDArray wpoWeights, RecomputedHead he
         NDArray mask = batch.lossMask(scope);
         return model.withDecoder(decoder -> {
             NDArray hidden = decoder.finalHidden(decoder.bodyOutput(ids, attention));
-            return fromHidden(decoder, hidden, ids, mask, withWpoWeights,
-                    SequenceLogProbs.chunkPositions(ids.getShape().get(0), decoder.config().vocabSize()), deferHead);
+            Shape shape = ids.getShape();
+            long vocab = decoder.config().vocabSize();
+            return fromHidden(decoder, hidden, ids, mask, withWpoWeights, SequenceLogProbs.chunkPositions(shape.get(0), vocab),
+                    deferHead && RecomputedHead.paysOff(shape.get(0), shape.get(1), vocab));
         });
     }
 

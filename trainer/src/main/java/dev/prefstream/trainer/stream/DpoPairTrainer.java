@@ -8,6 +8,7 @@ import dev.prefstream.trainer.dpo.SettingChange;
 import dev.prefstream.trainer.dpo.StepMetrics;
 import dev.prefstream.trainer.dpo.TextPair;
 import dev.prefstream.trainer.dpo.TrainerConfig;
+import dev.prefstream.trainer.model.DecoderModel;
 import dev.prefstream.trainer.model.LoadedModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
@@ -128,6 +130,11 @@ public final class DpoPairTrainer implements PairTrainer {
             log.warn("Step {} skipped its update (non-finite gradients under loss scaling)", m.step());
         }
         return m;
+    }
+
+    @Override
+    public Optional<DecoderModel> frozenInitialPolicy() {
+        return trainer.frozenInitialPolicy();
     }
 
     /** The model's chat format (from its tokenizer: the checkpoint's own tokenizer_config.json after a restore). */

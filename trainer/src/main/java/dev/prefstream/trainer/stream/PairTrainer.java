@@ -1,11 +1,13 @@
 package dev.prefstream.trainer.stream;
 
 import dev.prefstream.trainer.dpo.StepMetrics;
+import dev.prefstream.trainer.model.DecoderModel;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What the streaming loop needs from a trainer: one optimizer step per batch of pairs, iteration boundaries, and
@@ -41,6 +43,15 @@ public interface PairTrainer extends AutoCloseable {
      */
     default PairTexts texts() {
         return PairTexts.BUILTIN;
+    }
+
+    /**
+     * The trainer's frozen copy of the initial policy when it keeps one equal to it for the whole run (see
+     * {@code DpoTrainer#frozenInitialPolicy}), for the in-process publisher to read between steps instead of loading
+     * its own; none by default.
+     */
+    default Optional<DecoderModel> frozenInitialPolicy() {
+        return Optional.empty();
     }
 
     /** Extra manifest properties describing the run (precision, changed hyperparameters ...); none by default. */

@@ -11,6 +11,7 @@ import dev.prefstream.schemas.error.RetriableException;
 import dev.prefstream.schemas.serde.AvroDeserializer;
 import dev.prefstream.schemas.serde.SerdeException;
 import dev.prefstream.trainer.dpo.StepMetrics;
+import dev.prefstream.trainer.model.DecoderModel;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -94,6 +95,8 @@ public final class StreamingTrainer implements AutoCloseable {
     private volatile KafkaConsumer<byte[], byte[]> activeConsumer;
     private volatile LeaderLease activeLease;
     private volatile VerifiedCheckpoint lastCheckpoint;
+    /** The trainer of the current leadership term, null between terms. */
+    private volatile PairTrainer activeTrainer;
 
     /**
      * @param config   service settings
@@ -117,6 +120,16 @@ public final class StreamingTrainer implements AutoCloseable {
     /** The live trainer's resume rule: newest good checkpoint in the configured root and its offsets. */
     public static Supplier<ResumePoint> resumeFromNewestCheckpoint(StreamingTrainerConfig config) {
         return () -> ResumePoint.newestIn(config.checkpointsDir(), config.startFromEarliest());
+    }
+
+    /**
+     * The current trainer's frozen copy of the initial policy ({@link PairTrainer#frozenInitialPolicy}), empty between
+     * leadership terms. Only for listeners, which run on the training thread between steps: the model stays open
+     * for the duration of their call, and they must neither change nor close it.
+     */
+    public Optional<DecoderModel> frozenInitialPolicy() {
+        PairTrainer t = activeTrainer;
+        return t == null ? Optional.empty() : t.frozenInitialPolicy();
     }
 
     /** Adds a listener told about every checkpoint. */
@@ -192,6 +205,7 @@ public final class StreamingTrainer implements AutoCloseable {
              DeadLetterPublisher deadLetters = new DeadLetterPublisher(kafka, config.deadLetterTopic(), config.modelName());
              PairTrainer trainer = trainers.open(rp.checkpoint())) {
             activeConsumer = consumer;
+            activeTrainer = trainer;
             if (stopping) {
                 return Optional.of(Outcome.STOPPED);
             }
@@ -200,6 +214,7 @@ public final class StreamingTrainer implements AutoCloseable {
             return Optional.of(Outcome.STOPPED); // stop() while positions were being resolved: nothing trained yet
         } finally {
             activeConsumer = null;
+            activeTrainer = null;
             pairs.close();
         }
     }

@@ -165,4 +165,45 @@ class TrainerStateTest {
             assertThat(second).isEqualTo(first);
         }
     }
+
+    /**
+     * The trainer lends its reference as the initial policy only while the reference is and stays the initial model:
+     * full fine-tuning with a FIXED reference (also after a restore); never REFRESH, TR-DPO or LoRA.
+     */
+    @Test
+    void frozenInitialPolicyIsLentOnlyWhileTheReferenceIsTheInitialModel(@TempDir Path tmp) {
+        List<TextPair> data = PreferenceTasks.punctuationRule(24, 3);
+        Map<String, float[]> initial;
+        try (DecoderModel m = smallModel(1)) {
+            initial = snapshot(m.parameters());
+        }
+        try (DpoTrainer fixed = DpoTrainer.create(smallModel(1), new ByteTokenizer(), base().build())) {
+            for (int s = 0; s < 2; s++) {
+                fixed.trainStep(data.subList(8 * s, 8 * s + 8));
+            }
+            DecoderModel lent = fixed.frozenInitialPolicy().orElseThrow();
+            assertThat(lent).isSameAs(fixed.reference().model());
+            Map<String, float[]> lentWeights = snapshot(lent.parameters());
+            assertThat(lentWeights.keySet()).isEqualTo(initial.keySet());
+            lentWeights.forEach((k, v) -> assertThat(v).as(k).containsExactly(initial.get(k)));
+            // ... while the policy has moved away from it
+            assertThat(snapshot(fixed.policy().parameters()).entrySet().stream()
+                    .anyMatch(e -> !java.util.Arrays.equals(e.getValue(), initial.get(e.getKey())))).isTrue();
+            fixed.saveState(tmp.resolve("fixed"));
+        }
+        try (DpoTrainer restored = DpoTrainer.restore(tmp.resolve("fixed"), Device.cpu(), new ByteTokenizer())) {
+            Map<String, float[]> lentWeights = snapshot(restored.frozenInitialPolicy().orElseThrow().parameters());
+            lentWeights.forEach((k, v) -> assertThat(v).as(k).containsExactly(initial.get(k)));
+        }
+        for (ReferenceMode moving : List.of(ReferenceMode.REFRESH, ReferenceMode.TR_DPO)) {
+            try (DpoTrainer t = DpoTrainer.create(smallModel(1), new ByteTokenizer(),
+                    base().referenceMode(moving).trAlpha(0.5).trEverySteps(1).build())) {
+                assertThat(t.frozenInitialPolicy()).as(moving.name()).isEmpty();
+            }
+        }
+        try (DpoTrainer lora = DpoTrainer.create(smallModel(1), new ByteTokenizer(),
+                base().lora(new dev.prefstream.trainer.lora.LoraConfig(4, 8, 0, List.of())).build())) {
+            assertThat(lora.frozenInitialPolicy()).isEmpty();
+        }
+    }
 }
