@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.prefstream.trainer.dpo.DpoTrainer;
 import dev.prefstream.trainer.dpo.Precision;
+import dev.prefstream.trainer.dpo.ReferencePlacement;
 import dev.prefstream.trainer.dpo.TrainerConfig;
 import dev.prefstream.trainer.dpo.TrainBenchmark;
 import dev.prefstream.trainer.model.LoadedModel;
@@ -71,6 +72,12 @@ final class BenchTrainCommand implements Callable<Integer> {
             description = "Recompute each decoder block in backward instead of keeping its activations.")
     boolean gradientCheckpointing;
 
+    @Option(names = "--reference-placement", paramLabel = "device|host", defaultValue = "device",
+            converter = ReferencePlacementConverter.class,
+            description = "Full fine-tuning: keep the frozen reference on the training device, or in host memory copied "
+                    + "to the accelerator for each reference forward (the same on a CPU) (default: ${DEFAULT-VALUE}).")
+    ReferencePlacement referencePlacement;
+
     @Spec
     CommandSpec spec;
 
@@ -89,7 +96,7 @@ final class BenchTrainCommand implements Callable<Integer> {
             int seqLen = seq != null ? seq : Math.min(DEFAULT_SEQ, loaded.model().config().maxPositions());
             TrainBenchmark.Result r = TrainBenchmark.run(loaded.model(), loaded.tokenizer(), pairsPerOptimizerStep, seqLen,
                     steps, warmup, precision, gradientCheckpointing,
-                    loraOptions.apply(TrainerConfig.defaults()).lora(), gradientAccumulation);
+                    loraOptions.apply(TrainerConfig.defaults()).lora(), gradientAccumulation, referencePlacement);
             spec.commandLine().getOut().println(r.toJson(loadS));
             spec.commandLine().getOut().flush();
             return 0;

@@ -147,9 +147,10 @@ public final class DpoTrainer implements AutoCloseable {
         this.reference = new ReferencePolicy(referenceModel, config.referenceMode(), config.trAlpha(),
                 config.trEverySteps(), config.referenceCacheSize());
         LOG.info("DPO trainer on {}: {} parameters, losses {}, reference {}, precision {}, gradient checkpointing {}, "
-                        + "LoRA {}", device, params.values().stream().mapToLong(NDArray::size).sum(),
+                        + "LoRA {}, reference weights on {}", device, params.values().stream().mapToLong(NDArray::size).sum(),
                 config.dpo().lossTypes(), config.referenceMode(), config.precision(),
-                config.gradientCheckpointing() ? "on" : "off", config.lora().describe());
+                config.gradientCheckpointing() ? "on" : "off", config.lora().describe(),
+                policy instanceof LoraModel ? "the base" : referenceModel.manager().getDevice());
     }
 
     /**
@@ -182,7 +183,7 @@ public final class DpoTrainer implements AutoCloseable {
             return new DpoTrainer(lora, lora.reference(), null, tokenizer, config);
         }
         Device device = policy.parameters().values().iterator().next().getDevice();
-        NDManager root = NDManager.newBaseManager(device);
+        NDManager root = NDManager.newBaseManager(config.referencePlacement().weightsDevice(device));
         try {
             DecoderModel ref = policy.copy(root);
             return new DpoTrainer(policy, ref, root, tokenizer, config);
@@ -506,14 +507,14 @@ public final class DpoTrainer implements AutoCloseable {
      * The frozen reference as a model equal to the initial policy for the whole run, when there is one: full
      * fine-tuning with a FIXED reference in float32 (REFRESH and TR-DPO change the reference; a LoRA reference is
      * the policy's own base with its adapters off, which the caller must not see; a float16 reference would score
-     * differently from a float32 copy of the initial model). A FIXED reference restored from a checkpoint is the
+     * differently from a float32 copy of the initial model; a reference kept in host memory is on another device). A FIXED reference restored from a checkpoint is the
      * lineage's initial policy too: it is saved unchanged with every checkpoint. Others (the in-process publisher)
      * may read it between steps, on the training thread, instead of loading a copy of their own; they must never
      * change or close it.
      */
     public Optional<DecoderModel> frozenInitialPolicy() {
         if (config.referenceMode() != ReferenceMode.FIXED || policy instanceof LoraModel
-                || !(reference.model() instanceof DecoderModel model)) {
+                || !(reference.model() instanceof DecoderModel model) || !model.manager().getDevice().equals(device)) {
             return Optional.empty();
         }
         boolean float32 = model.parameters().values().stream().allMatch(p -> p.getDataType() == DataType.FLOAT32);
@@ -643,7 +644,7 @@ public final class DpoTrainer implements AutoCloseable {
             changes = SettingChange.between(saved, fitted);
             config = fitted;
         }
-        NDManager root = NDManager.newBaseManager(device);
+        NDManager root = NDManager.newBaseManager(config.referencePlacement().weightsDevice(device));
         DpoTrainer trainer;
         try {
             TextTokenizer tok = tokenizer != null ? tokenizer : Tokenizers.load(dir, policy.config());

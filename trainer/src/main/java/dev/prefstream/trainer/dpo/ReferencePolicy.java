@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.prefstream.trainer.lora.LoraModel;
 import dev.prefstream.trainer.model.CausalLM;
+import dev.prefstream.trainer.model.DecoderModel;
 import dev.prefstream.trainer.optim.NoGrad;
 import dev.prefstream.trainer.optim.ScalarArrays;
 import dev.prefstream.trainer.optim.TensorCopy;
@@ -29,6 +30,8 @@ public final class ReferencePolicy implements AutoCloseable {
     private final double mixAlpha;
     private final int mixEverySteps;
     private final ReferenceLogpCache cache;
+    /** Stage the weights into each forward's scope even on the same device (tests of the staging path on a CPU). */
+    private final boolean alwaysStage;
     private long generation;
     private long lastIteration;
 
@@ -41,6 +44,12 @@ public final class ReferencePolicy implements AutoCloseable {
      * @param cacheCapacity pairs whose reference log-probs are cached (0 = no cache: always forward)
      */
     public ReferencePolicy(CausalLM model, ReferenceMode mode, double mixAlpha, int mixEverySteps, int cacheCapacity) {
+        this(model, mode, mixAlpha, mixEverySteps, cacheCapacity, false);
+    }
+
+    ReferencePolicy(CausalLM model, ReferenceMode mode, double mixAlpha, int mixEverySteps, int cacheCapacity,
+                    boolean alwaysStage) {
+        this.alwaysStage = alwaysStage;
         this.model = model;
         this.mode = mode;
         this.mixAlpha = mixAlpha;
@@ -105,7 +114,7 @@ public final class ReferencePolicy implements AutoCloseable {
         // the forward's activations and full-vocabulary logits die here, before the policy's forward and backward
         // allocate theirs; only the [2B] sums move to the caller's scope
         try (NDManager forward = scope.newSubManager()) {
-            sums = SequenceScores.computeNoGrad(model, batch, forward, false).sums();
+            sums = SequenceScores.computeNoGrad(onDeviceOf(forward), batch, forward, false).sums();
             sums.attach(scope);
         }
         if (cache != null) {
@@ -115,6 +124,19 @@ public final class ReferencePolicy implements AutoCloseable {
             }
         }
         return sums;
+    }
+
+    /**
+     * The reference's weights where {@code forward} computes: the model itself, or, when it is kept in host memory
+     * ({@link ReferencePlacement#HOST}) and the forward runs on an accelerator, a copy staged into {@code forward}
+     * (freed with it, right after the forward).
+     */
+    private CausalLM onDeviceOf(NDManager forward) {
+        if (model instanceof DecoderModel d
+                && (alwaysStage || !d.manager().getDevice().equals(forward.getDevice()))) {
+            return d.copy(forward);
+        }
+        return model;
     }
 
     /**
@@ -154,7 +176,7 @@ public final class ReferencePolicy implements AutoCloseable {
         }
         Map<String, NDArray> policyParams = policy.parameters();
         try (NoGrad ignored = NoGrad.enter();
-             NDManager scope = NDManager.newBaseManager(policyParams.values().iterator().next().getDevice())) {
+             NDManager scope = NDManager.newBaseManager(model.manager().getDevice())) {
             NDArray keep = scalars.of(1 - mixAlpha);
             NDArray take = scalars.of(mixAlpha);
             for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
@@ -163,6 +185,10 @@ public final class ReferencePolicy implements AutoCloseable {
                 ref.attach(scope);
                 NDArray pol = src.stopGradient();
                 pol.attach(scope);
+                if (!pol.getDevice().equals(scope.getDevice())) {   // a reference in host memory
+                    pol = pol.toDevice(scope.getDevice(), false);
+                    pol.attach(scope);
+                }
                 ref.muli(keep).addi(pol.mul(take));
             }
         }

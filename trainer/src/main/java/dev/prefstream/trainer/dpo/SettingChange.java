@@ -54,8 +54,14 @@ public record SettingChange(String setting, String from, String to) {
         return String.join("; ", changes.stream().map(c -> c.setting() + ": " + c.from() + " -> " + c.to()).toList());
     }
 
+    /** Where the weights are kept changes no number a run computes: not a change of the lineage's hyperparameters. */
+    private static final java.util.Set<String> PLACEMENT = java.util.Set.of("referencePlacement");
+
     private static void diff(String prefix, Record before, Record after, List<SettingChange> out) {
         for (RecordComponent rc : before.getClass().getRecordComponents()) {
+            if (PLACEMENT.contains(prefix + rc.getName())) {
+                continue;
+            }
             Object a = value(rc, before);
             Object b = value(rc, after);
             if (a instanceof Record ra && b instanceof Record rb) {

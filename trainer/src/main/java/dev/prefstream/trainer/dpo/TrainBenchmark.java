@@ -114,6 +114,14 @@ public final class TrainBenchmark {
     public static Result run(DecoderModel model, TextTokenizer tokenizer, int pairsPerStep, int seqLen, int steps,
                              int warmup, Precision precision, boolean gradientCheckpointing, LoraConfig lora,
                              int accumulation) {
+        return run(model, tokenizer, pairsPerStep, seqLen, steps, warmup, precision, gradientCheckpointing, lora,
+                accumulation, ReferencePlacement.DEVICE);
+    }
+
+    /** Same, with the frozen reference's weights kept per {@code placement} (full fine-tuning). */
+    public static Result run(DecoderModel model, TextTokenizer tokenizer, int pairsPerStep, int seqLen, int steps,
+                             int warmup, Precision precision, boolean gradientCheckpointing, LoraConfig lora,
+                             int accumulation, ReferencePlacement placement) {
         if (model.dtype() != precision.weightType()) {
             DecoderModel converted;
             try {
@@ -139,7 +147,8 @@ public final class TrainBenchmark {
         TrainerConfig config = TrainerConfig.builder().learningRate(1e-5).pairsPerOptimizerStep(pairsPerStep)
                 .gradientAccumulation(accumulation)
                 .maxLength(seqLen).maxPromptLength(seqLen / 2).truncation(TruncationMode.KEEP_START)
-                .precision(precision).gradientCheckpointing(gradientCheckpointing).lora(lora).build();
+                .precision(precision).gradientCheckpointing(gradientCheckpointing).lora(lora)
+                .referencePlacement(placement).build();
         Random random = new Random(1234);
         long setupStart = System.nanoTime();
         try (DpoTrainer trainer = DpoTrainer.create(model, tokenizer, config)) {

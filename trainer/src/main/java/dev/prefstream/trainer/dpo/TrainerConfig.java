@@ -37,6 +37,8 @@ import dev.prefstream.trainer.optim.LrSchedule;
  *                           ({@link dev.prefstream.trainer.model.CheckpointedBody}): about a third more compute
  *                           for activation memory of one block; same gradients. Off by default
  * @param lora               LoRA adapters (rank 0 = full fine-tuning, the default); null reads as none (older states)
+ * @param referencePlacement where a full fine-tuning run keeps the reference's weights ({@link ReferencePlacement});
+ *                           null reads as DEVICE (older states); a choice of hardware, not a hyperparameter
  */
 public record TrainerConfig(double learningRate, double beta1, double beta2, double eps, double weightDecay,
                             long warmupSteps, LrSchedule.Kind schedule, @JsonAlias("maxSteps") long decaySteps, double clipNorm,
@@ -44,7 +46,7 @@ public record TrainerConfig(double learningRate, double beta1, double beta2, dou
                             @JsonAlias("accumulation") int gradientAccumulation, int maxLength, int maxPromptLength,
                             TruncationMode truncation, DpoConfig dpo, ReferenceMode referenceMode, double trAlpha,
                             int trEverySteps, int referenceCacheSize, long seed, Precision precision,
-                            boolean gradientCheckpointing, LoraConfig lora) {
+                            boolean gradientCheckpointing, LoraConfig lora, ReferencePlacement referencePlacement) {
 
     public TrainerConfig {
         if (!(learningRate >= 0) || Double.isInfinite(learningRate)) {
@@ -77,6 +79,11 @@ public record TrainerConfig(double learningRate, double beta1, double beta2, dou
             throw new IllegalArgumentException("reference cache size must be >= 0, got " + referenceCacheSize);
         }
         lora = lora == null ? LoraConfig.none() : lora;
+        referencePlacement = referencePlacement == null ? ReferencePlacement.DEVICE : referencePlacement;
+        if (lora.enabled() && referencePlacement == ReferencePlacement.HOST) {
+            throw new IllegalArgumentException("reference placement host needs full fine-tuning: with LoRA adapters the "
+                    + "reference is the policy's own base with the adapters off, not a copy that could live elsewhere");
+        }
         if (lora.enabled() && referenceMode == ReferenceMode.TR_DPO) {
             throw new IllegalArgumentException("TR-DPO soft reference mixing cannot be combined with LoRA adapters: "
                     + "the reference is the base with the adapters switched off, and a mix alpha * (W + BA) + "
@@ -138,6 +145,7 @@ public record TrainerConfig(double learningRate, double beta1, double beta2, dou
         b.precision = precision;
         b.gradientCheckpointing = gradientCheckpointing;
         b.lora = lora;
+        b.referencePlacement = referencePlacement;
         return b;
     }
 
@@ -166,6 +174,7 @@ public record TrainerConfig(double learningRate, double beta1, double beta2, dou
         private Precision precision = Precision.FP32;
         private boolean gradientCheckpointing = false;
         private LoraConfig lora = LoraConfig.none();
+        private ReferencePlacement referencePlacement = ReferencePlacement.DEVICE;
 
         public Builder learningRate(double v) { learningRate = v; return this; }
         public Builder betas(double b1, double b2) { beta1 = b1; beta2 = b2; return this; }
@@ -189,11 +198,13 @@ public record TrainerConfig(double learningRate, double beta1, double beta2, dou
         public Builder precision(Precision v) { precision = v; return this; }
         public Builder gradientCheckpointing(boolean v) { gradientCheckpointing = v; return this; }
         public Builder lora(LoraConfig v) { lora = v; return this; }
+        public Builder referencePlacement(ReferencePlacement v) { referencePlacement = v; return this; }
 
         public TrainerConfig build() {
             return new TrainerConfig(learningRate, beta1, beta2, eps, weightDecay, warmupSteps, schedule, decaySteps,
                     clipNorm, pairsPerOptimizerStep, gradientAccumulation, maxLength, maxPromptLength, truncation, dpo, referenceMode,
-                    trAlpha, trEverySteps, referenceCacheSize, seed, precision, gradientCheckpointing, lora);
+                    trAlpha, trEverySteps, referenceCacheSize, seed, precision, gradientCheckpointing, lora,
+                    referencePlacement);
         }
     }
 }

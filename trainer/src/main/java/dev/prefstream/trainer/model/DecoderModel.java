@@ -247,14 +247,16 @@ public final class DecoderModel implements CausalLM {
         return params.values().stream().mapToLong(NDArray::size).sum();
     }
 
-    /** A deep copy (no gradients) whose weights live in a new sub-manager of {@code parent}. */
+    /** A deep copy (no gradients) whose weights live in a new sub-manager of {@code parent}, on its device. */
     public DecoderModel copy(NDManager parent) {
         NDManager target = parent.newSubManager();
         Map<String, NDArray> copies = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
             NDArray c;
             try (NDArray detached = e.getValue().stopGradient()) {   // a view; closing it frees only the handle
-                c = detached.duplicate();
+                // onto the target's device when it is another one (a reference kept in host memory, staged back)
+                c = detached.getDevice().equals(target.getDevice()) ? detached.duplicate()
+                        : detached.toDevice(target.getDevice(), true);
             }
             c.attach(target);
             copies.put(e.getKey(), c);

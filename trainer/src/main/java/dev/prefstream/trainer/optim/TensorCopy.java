@@ -23,8 +23,10 @@ public final class TensorCopy {
         }
         try (NoGrad ignored = NoGrad.enter();
              NDArray d = dst.stopGradient();
-             NDArray s = src.stopGradient()) {
-            JniUtils.indexAdvPut((PtNDArray) d, new NDIndex("..."), (PtNDArray) s);
+             NDArray s = src.stopGradient();
+             // another device (a reference in host memory): one transfer, freed here
+             NDArray onDevice = s.getDevice().equals(d.getDevice()) ? null : s.toDevice(d.getDevice(), false)) {
+            JniUtils.indexAdvPut((PtNDArray) d, new NDIndex("..."), (PtNDArray) (onDevice == null ? s : onDevice));
         }
     }
 }

@@ -62,7 +62,7 @@ public final class DpoPairTrainer implements PairTrainer {
         TrainerConfig effective = streaming.applyTo(config);
         // precision and LoRA settings are structural: a checkpoint trained otherwise is refused with a clear error
         RestoreOptions samePrecision = RestoreOptions.overriding(saved -> saved.toBuilder().precision(config.precision())
-                        .lora(config.lora()).build(),
+                        .lora(config.lora()).referencePlacement(config.referencePlacement()).build(),
                 RestoreOptions.OptimizerState.RESTORED);
         return from -> from.isPresent()
                 ? new DpoPairTrainer(DpoTrainer.restore(from.get().dir(), device, null, samePrecision))

@@ -3,6 +3,7 @@ package dev.prefstream.trainer.stream;
 import dev.prefstream.trainer.dpo.DpoConfig;
 import dev.prefstream.trainer.dpo.LossType;
 import dev.prefstream.trainer.dpo.Precision;
+import dev.prefstream.trainer.dpo.ReferencePlacement;
 import dev.prefstream.trainer.dpo.TrainerConfig;
 import dev.prefstream.trainer.dpo.TruncationMode;
 import dev.prefstream.trainer.optim.LrSchedule;
@@ -62,9 +63,14 @@ public final class DpoSettings {
                     D.gradientCheckpointing(),
                     "recompute each decoder block in backward: about a third more compute for one block's activations instead of all")
             .alsoReadAs(KEY + "gradient-checkpointing", "a memory switch of the trainer, not a DPO hyperparameter");
+    public static final SettingKey<ReferencePlacement> REFERENCE_PLACEMENT = SettingKey.of("prefstream.trainer.reference-placement",
+                    ReferencePlacement::parse, D.referencePlacement(),
+                    "full fine-tuning: device (keep the frozen reference on the training device) or host (in host memory, copied to "
+                            + "the accelerator for each reference forward: one model less on the device, one weights copy per step)")
+            .documentedDefault("device");
 
     /** The keys this class owns, in documentation order. */
-    public static final List<SettingKey<?>> KEYS = List.of(GRADIENT_CHECKPOINTING, LEARNING_RATE, BETA, LOSS, LOSS_WEIGHTS, LABEL_SMOOTHING, MAX_LENGTH,
+    public static final List<SettingKey<?>> KEYS = List.of(GRADIENT_CHECKPOINTING, REFERENCE_PLACEMENT, LEARNING_RATE, BETA, LOSS, LOSS_WEIGHTS, LABEL_SMOOTHING, MAX_LENGTH,
             MAX_PROMPT_LENGTH, TRUNCATION, WARMUP_STEPS, SCHEDULE, DECAY_STEPS, CLIP_NORM, WEIGHT_DECAY, TR_ALPHA, TR_EVERY_STEPS,
             REFERENCE_CACHE_SIZE, SEED, PRECISION);
 
@@ -101,6 +107,7 @@ public final class DpoSettings {
                 .seed(s.get(SEED, base.seed()))
                 .precision(s.get(PRECISION, base.precision()))
                 .gradientCheckpointing(s.get(GRADIENT_CHECKPOINTING, base.gradientCheckpointing()))
+                .referencePlacement(s.get(REFERENCE_PLACEMENT, base.referencePlacement()))
                 .dpo(dpo)
                 .build();
     }
