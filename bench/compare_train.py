@@ -151,25 +151,34 @@ def torch_worker(args):
     loss_mask[:, t // 2:] = 1.0
     gen = torch.Generator().manual_seed(1234)
     times = []
+    phases = []   # per step: reference, forward (+ loss), backward, optimizer (zero_grad, clipping, AdamW)
     for step in range(args.warmup + args.steps):
         ids = torch.randint(0, 257, (2 * b, t), generator=gen)
         s0 = time.time()
         with torch.no_grad():
             ref = sequence_logps(reference(ids), ids, loss_mask)
+        s1 = time.time()
         pol = sequence_logps(policy(ids), ids, loss_mask)
         z = (pol[:b] - ref[:b]) - (pol[b:] - ref[b:])
         loss = -F.logsigmoid(0.1 * z).mean()
-        opt.zero_grad(set_to_none=True)
+        s2 = time.time()
         loss.backward()
+        s3 = time.time()
         torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
         opt.step()
-        times.append(time.time() - s0)
+        opt.zero_grad(set_to_none=True)
+        s4 = time.time()
+        times.append(s4 - s0)
+        phases.append((s1 - s0, s2 - s1, s3 - s2, s4 - s3))
     measured = times[args.warmup:]
+    mean_phase = [1000 * sum(p[i] for p in phases[args.warmup:]) / len(measured) for i in range(4)]
     tokens = 2 * b * t * len(measured)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(json.dumps({"side": "pytorch", "torch": torch.__version__, "tokens_per_s": round(tokens / sum(measured), 1),
                       "ms_per_step": round(1000 * sum(measured) / len(measured), 1), "peak_rss_mb": peak,
-                      "setup_s": round(setup, 1), "params": sum(p.numel() for p in policy.parameters())}))
+                      "setup_s": round(setup, 1), "params": sum(p.numel() for p in policy.parameters()),
+                      "reference_ms": round(mean_phase[0], 1), "forward_ms": round(mean_phase[1], 1),
+                      "backward_ms": round(mean_phase[2], 1), "optimizer_ms": round(mean_phase[3], 1)}))
 
 
 # ----------------------------------------------------------------------------------------------- driver
@@ -190,7 +199,7 @@ def run_torch(args, wait_policy):
 
 
 def run_prefstream(args, wait_policy):
-    cmd = ["java", "-Dai.djl.offline=true", "-jar", args.jar, "bench", "train", "--model", args.shape,
+    cmd = ["java"] + args.java_opts.split() + ["-Dai.djl.offline=true", "-jar", args.jar, "bench", "train", "--model", args.shape,
            "--pairs-per-step", str(args.pairs), "--seq", str(args.seq), "--steps", str(args.steps),
            "--warmup", str(args.warmup), "--seed", str(args.seed)]
     if args.gradient_checkpointing:
@@ -219,6 +228,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jar", default="cli/target/prefstream.jar")
     ap.add_argument("--gradient-checkpointing", action="store_true", help="prefstream side with checkpointing")
+    ap.add_argument("--java-opts", default="", help="JVM options of the prefstream side, e.g. -Xmx3g for the 0.5B shape")
     ap.add_argument("--omp-wait-policy", choices=["default", "PASSIVE", "both"], default="default",
                     help="OMP_WAIT_POLICY of both sides; both = each side once with each per round")
     ap.add_argument("--sides", default="prefstream,pytorch", help="which sides to run (comma list)")
@@ -253,6 +263,20 @@ def main():
                 parts.append("ratio[%s] %.2f" % (wp, row["prefstream" + suffix]["tokens_per_s"]
                                                  / row["pytorch" + suffix]["tokens_per_s"]))
         print("round %d: %s" % (i + 1, "; ".join(parts)))
+    # where the time goes: mean ms per step by phase, and PyTorch's time / prefstream's (> 1: prefstream faster)
+    print("# phases (ms per step: reference forward, policy forward + loss, backward, optimizer)")
+    for i, row in enumerate(results):
+        for name, r in row.items():
+            if "forward_ms" in r:
+                print("round %d %-30s reference %8.1f  forward %8.1f  backward %8.1f  optimizer %8.1f" % (
+                    i + 1, name, r["reference_ms"], r["forward_ms"], r["backward_ms"], r["optimizer_ms"]))
+        for wp in policies:
+            suffix = "" if wp == "default" else " OMP_WAIT_POLICY=" + wp
+            p, t = row.get("prefstream" + suffix), row.get("pytorch" + suffix)
+            if p and t and "forward_ms" in p and "forward_ms" in t:
+                print("round %d speed ratio by phase [%s]: %s" % (i + 1, wp, "  ".join(
+                    "%s %.2f" % (k[:-3], t[k] / p[k]) for k in ("reference_ms", "forward_ms", "backward_ms", "optimizer_ms")
+                    if p[k] > 0)))
 
 if __name__ == "__main__":
     main()

@@ -61,6 +61,26 @@ class TrainPrecisionOptionsTest {
         assertThat(json.get("load_s").asDouble()).as("seconds, 0.0 when a warm JVM draws the tiny preset").isGreaterThanOrEqualTo(0.0);
         assertThat(json.get("setup_s").asDouble()).isGreaterThanOrEqualTo(0.0);
         assertThat(json.get("gradient_accumulation").asInt()).isEqualTo(1);
+        assertThat(json.get("reference_placement").asText()).isEqualTo("device");
+        // the phases of a step add up to the step (the optimizer phase is the remainder of the step's wall time)
+        double phases = 0;
+        for (String phase : new String[] {"reference_ms", "forward_ms", "backward_ms", "optimizer_ms"}) {
+            assertThat(json.get(phase).asDouble()).as(phase).isPositive();
+            phases += json.get(phase).asDouble();
+        }
+        assertThat(phases).isCloseTo(json.get("ms_per_step").asDouble(), org.assertj.core.api.Assertions.within(0.5));
+    }
+
+    @Test
+    void benchTrainKeepsTheReferenceInHostMemoryWhenAskedAndRefusesAnUnknownPlacement() throws Exception {
+        Run r = run("bench", "train", "--model", "tiny", "--reference-placement", "host", "--steps", "1", "--warmup", "0",
+                "--seq", "16", "--pairs-per-step", "1");
+        assertThat(r.exit()).as(r.err()).isZero();
+        String[] lines = r.out().strip().split("\n");
+        assertThat(new ObjectMapper().readTree(lines[lines.length - 1]).get("reference_placement").asText()).isEqualTo("host");
+        Run bad = run("bench", "train", "--model", "tiny", "--reference-placement", "gpu");
+        assertThat(bad.exit()).as("a usage error").isEqualTo(64);
+        assertThat(bad.err()).contains("unknown reference placement 'gpu', expected device or host");
     }
 
     /** LoRA on a frozen base, checkpointed, two micro-batches: the frozen embeddings have no graph to go back through. */

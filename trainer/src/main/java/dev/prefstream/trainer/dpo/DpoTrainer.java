@@ -107,6 +107,7 @@ public final class DpoTrainer implements AutoCloseable {
     private final LinkedHashMap<String, NDArray> params;
     private final Device device;
     private long step;
+    private StepPhases lastPhases = StepPhases.NONE;
     /** Hyperparameters changed on restores of this lineage (saved with the state, shown in manifests). */
     private List<SettingChange> overrides = List.of();
     /** LoRA only: where the frozen base is on disk, null until it is (a preset, or just merged by REFRESH). */
@@ -223,6 +224,9 @@ public final class DpoTrainer implements AutoCloseable {
             throw new IllegalArgumentException("a training step needs at least one pair");
         }
         long t0 = System.nanoTime();
+        long referenceNs = 0;
+        long forwardNs = 0;
+        long backwardNs = 0;
         double lr = schedule.lrAt(step);
         double lossScale = scaler == null ? 1.0 : scaler.scale();
         List<List<TextPair>> micro = split(batch, Math.min(config.gradientAccumulation(), batch.size()));
@@ -241,7 +245,10 @@ public final class DpoTrainer implements AutoCloseable {
                     CollatedBatch cb = collator.collate(pairs);
                     tokens += cb.realTokens();
                     truncated += cb.truncatedPairs();
+                    long phase = System.nanoTime();
                     NDArray refSums = reference.logps(cb, pairs, mb);
+                    referenceNs += System.nanoTime() - phase;
+                    phase = System.nanoTime();
                     NDArray vec;
                     try (GradientCollector gc = policy.manager().getEngine().newGradientCollector()) {
                         SequenceScores scores;
@@ -258,11 +265,14 @@ public final class DpoTrainer implements AutoCloseable {
                         PairLogps x = pairLogps(scores, refSums, cb, mb);
                         NDArray pw = cb.unitWeights() ? null : cb.pairWeights(mb);
                         DpoLosses.Output out = DpoLosses.compute(x, config.dpo(), baseline, constants, pw);
+                        long backwardStart = System.nanoTime();
+                        forwardNs += backwardStart - phase;
                         gc.backward(out.loss().mul(stepScalars.of(share * lossScale)));
                         scores.backwardHead();  // a deferred head, recomputed chunk by chunk, into the body
                         if (body != null) {
                             body.backward();   // the blocks, recomputed one at a time, last first
                         }
+                        backwardNs += System.nanoTime() - backwardStart;
                         vec = RewardMetrics.compute(x, out.loss(), config.dpo().beta(), constants)
                                 .mul(stepScalars.of(share));
                     }
@@ -296,7 +306,14 @@ public final class DpoTrainer implements AutoCloseable {
         step++;
         reference.afterStep(step, policy, constants);
         double millis = (System.nanoTime() - t0) / 1e6;
+        lastPhases = new StepPhases(referenceNs / 1e6, forwardNs / 1e6, backwardNs / 1e6,
+                millis - (referenceNs + forwardNs + backwardNs) / 1e6);
         return StepMetrics.of(step, host, lr, tokens, batch.size(), truncated, skipped, millis);
+    }
+
+    /** Where the last step's time went ({@link StepPhases#NONE} before the first). */
+    public StepPhases lastStepPhases() {
+        return lastPhases;
     }
 
     /** True when training steps recompute the decoder blocks in backward (gradient checkpointing is on and applies). */

@@ -40,10 +40,13 @@ public final class TrainBenchmark {
      * @param accumulation micro-batches per optimizer step
      * @param setupS     seconds to set the trainer up before the first step: the reference (a frozen copy of the
      *                   model, or with LoRA the adapters) and the optimizer state
+     * @param phases     mean milliseconds per measured step by phase ({@link StepPhases})
+     * @param placement  where the frozen reference's weights were kept
      */
     public record Result(String device, long params, double tokensPerS, double msPerStep, double modelTflops,
                          int steps, int warmup, Precision precision, int pairsPerStep, int seqLen,
-                         boolean gradientCheckpointing, long peakRssMb, double setupS, int accumulation) {
+                         boolean gradientCheckpointing, long peakRssMb, double setupS, int accumulation,
+                         StepPhases phases, ReferencePlacement placement) {
 
         /** The one-line JSON the CLI prints last, without the model's load time. */
         public String toJson() {
@@ -55,11 +58,13 @@ public final class TrainBenchmark {
             return String.format(java.util.Locale.ROOT,
                     "{\"device\":\"%s\",\"params\":%d,\"tokens_per_s\":%.1f,\"ms_per_step\":%.2f,\"model_tflops\":%.6f,"
                             + "\"precision\":\"%s\",\"pairs_per_step\":%d,\"seq\":%d,\"gradient_checkpointing\":%b,"
-                            + "\"peak_rss_mb\":%d%s,\"setup_s\":%.2f,\"gradient_accumulation\":%d}",
+                            + "\"peak_rss_mb\":%d%s,\"setup_s\":%.2f,\"gradient_accumulation\":%d,\"reference_ms\":%.1f,"
+                            + "\"forward_ms\":%.1f,\"backward_ms\":%.1f,\"optimizer_ms\":%.1f,\"reference_placement\":\"%s\"}",
                     device, params, tokensPerS, msPerStep, modelTflops,
                     precision.name().toLowerCase(java.util.Locale.ROOT), pairsPerStep, seqLen, gradientCheckpointing,
                     peakRssMb, loadS >= 0 ? String.format(java.util.Locale.ROOT, ",\"load_s\":%.2f", loadS) : "",
-                    setupS, accumulation);
+                    setupS, accumulation, phases.referenceMs(), phases.forwardMs(), phases.backwardMs(),
+                    phases.optimizerMs(), placement.name().toLowerCase(java.util.Locale.ROOT));
         }
     }
 
@@ -159,6 +164,7 @@ public final class TrainBenchmark {
             }
             long tokens = 0;
             double millis = 0;
+            StepPhases phases = StepPhases.NONE;
             for (int i = 0; i < warmup + steps; i++) {
                 List<TextPair> batch = new ArrayList<>(pairsPerStep);
                 for (int p = 0; p < pairsPerStep; p++) {
@@ -169,6 +175,7 @@ public final class TrainBenchmark {
                 if (i >= warmup) {
                     tokens += m.tokens();
                     millis += m.millis();
+                    phases = phases.plus(trainer.lastStepPhases());
                 }
                 LOG.info("bench step {}/{}: {} tokens in {} ms", i + 1, warmup + steps, m.tokens(),
                         String.format("%.1f", m.millis()));
@@ -176,7 +183,8 @@ public final class TrainBenchmark {
             double seconds = millis / 1000.0;
             double flops = 8.0 * modelParams * tokens;
             return new Result(device.toString(), params, tokens / seconds, millis / steps, flops / seconds / 1e12,
-                    steps, warmup, precision, pairsPerStep, seqLen, gradientCheckpointing, peakRssMb(), setupS, accumulation);
+                    steps, warmup, precision, pairsPerStep, seqLen, gradientCheckpointing, peakRssMb(), setupS, accumulation,
+                    phases.dividedBy(steps), placement);
         }
     }
 
