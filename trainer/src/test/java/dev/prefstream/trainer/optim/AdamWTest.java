@@ -194,4 +194,57 @@ class AdamWTest {
         assertThatThrownBy(() -> new AdamWConfig(0.9, 0.999, 0, 0)).hasMessageContaining("eps");
         assertThatThrownBy(() -> new AdamWConfig(0.9, 0.999, 1e-8, -1)).hasMessageContaining("weightDecay");
     }
+
+    /**
+     * The update runs on blocks of rows through a scratch buffer: blocks of 1, 3 and 7 elements' worth of rows give
+     * the bit-identical weights and moments of one block per tensor, over 3 steps, with weight decay, on a matrix,
+     * a vector and a 3-D tensor whose rows do not divide evenly, and leave no array behind in the step's scope.
+     */
+    @Test
+    void blocksOfRowsGiveBitIdenticalUpdatesAndLeaveNothingBehind() {
+        AdamWConfig config = new AdamWConfig(0.9, 0.999, 1e-8, 0.01);
+        Map<String, float[]> expected = null;
+        for (long block : new long[] {1L << 22, 1, 3, 7}) {
+            java.util.Random r = new java.util.Random(1);
+            Map<String, NDArray> params = new LinkedHashMap<>();
+            for (ai.djl.ndarray.types.Shape shape : new ai.djl.ndarray.types.Shape[] {new ai.djl.ndarray.types.Shape(7, 5),
+                    new ai.djl.ndarray.types.Shape(11), new ai.djl.ndarray.types.Shape(5, 2, 3)}) {
+                float[] w = new float[(int) shape.size()];
+                for (int i = 0; i < w.length; i++) {
+                    w[i] = (float) r.nextGaussian();
+                }
+                params.put(shape.dimension() == 1 ? "vector" : shape.dimension() == 2 ? "matrix" : "cube", manager.create(w, shape));
+            }
+            try (AdamW adam = new AdamW(params, config, block)) {
+                for (int step = 0; step < 3; step++) {
+                    try (NDManager scope = manager.newSubManager()) {
+                        Map<String, NDArray> grads = new LinkedHashMap<>();
+                        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                            float[] g = new float[(int) e.getValue().size()];
+                            for (int i = 0; i < g.length; i++) {
+                                g[i] = (float) r.nextGaussian();
+                            }
+                            grads.put(e.getKey(), scope.create(g, e.getValue().getShape()));
+                        }
+                        int before = scope.getManagedArrays().size();
+                        adam.update(1e-2, grads, scope);
+                        assertThat(scope.getManagedArrays()).hasSize(before);
+                    }
+                }
+                Map<String, float[]> got = new LinkedHashMap<>();
+                params.forEach((k, v) -> got.put(k, v.toFloatArray()));
+                adam.firstMoments().forEach((k, v) -> got.put("m." + k, v.toFloatArray()));
+                adam.secondMoments().forEach((k, v) -> got.put("v." + k, v.toFloatArray()));
+                if (expected == null) {
+                    expected = got;
+                } else {
+                    for (Map.Entry<String, float[]> e : got.entrySet()) {
+                        assertThat(e.getValue()).as(e.getKey() + " with blocks of " + block).containsExactly(expected.get(e.getKey()));
+                    }
+                }
+            }
+            params.values().forEach(NDArray::close);
+        }
+        assertThat(expected.get("matrix")).hasSize(35);
+    }
 }
