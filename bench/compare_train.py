@@ -16,6 +16,7 @@ OpenBLAS, Debian's torch uses the reference BLAS and every ratio flatters prefst
 Usage (from the repository root, after `./prefstream --help` has built cli/target/prefstream.jar):
   /usr/bin/python3 bench/compare_train.py --shape llama-19m --pairs 4 --seq 256 --steps 3 --warmup 1 --rounds 2
   /usr/bin/python3 bench/compare_train.py --shape llama-58m --omp-wait-policy both   # each side with both policies
+  /usr/bin/python3 bench/compare_train.py --shape llama-58m --malloc retain   # both sides with ./prefstream's malloc env
 """
 import argparse
 import json
@@ -182,14 +183,28 @@ def torch_worker(args):
 
 
 # ----------------------------------------------------------------------------------------------- driver
+# what ./prefstream exports unless PREFSTREAM_MALLOC=default: glibc keeps freed memory for reuse instead of mapping
+# (and page-faulting) every large temporary afresh; --malloc retain gives it to BOTH sides
+RETAIN = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": "17179869184", "MALLOC_TOP_PAD_": "268435456"}
+
+
+def side_env(args, wait_policy):
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+    env.pop("OMP_WAIT_POLICY", None)
+    for k in RETAIN:
+        env.pop(k, None)
+    if wait_policy != "default":
+        env["OMP_WAIT_POLICY"] = wait_policy
+    if args.malloc == "retain":
+        env.update(RETAIN)
+    return env
+
+
 def run_torch(args, wait_policy):
     cmd = [sys.executable, os.path.abspath(__file__), "--torch-worker", "--shape", args.shape, "--pairs", str(args.pairs),
            "--seq", str(args.seq), "--steps", str(args.steps), "--warmup", str(args.warmup),
            "--threads", str(args.threads), "--seed", str(args.seed)]
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-    env.pop("OMP_WAIT_POLICY", None)
-    if wait_policy != "default":
-        env["OMP_WAIT_POLICY"] = wait_policy
+    env = side_env(args, wait_policy)
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit("pytorch side failed:\n" + out.stderr[-3000:])
@@ -204,10 +219,7 @@ def run_prefstream(args, wait_policy):
            "--warmup", str(args.warmup), "--seed", str(args.seed)]
     if args.gradient_checkpointing:
         cmd.append("--gradient-checkpointing")
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-    env.pop("OMP_WAIT_POLICY", None)
-    if wait_policy != "default":
-        env["OMP_WAIT_POLICY"] = wait_policy
+    env = side_env(args, wait_policy)
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit("prefstream side failed:\n" + out.stderr[-3000:] + out.stdout[-3000:])
@@ -228,6 +240,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jar", default="cli/target/prefstream.jar")
     ap.add_argument("--gradient-checkpointing", action="store_true", help="prefstream side with checkpointing")
+    ap.add_argument("--malloc", choices=["default", "retain"], default="default",
+                    help="glibc malloc settings of BOTH sides: its defaults, or what ./prefstream exports (retain)")
     ap.add_argument("--java-opts", default="", help="JVM options of the prefstream side, e.g. -Xmx3g for the 0.5B shape")
     ap.add_argument("--omp-wait-policy", choices=["default", "PASSIVE", "both"], default="default",
                     help="OMP_WAIT_POLICY of both sides; both = each side once with each per round")
@@ -239,8 +253,8 @@ def main():
         return
     sides = args.sides.split(",")
     policies = ["default", "PASSIVE"] if args.omp_wait_policy == "both" else [args.omp_wait_policy]
-    print("# shape %s, %d pairs x %d tokens, %d+%d steps, %d threads, %d rounds" % (
-        args.shape, args.pairs, args.seq, args.warmup, args.steps, args.threads, args.rounds), flush=True)
+    print("# shape %s, %d pairs x %d tokens, %d+%d steps, %d threads, %d rounds, malloc %s" % (
+        args.shape, args.pairs, args.seq, args.warmup, args.steps, args.threads, args.rounds, args.malloc), flush=True)
     results = []
     for rnd in range(args.rounds):
         # alternate which side (and which wait policy) goes first, round by round
