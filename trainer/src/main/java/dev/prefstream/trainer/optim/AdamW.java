@@ -172,21 +172,15 @@ public final class AdamW implements AutoCloseable {
         Shape shape = p.getShape();
         long rows = shape.dimension() == 0 ? 1 : shape.get(0);
         long rowsPerBlock = rowsPerBlock(shape);
-        for (long from = 0; from < rows; from += rowsPerBlock) {
-            long to = Math.min(rows, from + rowsPerBlock);
-            try (NDManager block = scope.newSubManager()) {
-                NDArray ps = rowsOf(p, from, to, block);
-                NDArray gs = rowsOf(g, from, to, block);
-                NDArray ms = rowsOf(m, from, to, block);
-                NDArray vs = rowsOf(v, from, to, block);
-                NDArray work = scratchLike(ps.getShape(), block);
-                TensorCopy.copyInto(work, gs);                    // m = m + (1 - b1) * (g - m)
-                ms.addi(work.subi(ms).muli(oneMinusB1));
-                TensorCopy.copyInto(work, gs);                    // v = v * b2 + (1 - b2) * g * g
-                vs.muli(b2).addi(work.muli(gs).muli(oneMinusB2));
-                try (NDArray denom = vs.sqrt().divi(bc2SqrtArr).addi(epsArr)) {
-                    TensorCopy.copyInto(work, ms);                // p = p + (-step * m) / denom
-                    ps.addi(work.muli(negStep).divi(denom));
+        if (rowsPerBlock >= rows) {   // one block: no slices (most tensors; per-op overhead matters at small sizes)
+            updateBlock(p, g, m, v, scratchLike(shape, scope), oneMinusB1, b2, oneMinusB2, bc2SqrtArr, epsArr, negStep);
+        } else {
+            for (long from = 0; from < rows; from += rowsPerBlock) {
+                long to = Math.min(rows, from + rowsPerBlock);
+                try (NDManager block = scope.newSubManager()) {
+                    NDArray ps = rowsOf(p, from, to, block);
+                    updateBlock(ps, rowsOf(g, from, to, block), rowsOf(m, from, to, block), rowsOf(v, from, to, block),
+                            scratchLike(ps.getShape(), block), oneMinusB1, b2, oneMinusB2, bc2SqrtArr, epsArr, negStep);
                 }
             }
         }
@@ -196,6 +190,26 @@ public final class AdamW implements AutoCloseable {
             TensorCopy.copyInto(target, cast);
         }
     }
+
+    /** The update of one block (views of p, g, m, v; {@code work} a scratch view of the same shape). */
+    private static void updateBlock(NDArray p, NDArray g, NDArray m, NDArray v, NDArray work, NDArray oneMinusB1,
+                                    NDArray b2, NDArray oneMinusB2, NDArray bc2SqrtArr, NDArray epsArr, NDArray negStep) {
+        copy(work, g);                                    // m = m + (1 - b1) * (g - m)
+        m.addi(work.subi(m).muli(oneMinusB1));
+        copy(work, g);                                    // v = v * b2 + (1 - b2) * g * g
+        v.muli(b2).addi(work.muli(g).muli(oneMinusB2));
+        try (NDArray denom = v.sqrt().divi(bc2SqrtArr).addi(epsArr)) {
+            copy(work, m);                                // p = p + (-step * m) / denom
+            p.addi(work.muli(negStep).divi(denom));
+        }
+    }
+
+    /** dst[...] = src for views outside any recording (the update never records: its arrays are detached views). */
+    private static void copy(NDArray dst, NDArray src) {
+        JniUtils.indexAdvPut((PtNDArray) dst, ALL, (PtNDArray) src);
+    }
+
+    private static final ai.djl.ndarray.index.NDIndex ALL = new ai.djl.ndarray.index.NDIndex("...");
 
     /** Rows of a tensor of {@code shape} per block: at most {@link #blockElements} elements, at least one row. */
     private long rowsPerBlock(Shape shape) {
