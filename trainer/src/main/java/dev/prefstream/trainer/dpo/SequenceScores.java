@@ -74,7 +74,9 @@ public record SequenceScores(NDArray sums, NDArray wpoWeights, RecomputedHead he
             NDArray hidden = decoder.finalHidden(decoder.bodyOutput(ids, attention));
             Shape shape = ids.getShape();
             long vocab = decoder.config().vocabSize();
-            return fromHidden(decoder, hidden, ids, mask, withWpoWeights, SequenceLogProbs.chunkPositions(shape.get(0), vocab),
+            int positions = deferHead ? SequenceLogProbs.trainingChunkPositions(shape.get(0), decoder, false)
+                    : SequenceLogProbs.chunkPositions(shape.get(0), vocab);
+            return fromHidden(decoder, hidden, ids, mask, withWpoWeights, positions,
                     deferHead && RecomputedHead.paysOff(shape.get(0), shape.get(1), vocab));
         });
     }
@@ -143,7 +145,7 @@ public record SequenceScores(NDArray sums, NDArray wpoWeights, RecomputedHead he
         CheckpointedBody body = CheckpointedBody.forward(model, ids, attention);
         NDArray hidden = model.finalHidden(body.output());
         return new Checkpointed(fromHidden(model, hidden, ids, mask, withWpoWeights,
-                SequenceLogProbs.chunkPositions(ids.getShape().get(0), model.config().vocabSize()), true), body);
+                SequenceLogProbs.trainingChunkPositions(ids.getShape().get(0), model, true), true), body);
     }
 
     /** exp(mean over response tokens of (log p(token) - log_denom)), without gradient; float32 [2B]. */

@@ -392,12 +392,26 @@ public final class DecoderModel implements CausalLM {
         return x;
     }
 
+    /** The LM head's weight [V, H] (the token embedding when tied). */
+    private NDArray headWeight() {
+        return model(config.tieWordEmbeddings() ? Part.TOKEN_EMBEDDING : Part.LM_HEAD);
+    }
+
+    /**
+     * Elements of the LM head's weight when it takes gradients (full fine-tuning), else 0 (a LoRA model's frozen base):
+     * what every chunk of a training step's log-probs adds to the step as a weight gradient of its own.
+     */
+    public long trainableHeadElements() {
+        NDArray head = headWeight();
+        return head.hasGradient() ? head.size() : 0;
+    }
+
     /**
      * float32 logits [.., V] of final hidden states [.., H] (any leading shape, e.g. a chunk of positions), in the
      * hidden states' manager: the LM head, the final-logit soft-cap, the upcast of float16.
      */
     public NDArray logits(NDArray hidden) {
-        NDArray head = model(config.tieWordEmbeddings() ? Part.TOKEN_EMBEDDING : Part.LM_HEAD);
+        NDArray head = headWeight();
         NDArray logits = linear(hidden, head, null);
         if (logitSoftcap != null) {
             logits = logitSoftcap.apply(logits);      // in the weights' type, as transformers does
