@@ -167,7 +167,7 @@ def torch_worker(args):
         s3 = time.time()
         torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
         opt.step()
-        opt.zero_grad(set_to_none=True)
+        opt.zero_grad(set_to_none=args.torch_grads == "free")
         s4 = time.time()
         times.append(s4 - s0)
         phases.append((s1 - s0, s2 - s1, s3 - s2, s4 - s3))
@@ -203,7 +203,7 @@ def side_env(args, wait_policy):
 def run_torch(args, wait_policy):
     cmd = [sys.executable, os.path.abspath(__file__), "--torch-worker", "--shape", args.shape, "--pairs", str(args.pairs),
            "--seq", str(args.seq), "--steps", str(args.steps), "--warmup", str(args.warmup),
-           "--threads", str(args.threads), "--seed", str(args.seed)]
+           "--threads", str(args.threads), "--seed", str(args.seed), "--torch-grads", args.torch_grads]
     env = side_env(args, wait_policy)
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if out.returncode != 0:
@@ -242,6 +242,9 @@ def main():
     ap.add_argument("--gradient-checkpointing", action="store_true", help="prefstream side with checkpointing")
     ap.add_argument("--malloc", choices=["default", "retain"], default="default",
                     help="glibc malloc settings of BOTH sides: its defaults, or what ./prefstream exports (retain)")
+    ap.add_argument("--torch-grads", choices=["free", "zero"], default="free",
+                    help="PyTorch side: free the gradients after each step (zero_grad(set_to_none=True), the default) or "
+                         "zero them in place and keep them, as prefstream must (DJL cannot drop .grad)")
     ap.add_argument("--java-opts", default="", help="JVM options of the prefstream side, e.g. -Xmx3g for the 0.5B shape")
     ap.add_argument("--omp-wait-policy", choices=["default", "PASSIVE", "both"], default="default",
                     help="OMP_WAIT_POLICY of both sides; both = each side once with each per round")
