@@ -234,7 +234,7 @@ public final class DpoTrainer implements AutoCloseable {
         int truncated = 0;
         boolean skipped = false;
         float[] host;
-        ParameterGradients.zero(params);
+        ParameterGradients.release(params);
         // step-varying scalars (micro-batch shares, loss scale) come from a per-step factory; config constants from
         // the memoizing one
         try (NDManager scope = NDManager.newBaseManager(device); ScalarArrays stepScalars = ScalarArrays.perStep()) {
@@ -302,7 +302,7 @@ public final class DpoTrainer implements AutoCloseable {
                 optimizer.update(lr, grads, scope);
             }
         }
-        ParameterGradients.zero(params);
+        ParameterGradients.release(params);
         step++;
         reference.afterStep(step, policy, constants);
         double millis = (System.nanoTime() - t0) / 1e6;

@@ -77,7 +77,7 @@ public final class SftTrainer implements AutoCloseable {
             LinkedHashMap<String, NDArray> grads = ParameterGradients.views(params, scope);
             GradientClipping.clip(grads, config.clipNorm(), scope, scalars);
             optimizer.update(lr, grads, scope);
-            ParameterGradients.zero(params);
+            ParameterGradients.release(params);
         }
         step++;
         return loss;

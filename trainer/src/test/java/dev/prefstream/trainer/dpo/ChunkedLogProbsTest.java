@@ -63,7 +63,7 @@ class ChunkedLogProbsTest {
             }
 
             for (int chunk : CHUNKS) {
-                ParameterGradients.zero(model.parameters());
+                ParameterGradients.release(model.parameters());
                 try (NDManager s = scope.newSubManager(); GradientCollector gc = newCollector(model)) {
                     NDArray ownIds = ids.duplicate();
                     ownIds.attach(s);
@@ -80,7 +80,7 @@ class ChunkedLogProbsTest {
                     assertSameGradients(fullGrads, grads(model), family + " chunks of " + chunk);
                 }
             }
-            ParameterGradients.zero(model.parameters());
+            ParameterGradients.release(model.parameters());
         }
     }
 
@@ -118,7 +118,7 @@ class ChunkedLogProbsTest {
             for (boolean checkpointed : new boolean[] {false, true}) {
                 for (int chunk : new int[] {1, 3, 7}) {
                     String what = family + " chunks of " + chunk + (checkpointed ? ", checkpointed body" : "");
-                    ParameterGradients.zero(model.parameters());
+                    ParameterGradients.release(model.parameters());
                     try (NDManager s = scope.newSubManager(); GradientCollector gc = newCollector(model)) {
                         NDArray ownIds = ids.duplicate();
                         ownIds.attach(s);
@@ -139,7 +139,7 @@ class ChunkedLogProbsTest {
                     }
                 }
             }
-            ParameterGradients.zero(model.parameters());
+            ParameterGradients.release(model.parameters());
         }
     }
 

@@ -99,7 +99,7 @@ class AdamWTest {
     }
 
     @Test
-    void gradientsAccumulateAcrossBackwardPassesUntilZeroed() {
+    void gradientsAccumulateAcrossBackwardPassesUntilReleased() {
         NDArray w = manager.create(new float[]{1f, -2f});
         w.setRequiresGradient(true);
         Engine engine = Engine.getInstance();
@@ -114,10 +114,47 @@ class AdamWTest {
             // DJL's collector does not zero: two passes of d(w.x)/dw = x accumulate to 2x
             assertThat(ParameterGradients.views(params, scope).get("w").toFloatArray()).containsExactly(6f, 8f);
         }
-        ParameterGradients.zero(params);
+        ParameterGradients.release(params);
         try (NDManager scope = manager.newSubManager()) {
             assertThat(ParameterGradients.views(params, scope).get("w").toFloatArray()).containsExactly(0f, 0f);
         }
+    }
+
+    @Test
+    void releasedGradientsAreFreedWhileTheSameArrayKeepsItsValuesAndLearnsAfresh() {
+        NDArray w = manager.create(new float[]{1f, -2f});
+        w.setRequiresGradient(true);
+        Engine engine = Engine.getInstance();
+        try (GradientCollector gc = engine.newGradientCollector(); NDManager scope = manager.newSubManager()) {
+            gc.backward(w.mul(scope.create(new float[]{3f, 4f})).sum());
+        }
+        Map<String, NDArray> params = Map.of("w", w);
+        int arrays = manager.getManagedArrays().size();
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray old = ParameterGradients.views(params, scope).get("w");
+            ParameterGradients.release(params);
+            // the old gradient is no longer the parameter's: changing it leaves the parameter's (absent) gradient alone
+            old.muli(scope.create(10f));
+            assertThat(old.toFloatArray()).containsExactly(30f, 40f);
+            assertThat(ParameterGradients.views(params, scope).get("w").toFloatArray()).containsExactly(0f, 0f);
+        }
+        assertThat(manager.getManagedArrays()).hasSize(arrays);
+        assertThat(params.get("w")).isSameAs(w);
+        assertThat(w.toFloatArray()).containsExactly(1f, -2f);
+        assertThat(w.hasGradient()).isTrue();
+        // the next backward starts from nothing (no accumulation into the released gradient) and reaches the same array
+        try (GradientCollector gc = engine.newGradientCollector(); NDManager scope = manager.newSubManager()) {
+            gc.backward(w.mul(scope.create(new float[]{5f, 7f})).sum());
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            assertThat(ParameterGradients.views(params, scope).get("w").toFloatArray()).containsExactly(5f, 7f);
+        }
+        // in-place updates under no-grad still change the live weight
+        try (NDArray view = w.stopGradient()) {
+            view.subi(manager.create(1f));
+        }
+        assertThat(w.toFloatArray()).containsExactly(0f, -3f);
+        ParameterGradients.release(params);
     }
 
     @Test
