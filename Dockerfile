@@ -17,5 +17,5 @@ COPY --from=build /src/cli/target/prefstream.jar /app/prefstream.jar
 # DJL must not download at run time unless asked to (GPU hosts may set PREFSTREAM_DJL_OFFLINE=false + PYTORCH_FLAVOR).
 ENV PREFSTREAM_DJL_OFFLINE=true
 # keep freed native memory for reuse instead of page-faulting every large libtorch temporary afresh (see ./prefstream)
-ENV MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184 MALLOC_TOP_PAD_=268435456
+ENV MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184 MALLOC_TOP_PAD_=268435456 MALLOC_ARENA_MAX=1
 ENTRYPOINT ["sh", "-c", "exec java -Dai.djl.offline=${PREFSTREAM_DJL_OFFLINE} -jar /app/prefstream.jar \"$@\"", "prefstream"]

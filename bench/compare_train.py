@@ -185,7 +185,8 @@ def torch_worker(args):
 # ----------------------------------------------------------------------------------------------- driver
 # what ./prefstream exports unless PREFSTREAM_MALLOC=default: glibc keeps freed memory for reuse instead of mapping
 # (and page-faulting) every large temporary afresh; --malloc retain gives it to BOTH sides
-RETAIN = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": "17179869184", "MALLOC_TOP_PAD_": "268435456"}
+RETAIN = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": "17179869184", "MALLOC_TOP_PAD_": "268435456",
+          "MALLOC_ARENA_MAX": "1"}
 
 
 def side_env(args, wait_policy):
