@@ -575,13 +575,18 @@ public final class DecoderModel implements CausalLM {
             k = kv[0];
             v = kv[1];
         }
-        NDArray scores = q.matMul(k.expandDims(2).swapAxes(3, 4)).mul(attentionScale);   // [B, KV, G, T, K]
+        // scaled and masked in place: the same values as out of place (same operations, same order), without two
+        // fresh [B, H, T, K] tensors per layer and pass. Autograd allows it: matmul saves its inputs, not its output,
+        // and neither the scale's nor the bias's gradient needs the overwritten scores. Why it matters: at tiny
+        // shapes those score-sized temporaries are most of a step's fresh memory, and fresh memory costs page faults
+        NDArray scores = q.matMul(k.expandDims(2).swapAxes(3, 4)).muli(attentionScale);  // [B, KV, G, T, K]
         if (attentionSoftcap != null) {
             scores = attentionSoftcap.apply(scores);     // before the mask, as transformers
         }
         // the float32 bias promotes float16 scores to float32: HF's softmax(dtype=float32), then back to the weights'
-        // type for the product with v (-1e9 would not even be finite in float16)
-        NDArray probs = DtypeCast.to(scores.add(bias).softmax(-1), dtype);
+        // type for the product with v (-1e9 would not even be finite in float16); float32 scores take it in place
+        NDArray masked = scores.getDataType() == DataType.FLOAT32 ? scores.addi(bias) : scores.add(bias);
+        NDArray probs = DtypeCast.to(masked.softmax(-1), dtype);
         NDArray out = probs.matMul(v.expandDims(2));                                      // [B, KV, G, T, D]
         return out.transpose(0, 3, 1, 2, 4).reshape(bsz, t, (long) config.numHeads() * d);
     }
