@@ -15,8 +15,9 @@ import java.util.Optional;
  * What every registry request passes before the handler: authentication and role (when a {@link RegistryAuth} is
  * configured: 401 without valid credentials, 403 for a read-only user asking to change something), then the body
  * size limit (413 when the declared or the actual body is larger; a declared size is refused before any byte is
- * read, an actual one after the rest of the body has been drained, within a budget, so its client reads the 413). The body is read here, bounded, so the handler never reads an unbounded stream. Answers are Confluent's
- * error JSON. Nothing about the credentials is ever logged or echoed.
+ * read, an actual one after the rest of the body has been drained, within a budget, so its client reads the 413).
+ * The body is read here, bounded, so the handler never reads an unbounded stream. Answers are Confluent's error
+ * JSON. Nothing about the credentials is ever logged or echoed.
  */
 final class RegistryHttpGuard extends Filter {
 
